@@ -1,0 +1,213 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { charts, images } from "../catalog";
+import { ChartSource, SupersetSizing } from "../config";
+import { DatabaseAccess } from "../data/postgresCluster";
+import { installChart } from "../lib/chart";
+import { repositoryRef } from "../lib/images";
+import { platformLabels } from "../lib/labels";
+import { Endpoint, portForwardCommand } from "../lib/outputs";
+import { resourceRequirements } from "../lib/security";
+
+/** What Superset needs to know about the Redis-compatible cache. */
+export interface CacheAccess {
+    readonly host: pulumi.Output<string>;
+    readonly port: number;
+    /** The cache password, as a Pulumi secret; it is copied into Superset's own env Secret only. */
+    readonly password: pulumi.Output<string>;
+    /** Resources Superset must wait for (the cache workload). */
+    readonly ready: pulumi.Resource[];
+}
+
+/** How Superset is reached from outside the cluster. */
+export interface SupersetExposure {
+    /** Fully qualified host name, e.g. superset.analytics.example.com. */
+    readonly host: string;
+    /** IngressClass; empty for the cluster default. */
+    readonly ingressClassName: string;
+    /** ClusterIssuer that signs the host's certificate. */
+    readonly clusterIssuer: pulumi.Input<string>;
+}
+
+export interface SupersetArgs {
+    /** Namespace for Superset. */
+    readonly namespace: pulumi.Input<string>;
+    /** Chart source (upstream, OCI mirror, local folder). */
+    readonly chartSource: ChartSource;
+    /** Registry replacing docker.io for the Superset image; empty keeps docker.io. */
+    readonly imageRegistry: string;
+    /** Web and worker replicas and resources. */
+    readonly sizing: SupersetSizing;
+    /** The metadata database (created for Superset in the platform PostgreSQL). */
+    readonly database: DatabaseAccess;
+    /** The cache used for results, query cache and the Celery broker. */
+    readonly cache: CacheAccess;
+    /** External exposure through an Ingress; undefined keeps Superset cluster-internal. */
+    readonly exposure?: SupersetExposure;
+    /** PodDisruptionBudgets and spread across nodes for the web and worker pods. Default false. */
+    readonly highAvailability?: boolean;
+}
+
+const RELEASE = "superset";
+const PORT = 8088;
+/** The `superset` user of the official image. */
+const SUPERSET_UID = 1000;
+const ADMIN_USER = "admin";
+
+/**
+ * Apache Superset from its official chart, wired to the platform PostgreSQL and cache. Every
+ * credential (database and cache passwords, SECRET_KEY, the admin password) lives in one Secret
+ * that the chart reads through `envFromSecret`; the chart's own env Secret and bundled PostgreSQL
+ * and Redis are off, and no secret reaches the Helm values. The init Job (a Helm post-install hook)
+ * migrates the database and creates or resets the admin user from that Secret.
+ */
+export class Superset extends pulumi.ComponentResource {
+    public readonly release: k8s.helm.v3.Release;
+    public readonly endpoint: Endpoint;
+    /** The Secret holding the admin login under `admin-username` / `admin-password`. */
+    public readonly adminSecretName: pulumi.Output<string>;
+    public readonly adminUsername = ADMIN_USER;
+    /** The generated admin password, as a Pulumi secret. */
+    public readonly adminPassword: pulumi.Output<string>;
+
+    constructor(name: string, args: SupersetArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("analytics:apps:Superset", name, {}, opts);
+        const ha = args.highAvailability ?? false;
+        const labels = platformLabels("superset", name);
+
+        const secretKey = new random.RandomPassword(`${name}-secret-key`, { length: 64, special: false }, { parent: this });
+        const adminPassword = new random.RandomPassword(`${name}-admin-password`, { length: 24, special: false }, { parent: this });
+        const env = new k8s.core.v1.Secret(
+            `${name}-env`,
+            {
+                metadata: { name: `${name}-env`, namespace: args.namespace, labels },
+                type: "Opaque",
+                stringData: {
+                    DB_HOST: args.database.host,
+                    DB_PORT: String(args.database.port),
+                    DB_NAME: args.database.database,
+                    DB_USER: args.database.username,
+                    DB_PASS: args.database.password,
+                    REDIS_HOST: args.cache.host,
+                    REDIS_PORT: String(args.cache.port),
+                    REDIS_PASSWORD: args.cache.password,
+                    REDIS_PROTO: "redis",
+                    REDIS_DB: "1",
+                    REDIS_CELERY_DB: "0",
+                    SUPERSET_SECRET_KEY: secretKey.result,
+                    "admin-username": ADMIN_USER,
+                    "admin-password": adminPassword.result,
+                    SUPERSET_ADMIN_PASSWORD: adminPassword.result,
+                },
+            },
+            { parent: this },
+        );
+
+        const podSecurityContext = { runAsNonRoot: true, runAsUser: SUPERSET_UID, runAsGroup: SUPERSET_UID, fsGroup: SUPERSET_UID, seccompProfile: { type: "RuntimeDefault" } };
+        const containerSecurityContext = {
+            allowPrivilegeEscalation: false,
+            runAsNonRoot: true,
+            capabilities: { drop: ["ALL"] },
+            seccompProfile: { type: "RuntimeDefault" },
+        };
+        const resources = resourceRequirements(args.sizing);
+        // The chart labels web pods app=<release> and workers app=<release>-worker.
+        const spread = (app: string) =>
+            ha
+                ? [
+                      {
+                          maxSkew: 1,
+                          topologyKey: "kubernetes.io/hostname",
+                          whenUnsatisfiable: "ScheduleAnyway",
+                          labelSelector: { matchLabels: { app, release: RELEASE } },
+                      },
+                  ]
+                : [];
+        // Creates the admin on first install, and on later runs resets its password to the Secret's,
+        // so rotating the password (replacing the RandomPassword) takes effect on the next upgrade.
+        const initScript = [
+            ". /app/pythonpath/superset_bootstrap.sh",
+            ". /app/pythonpath/superset_init.sh",
+            `if superset fab list-users | grep -q "username:${ADMIN_USER} "; then superset fab reset-password --username ${ADMIN_USER} --password "$SUPERSET_ADMIN_PASSWORD"; else superset fab create-admin --username ${ADMIN_USER} --firstname Platform --lastname Admin --email ${ADMIN_USER}@superset.local --password "$SUPERSET_ADMIN_PASSWORD"; fi`,
+        ].join("\n");
+
+        const exposure = args.exposure;
+        this.release = installChart(
+            `${name}-chart`,
+            {
+                pin: charts.superset,
+                source: args.chartSource,
+                releaseName: RELEASE,
+                namespace: args.namespace,
+                timeoutSeconds: 900,
+                values: {
+                    image: { repository: repositoryRef(images.superset, args.imageRegistry), tag: images.superset.tag },
+                    runAsUser: SUPERSET_UID,
+                    postgresql: { enabled: false },
+                    redis: { enabled: false },
+                    secretEnv: { create: false },
+                    envFromSecret: env.metadata.name,
+                    configOverrides: {
+                        platform: [
+                            "import os",
+                            "from flask_caching.backends.rediscache import RedisCache",
+                            "RESULTS_BACKEND = RedisCache(host=os.environ['REDIS_HOST'], port=int(os.environ['REDIS_PORT']), password=os.environ['REDIS_PASSWORD'], db=int(os.environ['REDIS_DB']), key_prefix='superset_results')",
+                        ].join("\n"),
+                    },
+                    service: { type: "ClusterIP", port: PORT },
+                    supersetNode: {
+                        replicas: { enabled: true, replicaCount: args.sizing.replicas },
+                        resources,
+                        podSecurityContext,
+                        containerSecurityContext,
+                        podDisruptionBudget: { enabled: ha && args.sizing.replicas > 1, minAvailable: 1 },
+                        topologySpreadConstraints: spread(RELEASE),
+                    },
+                    supersetWorker: {
+                        replicas: { enabled: true, replicaCount: args.sizing.workerReplicas },
+                        resources,
+                        podSecurityContext,
+                        containerSecurityContext,
+                        podDisruptionBudget: { enabled: ha && args.sizing.workerReplicas > 1, minAvailable: 1 },
+                        topologySpreadConstraints: spread(`${RELEASE}-worker`),
+                    },
+                    init: {
+                        enabled: true,
+                        createAdmin: false,
+                        loadExamples: false,
+                        command: ["/bin/sh", "-c", initScript],
+                        resources,
+                        podSecurityContext,
+                        containerSecurityContext,
+                    },
+                    ingress: exposure
+                        ? {
+                              enabled: true,
+                              ...(exposure.ingressClassName === "" ? {} : { ingressClassName: exposure.ingressClassName }),
+                              annotations: { "cert-manager.io/cluster-issuer": exposure.clusterIssuer },
+                              path: "/",
+                              pathType: "Prefix",
+                              hosts: [exposure.host],
+                              tls: [{ secretName: `${RELEASE}-tls`, hosts: [exposure.host] }],
+                          }
+                        : { enabled: false },
+                },
+            },
+            // Superset migrates its metadata database in the init hook and connects to the cache at
+            // start: both must be ready, not just created.
+            { parent: this, dependsOn: [...args.database.ready, ...args.cache.ready] },
+        );
+
+        const namespace = this.release.status.namespace.apply((ns) => ns ?? "");
+        const service = this.release.status.name.apply((n) => n ?? RELEASE);
+        this.endpoint = {
+            internal: pulumi.interpolate`http://${service}.${namespace}.svc.cluster.local:${PORT}`,
+            external: exposure ? pulumi.output(`https://${exposure.host}`) : null,
+            portForward: portForwardCommand(namespace, service, PORT, PORT),
+        };
+        this.adminSecretName = env.metadata.name;
+        this.adminPassword = pulumi.secret(adminPassword.result);
+        this.registerOutputs({ endpoint: this.endpoint, adminSecretName: this.adminSecretName });
+    }
+}

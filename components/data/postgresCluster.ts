@@ -1,0 +1,159 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { images } from "../catalog";
+import { PostgresSizing } from "../config";
+import { imageRef } from "../lib/images";
+import { platformLabels } from "../lib/labels";
+import { Endpoint, portForwardCommand } from "../lib/outputs";
+import { waitForCondition, waitForJsonPath } from "../lib/readiness";
+import { resourceRequirements } from "../lib/security";
+
+/** One application database: a login role that owns it. */
+export interface AppDatabase {
+    /** Database name, also the owning role's name. */
+    readonly name: string;
+}
+
+export interface PostgresClusterArgs {
+    /** Namespace for the cluster, its Secrets and Services. */
+    readonly namespace: pulumi.Input<string>;
+    /** The CloudNativePG operator release: the Cluster kind and its webhook come from it. */
+    readonly operator: pulumi.Resource;
+    /** Instances, storage and resources. */
+    readonly sizing: PostgresSizing;
+    /** StorageClass for the data volumes; empty for the cluster default. */
+    readonly storageClass: string;
+    /** Registry replacing ghcr.io for the PostgreSQL image; empty keeps ghcr.io. */
+    readonly imageRegistry: string;
+    /** Databases to create, each with its own owner role and generated password. Default none. */
+    readonly databases?: readonly AppDatabase[];
+    /** Synchronous replication and required anti-affinity (needs instances >= 2). Default false. */
+    readonly highAvailability?: boolean;
+    /** Protect the Cluster from deletion. Default false. */
+    readonly protect?: boolean;
+}
+
+/** How an application reaches its database. */
+export interface DatabaseAccess {
+    readonly host: pulumi.Output<string>;
+    readonly port: number;
+    readonly database: string;
+    readonly username: string;
+    /** Secret (type basic-auth) holding `username` and `password`. */
+    readonly secretName: pulumi.Output<string>;
+    /** The generated password, as a Pulumi secret (for the `credentials` output only). */
+    readonly password: pulumi.Output<string>;
+    /** Resources an application must wait for: the ready Cluster and its ready Database. */
+    readonly ready: pulumi.Resource[];
+}
+
+/**
+ * A PostgreSQL cluster managed by CloudNativePG. Dev runs one instance; with `highAvailability`
+ * it runs quorum-based synchronous replication (one synchronous standby required), pod
+ * anti-affinity required across nodes, and the operator's PodDisruptionBudgets. Each application
+ * database gets a managed role whose password is generated here and kept only in a Secret, and a
+ * `Database` object; both the Cluster and each Database are readiness-gated.
+ */
+export class PostgresCluster extends pulumi.ComponentResource {
+    public readonly cluster: k8s.apiextensions.CustomResource;
+    public readonly clusterName: pulumi.Output<string>;
+    /** Read-write Service host (the primary). */
+    public readonly host: pulumi.Output<string>;
+    public readonly endpoint: Endpoint;
+    public readonly databases: Readonly<Record<string, DatabaseAccess>>;
+
+    constructor(name: string, args: PostgresClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("analytics:data:PostgresCluster", name, {}, opts);
+        const ha = args.highAvailability ?? false;
+        const dbs = args.databases ?? [];
+        const labels = platformLabels("postgresql", name);
+
+        const roleSecrets = dbs.map((db) => {
+            const password = new random.RandomPassword(`${name}-${db.name}-password`, { length: 32, special: false }, { parent: this });
+            const secret = new k8s.core.v1.Secret(
+                `${name}-${db.name}-credentials`,
+                {
+                    metadata: {
+                        name: `${name}-${db.name}-credentials`,
+                        namespace: args.namespace,
+                        // The operator re-reads the role password when this Secret changes.
+                        labels: { ...labels, "cnpg.io/reload": "true" },
+                    },
+                    type: "kubernetes.io/basic-auth",
+                    stringData: { username: db.name, password: password.result },
+                },
+                { parent: this },
+            );
+            return { db, password, secret };
+        });
+
+        this.cluster = new k8s.apiextensions.CustomResource(
+            `${name}-cluster`,
+            {
+                apiVersion: "postgresql.cnpg.io/v1",
+                kind: "Cluster",
+                metadata: { name, namespace: args.namespace, labels, annotations: waitForCondition("Ready") },
+                spec: {
+                    instances: args.sizing.instances,
+                    imageName: imageRef(images.postgres, args.imageRegistry),
+                    storage: { size: args.sizing.storage, ...(args.storageClass === "" ? {} : { storageClass: args.storageClass }) },
+                    resources: resourceRequirements(args.sizing),
+                    enableSuperuserAccess: false,
+                    // A PDB on a single instance would block every node drain.
+                    enablePDB: args.sizing.instances > 1,
+                    affinity: {
+                        enablePodAntiAffinity: true,
+                        podAntiAffinityType: ha ? "required" : "preferred",
+                        topologyKey: "kubernetes.io/hostname",
+                    },
+                    ...(ha ? { postgresql: { synchronous: { method: "any", number: 1, dataDurability: "required" } } } : {}),
+                    managed: {
+                        roles: roleSecrets.map(({ db, secret }) => ({
+                            name: db.name,
+                            ensure: "present",
+                            login: true,
+                            passwordSecret: { name: secret.metadata.name },
+                        })),
+                    },
+                },
+            },
+            // The Cluster kind and its admission webhook are served by the operator release.
+            { parent: this, dependsOn: [args.operator], protect: args.protect ?? false },
+        );
+        this.clusterName = this.cluster.metadata.name;
+        this.host = pulumi.interpolate`${this.clusterName}-rw.${this.cluster.metadata.namespace}.svc.cluster.local`;
+
+        this.endpoint = {
+            internal: pulumi.interpolate`postgresql://${this.host}:5432`,
+            external: null,
+            portForward: portForwardCommand(this.cluster.metadata.namespace, pulumi.interpolate`${this.clusterName}-rw`, 5432, 5432),
+        };
+
+        const databases: Record<string, DatabaseAccess> = {};
+        for (const { db, password, secret } of roleSecrets) {
+            const database = new k8s.apiextensions.CustomResource(
+                `${name}-${db.name}-database`,
+                {
+                    apiVersion: "postgresql.cnpg.io/v1",
+                    kind: "Database",
+                    metadata: { name: `${name}-${db.name}`, namespace: args.namespace, labels, annotations: waitForJsonPath(".status.applied", "true") },
+                    spec: { name: db.name, owner: db.name, ensure: "present", databaseReclaimPolicy: "retain", cluster: { name: this.clusterName } },
+                },
+                // The owner role is created by the Cluster's managed roles, so the Cluster must be Ready first.
+                { parent: this, dependsOn: [this.cluster] },
+            );
+            databases[db.name] = {
+                host: this.host,
+                port: 5432,
+                database: db.name,
+                username: db.name,
+                secretName: secret.metadata.name,
+                password: pulumi.secret(password.result),
+                ready: [this.cluster, database],
+            };
+        }
+        this.databases = databases;
+        this.registerOutputs({ clusterName: this.clusterName, host: this.host });
+    }
+}

@@ -1,0 +1,80 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { charts } from "../catalog";
+import { ChartSource } from "../config";
+import { installChart } from "../lib/chart";
+
+export interface CertManagerArgs {
+    /** Namespace to install into (also where ClusterIssuer CA Secrets must live). */
+    readonly namespace: pulumi.Input<string>;
+    /** Chart source (upstream, OCI mirror, local folder). */
+    readonly chartSource: ChartSource;
+    /** Registry replacing quay.io for every cert-manager image; empty keeps quay.io. */
+    readonly imageRegistry: string;
+    /** Run two replicas of controller, webhook and cainjector with PodDisruptionBudgets. Default false. */
+    readonly highAvailability?: boolean;
+}
+
+/**
+ * cert-manager from its official chart, CRDs included. The release only reports ready after the
+ * chart's startupapicheck hook Job has created a test Certificate through the API, i.e. once the
+ * webhook really serves; everything that creates cert-manager resources depends on `release`.
+ */
+export class CertManager extends pulumi.ComponentResource {
+    public readonly release: k8s.helm.v3.Release;
+    public readonly namespace: pulumi.Output<string>;
+
+    constructor(name: string, args: CertManagerArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("analytics:foundation:CertManager", name, {}, opts);
+        const ha = args.highAvailability ?? false;
+        const replicas = ha ? 2 : 1;
+        const small = { requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "200m", memory: "128Mi" } };
+        const controller = { requests: { cpu: "20m", memory: "64Mi" }, limits: { cpu: "500m", memory: "256Mi" } };
+        const spread = (component: string) =>
+            ha
+                ? [
+                      {
+                          maxSkew: 1,
+                          topologyKey: "kubernetes.io/hostname",
+                          whenUnsatisfiable: "DoNotSchedule",
+                          labelSelector: { matchLabels: { "app.kubernetes.io/instance": "cert-manager", "app.kubernetes.io/component": component } },
+                      },
+                  ]
+                : [];
+        this.release = installChart(
+            `${name}-chart`,
+            {
+                pin: charts.certManager,
+                source: args.chartSource,
+                releaseName: "cert-manager",
+                namespace: args.namespace,
+                values: {
+                    crds: { enabled: true, keep: true },
+                    ...(args.imageRegistry === "" ? {} : { imageRegistry: args.imageRegistry }),
+                    global: { leaderElection: { namespace: args.namespace } },
+                    replicaCount: replicas,
+                    podDisruptionBudget: { enabled: ha },
+                    resources: controller,
+                    topologySpreadConstraints: spread("controller"),
+                    webhook: {
+                        replicaCount: replicas,
+                        podDisruptionBudget: { enabled: ha },
+                        resources: small,
+                        topologySpreadConstraints: spread("webhook"),
+                    },
+                    cainjector: {
+                        replicaCount: replicas,
+                        podDisruptionBudget: { enabled: ha },
+                        resources: controller,
+                        topologySpreadConstraints: spread("cainjector"),
+                    },
+                    startupapicheck: { enabled: true, timeout: "5m", resources: small },
+                    prometheus: { enabled: true },
+                },
+            },
+            { parent: this },
+        );
+        this.namespace = this.release.status.namespace.apply((ns) => ns ?? "");
+        this.registerOutputs({ release: this.release.status.name, namespace: this.namespace });
+    }
+}

@@ -1,0 +1,70 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { ChartPin } from "../catalog";
+import { ChartSource } from "../config";
+
+/** Where Helm fetches a chart from, after the configured mirror has been applied. */
+export interface ChartLocation {
+    /** `chart` as Helm takes it: a bare name (with `repo`), an `oci://` reference, or a `.tgz` path. */
+    readonly chart: string;
+    /** The pinned version; omitted for a local `.tgz`, whose file name is the pin. */
+    readonly version?: string;
+    /** HTTP(S) repository, only for upstream charts served from one. */
+    readonly repo?: string;
+}
+
+/** Applies the chart source (upstream, OCI mirror or local folder) to a pinned chart. */
+export function chartLocation(pin: ChartPin, source: ChartSource): ChartLocation {
+    switch (source.mode) {
+        case "upstream":
+            return pin.repository.startsWith("oci://")
+                ? { chart: `${pin.repository}/${pin.chart}`, version: pin.version }
+                : { chart: pin.chart, version: pin.version, repo: pin.repository };
+        case "oci":
+            return { chart: `${source.location}/${pin.chart}`, version: pin.version };
+        case "local":
+            return { chart: `${source.location.replace(/\/+$/, "")}/${pin.chart}-${pin.version}.tgz` };
+    }
+}
+
+export interface ChartArgs {
+    /** The pinned chart. */
+    readonly pin: ChartPin;
+    /** Upstream, OCI mirror or local folder. */
+    readonly source: ChartSource;
+    /** Helm release name; also the prefix of the objects the chart creates, so it stays stable. */
+    readonly releaseName: string;
+    readonly namespace: pulumi.Input<string>;
+    /** Chart values. Never put a generated secret here: reference Secrets by name instead. */
+    readonly values: pulumi.Inputs;
+    /** How long Helm may wait for the release's workloads and hook Jobs, in seconds. Default 600. */
+    readonly timeoutSeconds?: number;
+}
+
+/**
+ * Installs a chart as a Helm release (see docs/decisions/0001-helm-release.md): Helm runs the
+ * chart's hooks and waits until its Deployments, StatefulSets and hook Jobs are ready, so a
+ * dependent only starts once the release really serves.
+ */
+export function installChart(name: string, args: ChartArgs, opts: pulumi.CustomResourceOptions): k8s.helm.v3.Release {
+    const loc = chartLocation(args.pin, args.source);
+    return new k8s.helm.v3.Release(
+        name,
+        {
+            name: args.releaseName,
+            namespace: args.namespace,
+            chart: loc.chart,
+            ...(loc.version === undefined ? {} : { version: loc.version }),
+            ...(loc.repo === undefined ? {} : { repositoryOpts: { repo: loc.repo } }),
+            values: args.values,
+            createNamespace: false,
+            atomic: false,
+            cleanupOnFail: true,
+            waitForJobs: true,
+            skipAwait: false,
+            maxHistory: 10,
+            timeout: args.timeoutSeconds ?? 600,
+        },
+        opts,
+    );
+}

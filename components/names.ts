@@ -1,0 +1,37 @@
+import { PodSecurityLevel } from "./foundation/namespaces";
+
+/**
+ * Logical names of the platform's parts: Pulumi resource names (stable: renaming one replaces
+ * the resource unless an alias is added), host name prefixes and database names.
+ */
+export const names = {
+    namespaces: "namespaces",
+    certManager: "cert-manager",
+    platformCa: "platform-ca",
+    cnpgOperator: "cnpg-operator",
+    postgres: "platform-pg",
+    cache: "valkey",
+    superset: "superset",
+} as const;
+
+/** Databases created in the platform PostgreSQL, one per application that uses it. */
+export const databases = {
+    superset: "superset",
+} as const;
+
+/** Host name prefixes under the configured domain. */
+export const hosts = {
+    superset: "superset",
+} as const;
+
+/**
+ * Pod Security level each namespace enforces. Third-party charts in `apps` cannot all be set to
+ * the restricted profile through their values, so that namespace enforces baseline; every
+ * namespace warns and audits at restricted (docs/security.md).
+ */
+export const podSecurity: Readonly<Record<"certManager" | "operators" | "data" | "apps", PodSecurityLevel>> = {
+    certManager: "restricted",
+    operators: "restricted",
+    data: "restricted",
+    apps: "baseline",
+};
