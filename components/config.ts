@@ -202,10 +202,23 @@ function resources(key: string, v: Obj, d: Resources): Resources {
 
 const RESOURCE_KEYS = ["cpu", "memory", "cpuLimit", "memoryLimit"] as const;
 
+/** A raw value as the user wrote it: structured values decoded, anything else as the string. */
+function readable(raw: string): unknown {
+    try {
+        return JSON.parse(raw);
+    } catch {
+        return raw;
+    }
+}
+
 /** Parses a raw config value: objects and numbers arrive as JSON text, plain strings as themselves. */
-function decode(key: string, raw: string | undefined, kind: "string" | "json"): unknown {
+function decode(key: string, raw: string | undefined, kind: "string" | "boolean" | "json"): unknown {
     if (raw === undefined) return undefined;
     if (kind === "string") return raw;
+    if (kind === "boolean") {
+        if (raw === "true" || raw === "false") return raw === "true";
+        throw new ConfigError(key, raw, "true or false");
+    }
     try {
         return JSON.parse(raw);
     } catch {
@@ -213,7 +226,7 @@ function decode(key: string, raw: string | undefined, kind: "string" | "json"): 
     }
 }
 
-const KIND: Record<Key, "string" | "json"> = {
+const KIND: Record<Key, "string" | "boolean" | "json"> = {
     profile: "string",
     components: "json",
     namespaces: "json",
@@ -223,7 +236,7 @@ const KIND: Record<Key, "string" | "json"> = {
     imageRegistry: "string",
     chartSource: "json",
     sizing: "json",
-    protectData: "json",
+    protectData: "boolean",
 };
 
 /**
@@ -232,7 +245,7 @@ const KIND: Record<Key, "string" | "json"> = {
  */
 export function parseConfig(raw: Readonly<Record<string, string>>): PlatformConfig {
     for (const k of Object.keys(raw)) {
-        if (!(KEYS as readonly string[]).includes(k)) throw new ConfigError(k, raw[k], `no such key; the keys are ${KEYS.join(", ")}`);
+        if (!(KEYS as readonly string[]).includes(k)) throw new ConfigError(k, readable(raw[k]), `no such key; the keys are ${KEYS.join(", ")}`);
     }
     const v = (k: Key): unknown => decode(k, raw[k], KIND[k]);
 

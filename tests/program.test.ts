@@ -1,0 +1,215 @@
+import * as assert from "assert";
+import { charts, images } from "../components/catalog";
+import { Capture, Registered, SECRET_MARK, isSecret, resolve, runProgram, stackConfig, strings, useMocks } from "./harness";
+
+const RELEASE = "kubernetes:helm.sh/v3:Release";
+const CR = {
+    clusterIssuer: "kubernetes:cert-manager.io/v1:ClusterIssuer",
+    pgCluster: "kubernetes:postgresql.cnpg.io/v1:Cluster",
+    pgDatabase: "kubernetes:postgresql.cnpg.io/v1:Database",
+};
+
+async function program(stack: string, override: Record<string, unknown> = {}): Promise<{ capture: Capture; exported: Record<string, any> }> {
+    const capture = await useMocks({ ...stackConfig(stack), ...override });
+    const exported = await runProgram();
+    return { capture, exported };
+}
+
+function dependsOn(capture: Capture, r: Registered, type: string, name: string): boolean {
+    return capture.dependencyNames(r).includes(`${type}::${name}`);
+}
+
+describe("program", () => {
+    for (const stack of ["dev", "prod"]) {
+        describe(`${stack} stack`, () => {
+            let capture: Capture;
+            let exported: Record<string, any>;
+            before(async () => {
+                ({ capture, exported } = await program(stack));
+            });
+
+            it("installs cert-manager once, pinned, with its CRDs and startup check", () => {
+                const releases = capture.ofType(RELEASE).filter((r) => r.inputs.name === "cert-manager");
+                assert.strictEqual(releases.length, 1);
+                const cm = releases[0].inputs;
+                assert.strictEqual(cm.chart, `${charts.certManager.repository}/${charts.certManager.chart}`);
+                assert.strictEqual(cm.version, charts.certManager.version);
+                assert.strictEqual(cm.namespace, "cert-manager");
+                assert.deepStrictEqual(cm.values.crds, { enabled: true, keep: true });
+                assert.strictEqual(cm.values.startupapicheck.enabled, true);
+                assert.strictEqual(cm.waitForJobs, true);
+            });
+
+            it("gates the platform CA issuer on cert-manager and on its own readiness", () => {
+                const issuer = capture.one(CR.clusterIssuer, "platform-ca-issuer");
+                assert.ok(dependsOn(capture, issuer, RELEASE, "cert-manager-chart"), `issuer deps: ${capture.dependencyNames(issuer).join(", ")}`);
+                assert.strictEqual(issuer.inputs.metadata.annotations["pulumi.com/waitFor"], "condition=Ready");
+                assert.deepStrictEqual(issuer.inputs.spec, { ca: { secretName: "platform-ca-keypair" } });
+            });
+
+            it("gates the PostgreSQL cluster on its operator and on its Ready condition", () => {
+                const cluster = capture.one(CR.pgCluster, "platform-pg-cluster");
+                assert.ok(dependsOn(capture, cluster, RELEASE, "cnpg-operator-chart"), `cluster deps: ${capture.dependencyNames(cluster).join(", ")}`);
+                assert.strictEqual(cluster.inputs.metadata.annotations["pulumi.com/waitFor"], "condition=Ready");
+                assert.strictEqual(cluster.inputs.metadata.namespace, "platform-data");
+            });
+
+            it("creates Superset's database after the cluster is ready, gated on being applied", () => {
+                const db = capture.one(CR.pgDatabase, "platform-pg-superset-database");
+                assert.ok(dependsOn(capture, db, CR.pgCluster, "platform-pg-cluster"));
+                assert.deepStrictEqual(db.inputs.spec, { name: "superset", owner: "superset", ensure: "present", databaseReclaimPolicy: "retain", cluster: { name: "platform-pg" } });
+                assert.strictEqual(db.inputs.metadata.annotations["pulumi.com/waitFor"], "jsonpath={.status.applied}=true");
+            });
+
+            it("starts Superset only after its database and cache are ready", () => {
+                const ss = capture.one(RELEASE, "superset-chart");
+                const deps = capture.dependencyNames(ss);
+                for (const want of [`${CR.pgCluster}::platform-pg-cluster`, `${CR.pgDatabase}::platform-pg-superset-database`, "kubernetes:apps/v1:StatefulSet::valkey-statefulset"]) {
+                    assert.ok(deps.includes(want), `superset deps ${deps.join(", ")} lack ${want}`);
+                }
+            });
+
+            it("keeps every generated secret inside Secrets", () => {
+                const leaks = capture.resources
+                    .filter((r) => r.type !== "kubernetes:core/v1:Secret" && !r.type.startsWith("tls:") && !r.type.startsWith("random:"))
+                    .flatMap((r) => strings(r.inputs).filter(([, s]) => s.includes(SECRET_MARK)).map(([p]) => `${r.type} ${r.name} ${p}`));
+                assert.deepStrictEqual(leaks, []);
+                // And the generated values do reach the Secrets (so the scan above can see them).
+                const inSecrets = capture.ofType("kubernetes:core/v1:Secret").flatMap((r) => strings(r.inputs).filter(([, s]) => s.includes(SECRET_MARK)));
+                assert.ok(inSecrets.length >= 6, `generated values in Secrets: ${inSecrets.length}`);
+            });
+
+            it("wires Superset to the platform Secret by name, with bundled databases off", () => {
+                const values = capture.one(RELEASE, "superset-chart").inputs.values;
+                assert.strictEqual(values.envFromSecret, "superset-env");
+                assert.deepStrictEqual(values.secretEnv, { create: false });
+                assert.deepStrictEqual(values.postgresql, { enabled: false });
+                assert.deepStrictEqual(values.redis, { enabled: false });
+                assert.strictEqual(values.init.createAdmin, false);
+                const env = capture.one("kubernetes:core/v1:Secret", "superset-env").inputs.stringData;
+                assert.strictEqual(env.DB_HOST, "platform-pg-rw.platform-data.svc.cluster.local");
+                assert.strictEqual(env.DB_PASS, `${SECRET_MARK}-platform-pg-superset-password`);
+                assert.strictEqual(env.REDIS_PASSWORD, `${SECRET_MARK}-valkey-password`);
+            });
+
+            it("labels every owned namespace for Pod Security admission", () => {
+                const labels = Object.fromEntries(capture.ofType("kubernetes:core/v1:Namespace").map((n) => [n.inputs.metadata.name, n.inputs.metadata.labels["pod-security.kubernetes.io/enforce"]]));
+                assert.deepStrictEqual(labels, { "cert-manager": "restricted", "platform-operators": "restricted", "platform-data": "restricted", "platform-apps": "baseline" });
+            });
+
+            it("names where each login lives, with passwords as secrets", async () => {
+                const creds = exported.credentials;
+                assert.strictEqual(await resolve(creds.superset.secret), "superset-env");
+                assert.strictEqual(creds.superset.passwordKey, "admin-password");
+                assert.strictEqual(await isSecret(creds.superset.password), true);
+                assert.strictEqual(await resolve(creds.postgres.superset.secret), "platform-pg-superset-credentials");
+                assert.strictEqual(await isSecret(creds.postgres.superset.password), true);
+                assert.strictEqual(await isSecret(creds.cache.password), true);
+                assert.strictEqual(await isSecret(exported.endpoints.superset.internal), false);
+            });
+        });
+    }
+
+    describe("dev and prod shapes", () => {
+        it("dev runs one PostgreSQL instance without PDB or synchronous replication", async () => {
+            const { capture } = await program("dev");
+            const spec = capture.one(CR.pgCluster, "platform-pg-cluster").inputs.spec;
+            assert.strictEqual(spec.instances, 1);
+            assert.strictEqual(spec.enablePDB, false);
+            assert.strictEqual(spec.postgresql, undefined);
+            assert.strictEqual(spec.affinity.podAntiAffinityType, "preferred");
+        });
+
+        it("prod runs three PostgreSQL instances with synchronous replication, required anti-affinity and a PDB", async () => {
+            const { capture } = await program("prod");
+            const cluster = capture.one(CR.pgCluster, "platform-pg-cluster");
+            assert.strictEqual(cluster.inputs.spec.instances, 3);
+            assert.strictEqual(cluster.inputs.spec.enablePDB, true);
+            assert.deepStrictEqual(cluster.inputs.spec.postgresql.synchronous, { method: "any", number: 1, dataDurability: "required" });
+            assert.strictEqual(cluster.inputs.spec.affinity.podAntiAffinityType, "required");
+            assert.strictEqual(cluster.protect, true);
+        });
+
+        it("prod runs cert-manager's three deployments twice with PDBs", async () => {
+            const { capture } = await program("prod");
+            const v = capture.one(RELEASE, "cert-manager-chart").inputs.values;
+            assert.deepStrictEqual([v.replicaCount, v.webhook.replicaCount, v.cainjector.replicaCount], [2, 2, 2]);
+            assert.deepStrictEqual([v.podDisruptionBudget.enabled, v.webhook.podDisruptionBudget.enabled, v.cainjector.podDisruptionBudget.enabled], [true, true, true]);
+        });
+
+        it("prod exposes Superset through an ingress signed by the platform CA", async () => {
+            const { capture, exported } = await program("prod");
+            const ingress = capture.one(RELEASE, "superset-chart").inputs.values.ingress;
+            assert.strictEqual(ingress.enabled, true);
+            assert.deepStrictEqual(ingress.hosts, ["superset.analytics.example.com"]);
+            assert.deepStrictEqual(ingress.tls, [{ secretName: "superset-tls", hosts: ["superset.analytics.example.com"] }]);
+            assert.strictEqual(ingress.annotations["cert-manager.io/cluster-issuer"], "platform-ca");
+            assert.strictEqual(await resolve(exported.endpoints.superset.external), "https://superset.analytics.example.com");
+        });
+
+        it("dev leaves Superset internal and gives the port-forward command", async () => {
+            const { capture, exported } = await program("dev");
+            assert.deepStrictEqual(capture.one(RELEASE, "superset-chart").inputs.values.ingress, { enabled: false });
+            assert.strictEqual(exported.endpoints.superset.external, null);
+            assert.strictEqual(await resolve(exported.endpoints.superset.internal), "http://superset.platform-apps.svc.cluster.local:8088");
+            assert.strictEqual(await resolve(exported.endpoints.superset.portForward), "kubectl -n platform-apps port-forward svc/superset 8088:8088");
+        });
+    });
+
+    describe("switches and mirrors", () => {
+        it("a misspelt key fails before any resource is registered, naming the key", async () => {
+            const capture = await useMocks({ ...stackConfig("dev"), sizng: {} });
+            await assert.rejects(runProgram(), /config analytics-platform:sizng: got \{\} \(object\); allowed: no such key/);
+            assert.deepStrictEqual(capture.resources, []);
+        });
+
+        it("a wrong type in the prod stack fails before any resource is registered", async () => {
+            const capture = await useMocks({ ...stackConfig("prod"), protectData: "yes" });
+            await assert.rejects(runProgram(), /config analytics-platform:protectData: got "yes" \(string\); allowed: true or false/);
+            assert.deepStrictEqual(capture.resources, []);
+        });
+
+        it("disabling Superset drops its release and database but keeps the data services", async () => {
+            const { capture, exported } = await program("dev", { components: { superset: false } });
+            assert.deepStrictEqual(capture.ofType(RELEASE).map((r) => r.inputs.name).sort(), ["cert-manager", "cnpg"]);
+            assert.deepStrictEqual(capture.ofType(CR.pgDatabase), []);
+            assert.deepStrictEqual(Object.keys(exported.endpoints).sort(), ["cache", "postgres"]);
+        });
+
+        it("an OCI mirror serves every chart at its pinned version", async () => {
+            const { capture } = await program("dev", { chartSource: { mode: "oci", location: "oci://mirror.internal/charts" } });
+            const refs = capture.ofType(RELEASE).map((r) => [r.inputs.chart, r.inputs.version, r.inputs.repositoryOpts]);
+            assert.deepStrictEqual(refs.sort(), [
+                ["oci://mirror.internal/charts/cert-manager", charts.certManager.version, undefined],
+                ["oci://mirror.internal/charts/cloudnative-pg", charts.cloudnativePg.version, undefined],
+                ["oci://mirror.internal/charts/superset", charts.superset.version, undefined],
+            ]);
+        });
+
+        it("a local chart folder serves each chart from its versioned archive", async () => {
+            const { capture } = await program("dev", { chartSource: { mode: "local", location: "/srv/charts/" } });
+            const refs = capture.ofType(RELEASE).map((r) => [r.inputs.chart, r.inputs.version]);
+            assert.deepStrictEqual(refs.sort(), [
+                [`/srv/charts/cert-manager-${charts.certManager.version}.tgz`, undefined],
+                [`/srv/charts/cloudnative-pg-${charts.cloudnativePg.version}.tgz`, undefined],
+                [`/srv/charts/superset-${charts.superset.version}.tgz`, undefined],
+            ]);
+        });
+
+        it("an image registry override reaches every image", async () => {
+            const reg = "mirror.internal:5000";
+            const { capture } = await program("dev", { imageRegistry: reg });
+            assert.strictEqual(capture.one(RELEASE, "cert-manager-chart").inputs.values.imageRegistry, reg);
+            assert.strictEqual(capture.one(RELEASE, "cnpg-operator-chart").inputs.values.image.repository, `${reg}/${images.cnpgOperator.repository}`);
+            assert.strictEqual(capture.one(RELEASE, "superset-chart").inputs.values.image.repository, `${reg}/${images.superset.repository}`);
+            assert.strictEqual(capture.one(CR.pgCluster, "platform-pg-cluster").inputs.spec.imageName, `${reg}/${images.postgres.repository}:${images.postgres.tag}`);
+            const valkey = capture.one("kubernetes:apps/v1:StatefulSet", "valkey-statefulset").inputs.spec.template.spec.containers[0];
+            assert.strictEqual(valkey.image, `${reg}/${images.valkey.repository}:${images.valkey.tag}`);
+        });
+
+        it("a configured ClusterIssuer replaces the platform CA for ingress certificates", async () => {
+            const { capture } = await program("prod", { exposure: { mode: "ingress", clusterIssuer: "letsencrypt" } });
+            assert.strictEqual(capture.one(RELEASE, "superset-chart").inputs.values.ingress.annotations["cert-manager.io/cluster-issuer"], "letsencrypt");
+        });
+    });
+});
