@@ -77,29 +77,9 @@ export const endpoints = {
 };
 
 export const credentials = {
-    ...(superset
-        ? {
-              superset: {
-                  namespace: ns.names.apps,
-                  secret: superset.adminSecretName,
-                  usernameKey: "admin-username",
-                  username: superset.adminUsername,
-                  passwordKey: "admin-password",
-                  password: superset.adminPassword,
-              },
-          }
-        : {}),
-    ...(postgres
-        ? {
-              postgres: Object.fromEntries(
-                  Object.entries(postgres.databases).map(([db, access]) => [
-                      db,
-                      { namespace: ns.names.data, secret: access.secretName, usernameKey: "username", username: access.username, passwordKey: "password", password: access.password },
-                  ]),
-              ),
-          }
-        : {}),
-    ...(cache ? { cache: { namespace: cache.namespace, secret: cache.secretName, passwordKey: cache.passwordKey, password: cache.password } } : {}),
+    ...(superset ? { superset: superset.credential } : {}),
+    ...(postgres ? { postgres: Object.fromEntries(Object.entries(postgres.databases).map(([db, access]) => [db, access.credential])) } : {}),
+    ...(cache ? { cache: cache.credential } : {}),
 };
 
 export const platformCa = { clusterIssuer: issuer, caCertPem: ca.caCertPem };

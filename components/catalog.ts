@@ -21,6 +21,10 @@ export const charts = {
     certManager: { chart: "cert-manager", version: "v1.21.1", repository: "oci://quay.io/jetstack/charts" },
     cloudnativePg: { chart: "cloudnative-pg", version: "0.29.0", repository: "https://cloudnative-pg.github.io/charts" },
     superset: { chart: "superset", version: "0.22.8", repository: "https://apache.github.io/superset" },
+    pxcOperator: { chart: "pxc-operator", version: "1.20.0", repository: "https://percona.github.io/percona-helm-charts/" },
+    strimzi: { chart: "strimzi-kafka-operator", version: "1.2.0", repository: "oci://quay.io/strimzi-helm" },
+    minioOperator: { chart: "operator", version: "7.1.1", repository: "https://operator.min.io" },
+    nessie: { chart: "nessie", version: "0.108.4", repository: "https://charts.projectnessie.org" },
 } as const satisfies Record<string, ChartPin>;
 
 export type ChartKey = keyof typeof charts;
@@ -38,6 +42,21 @@ export const images = {
     valkey: { registry: "docker.io", repository: "valkey/valkey", tag: "8.1.3" },
     /** Apache Superset, the image the chart's appVersion names. */
     superset: { registry: "docker.io", repository: "apache/superset", tag: "6.1.0" },
+    /** Percona XtraDB Cluster operator and operands, as pxc-operator/pxc-db 1.20.0 name them. */
+    pxcOperator: { registry: "docker.io", repository: "percona/percona-xtradb-cluster-operator", tag: "1.20.0" },
+    pxc: { registry: "docker.io", repository: "percona/percona-xtradb-cluster", tag: "8.4.8-8.1" },
+    pxcHaproxy: { registry: "docker.io", repository: "percona/haproxy", tag: "2.8.18-1" },
+    pxcBackup: { registry: "docker.io", repository: "percona/percona-xtrabackup", tag: "8.4.0-5.1" },
+    /** Strimzi's operator and Kafka images all live under quay.io/strimzi; the chart takes the registry apart. */
+    strimzi: { registry: "quay.io", repository: "strimzi/operator", tag: "1.2.0" },
+    /** Confluent-compatible schema registry (Apache-2.0). */
+    karapace: { registry: "ghcr.io", repository: "aiven-open/karapace", tag: "6.2.2" },
+    /** MinIO operator and server: the community server images are no longer published upstream, mirror them (docs/decisions). */
+    minioOperator: { registry: "quay.io", repository: "minio/operator", tag: "v7.1.1" },
+    minio: { registry: "quay.io", repository: "minio/minio", tag: "RELEASE.2025-04-08T15-41-24Z" },
+    nessie: { registry: "ghcr.io", repository: "projectnessie/nessie", tag: "0.108.4" },
+    /** Official ClickHouse server image (the Bitnami images are no longer updated publicly). */
+    clickhouse: { registry: "docker.io", repository: "clickhouse/clickhouse-server", tag: "25.8.4.13" },
 } as const satisfies Record<string, ImagePin>;
 
 export type ImageKey = keyof typeof images;

@@ -7,7 +7,7 @@ import { DatabaseAccess } from "../data/postgresCluster";
 import { installChart } from "../lib/chart";
 import { repositoryRef } from "../lib/images";
 import { platformLabels } from "../lib/labels";
-import { Endpoint, portForwardCommand } from "../lib/outputs";
+import { CredentialRef, Endpoint, portForwardCommand } from "../lib/outputs";
 import { resourceRequirements } from "../lib/security";
 
 /** What Superset needs to know about the Redis-compatible cache. */
@@ -65,11 +65,8 @@ const ADMIN_USER = "admin";
 export class Superset extends pulumi.ComponentResource {
     public readonly release: k8s.helm.v3.Release;
     public readonly endpoint: Endpoint;
-    /** The Secret holding the admin login under `admin-username` / `admin-password`. */
-    public readonly adminSecretName: pulumi.Output<string>;
-    public readonly adminUsername = ADMIN_USER;
-    /** The generated admin password, as a Pulumi secret. */
-    public readonly adminPassword: pulumi.Output<string>;
+    /** The admin login: the Secret and keys holding it, the password as a Pulumi secret. */
+    public readonly credential: CredentialRef;
 
     constructor(name: string, args: SupersetArgs, opts?: pulumi.ComponentResourceOptions) {
         super("analytics:apps:Superset", name, {}, opts);
@@ -206,8 +203,14 @@ export class Superset extends pulumi.ComponentResource {
             external: exposure ? pulumi.output(`https://${exposure.host}`) : null,
             portForward: portForwardCommand(namespace, service, PORT, PORT),
         };
-        this.adminSecretName = env.metadata.name;
-        this.adminPassword = pulumi.secret(adminPassword.result);
-        this.registerOutputs({ endpoint: this.endpoint, adminSecretName: this.adminSecretName });
+        this.credential = {
+            namespace: args.namespace,
+            secret: env.metadata.name,
+            usernameKey: "admin-username",
+            username: ADMIN_USER,
+            passwordKey: "admin-password",
+            password: pulumi.secret(adminPassword.result),
+        };
+        this.registerOutputs({ endpoint: this.endpoint, credential: this.credential });
     }
 }

@@ -5,7 +5,7 @@ import { images } from "../catalog";
 import { CacheSizing } from "../config";
 import { imageRef } from "../lib/images";
 import { platformLabels } from "../lib/labels";
-import { Endpoint, portForwardCommand } from "../lib/outputs";
+import { CredentialRef, Endpoint, portForwardCommand } from "../lib/outputs";
 import { resourceRequirements, restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../lib/security";
 
 export interface CacheArgs {
@@ -41,6 +41,8 @@ export class Cache extends pulumi.ComponentResource {
     /** The generated password, as a Pulumi secret (for the `credentials` output only). */
     public readonly password: pulumi.Output<string>;
     public readonly endpoint: Endpoint;
+    /** Where the password lives (the cache has no user name). */
+    public readonly credential: CredentialRef;
     /** The StatefulSet; dependents wait for it to be ready. */
     public readonly statefulSet: k8s.apps.v1.StatefulSet;
 
@@ -125,6 +127,7 @@ export class Cache extends pulumi.ComponentResource {
         };
         this.secretName = secret.metadata.name;
         this.password = pulumi.secret(password.result);
-        this.registerOutputs({ host: this.host, secretName: this.secretName });
+        this.credential = { namespace: this.namespace, secret: this.secretName, passwordKey: this.passwordKey, password: this.password };
+        this.registerOutputs({ host: this.host, endpoint: this.endpoint, credential: this.credential });
     }
 }

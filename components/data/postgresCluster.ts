@@ -5,7 +5,7 @@ import { images } from "../catalog";
 import { PostgresSizing } from "../config";
 import { imageRef } from "../lib/images";
 import { platformLabels } from "../lib/labels";
-import { Endpoint, portForwardCommand } from "../lib/outputs";
+import { CredentialRef, Endpoint, portForwardCommand } from "../lib/outputs";
 import { waitForCondition, waitForJsonPath } from "../lib/readiness";
 import { resourceRequirements } from "../lib/security";
 
@@ -44,6 +44,8 @@ export interface DatabaseAccess {
     readonly secretName: pulumi.Output<string>;
     /** The generated password, as a Pulumi secret (for the `credentials` output only). */
     readonly password: pulumi.Output<string>;
+    /** The login as the `credentials` output shows it. */
+    readonly credential: CredentialRef;
     /** Resources an application must wait for: the ready Cluster and its ready Database. */
     readonly ready: pulumi.Resource[];
 }
@@ -150,10 +152,11 @@ export class PostgresCluster extends pulumi.ComponentResource {
                 username: db.name,
                 secretName: secret.metadata.name,
                 password: pulumi.secret(password.result),
+                credential: { namespace: args.namespace, secret: secret.metadata.name, usernameKey: "username", username: db.name, passwordKey: "password", password: pulumi.secret(password.result) },
                 ready: [this.cluster, database],
             };
         }
         this.databases = databases;
-        this.registerOutputs({ clusterName: this.clusterName, host: this.host });
+        this.registerOutputs({ clusterName: this.clusterName, host: this.host, endpoint: this.endpoint });
     }
 }

@@ -12,10 +12,10 @@ export interface Endpoint {
 
 /** Where a login lives: the `credentials` stack output names Secrets and keys, never values. */
 export interface CredentialRef {
-    readonly namespace: pulumi.Output<string>;
+    readonly namespace: pulumi.Input<string>;
     readonly secret: pulumi.Output<string>;
     readonly usernameKey?: string;
-    readonly username?: pulumi.Output<string>;
+    readonly username?: string;
     readonly passwordKey: string;
     /** The password itself, always wrapped as a Pulumi secret. */
     readonly password: pulumi.Output<string>;
