@@ -56,7 +56,7 @@ export const images = {
     minio: { registry: "quay.io", repository: "minio/minio", tag: "RELEASE.2025-04-08T15-41-24Z" },
     nessie: { registry: "ghcr.io", repository: "projectnessie/nessie", tag: "0.108.4" },
     /** Official ClickHouse server image (the Bitnami images are no longer updated publicly). */
-    clickhouse: { registry: "docker.io", repository: "clickhouse/clickhouse-server", tag: "25.8.4.13" },
+    clickhouse: { registry: "docker.io", repository: "clickhouse/clickhouse-server", tag: "25.8.3.66" },
 } as const satisfies Record<string, ImagePin>;
 
 export type ImageKey = keyof typeof images;
