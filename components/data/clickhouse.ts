@@ -1,0 +1,149 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { images } from "../catalog";
+import { Resources } from "../config";
+import { imageRef } from "../lib/images";
+import { platformLabels } from "../lib/labels";
+import { CredentialRef, Endpoint, portForwardCommand } from "../lib/outputs";
+import { resourceRequirements, restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../lib/security";
+
+export interface ClickHouseSizing extends Resources {
+    /** Size of the data volume. */
+    readonly storage: string;
+}
+
+export interface ClickHouseArgs {
+    /** Namespace for ClickHouse. */
+    readonly namespace: pulumi.Input<string>;
+    /** Volume size and resources. */
+    readonly sizing: ClickHouseSizing;
+    /** StorageClass for the data volume; empty for the cluster default. */
+    readonly storageClass: string;
+    /** Registry replacing docker.io for the ClickHouse image; empty keeps docker.io. */
+    readonly imageRegistry: string;
+    /** Protect the StatefulSet (and so its volume claim) from deletion. Default false. */
+    readonly protect?: boolean;
+}
+
+/** The `clickhouse` user and group of the official image. */
+const CLICKHOUSE_UID = 101;
+const HTTP_PORT = 8123;
+const NATIVE_PORT = 9000;
+const ADMIN_USER = "admin";
+
+/**
+ * A single ClickHouse server from the official image (docs/decisions/0004-data-services.md): an
+ * `admin` user with a generated password read from a Secret by the image's entrypoint, SQL access
+ * management on, the `default` user off, data on a persistent volume.
+ */
+export class ClickHouse extends pulumi.ComponentResource {
+    public readonly statefulSet: k8s.apps.v1.StatefulSet;
+    public readonly host: pulumi.Output<string>;
+    public readonly httpPort = HTTP_PORT;
+    public readonly nativePort = NATIVE_PORT;
+    public readonly endpoint: Endpoint;
+    public readonly credential: CredentialRef;
+    /** Secret with `username` and `password` keys. */
+    public readonly secretName: pulumi.Output<string>;
+
+    constructor(name: string, args: ClickHouseArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("analytics:data:ClickHouse", name, {}, opts);
+        const labels = platformLabels("clickhouse", name);
+        const selector = { "app.kubernetes.io/name": "clickhouse", "app.kubernetes.io/instance": name };
+
+        const password = new random.RandomPassword(`${name}-password`, { length: 32, special: false }, { parent: this });
+        const secret = new k8s.core.v1.Secret(
+            `${name}-credentials`,
+            {
+                metadata: { name: `${name}-credentials`, namespace: args.namespace, labels },
+                type: "kubernetes.io/basic-auth",
+                stringData: { username: ADMIN_USER, password: password.result },
+            },
+            { parent: this },
+        );
+
+        const service = new k8s.core.v1.Service(
+            `${name}-service`,
+            {
+                metadata: { name, namespace: args.namespace, labels },
+                spec: {
+                    selector,
+                    ports: [
+                        { name: "http", port: HTTP_PORT, targetPort: "http" },
+                        { name: "native", port: NATIVE_PORT, targetPort: "native" },
+                    ],
+                },
+            },
+            { parent: this },
+        );
+
+        const fromSecret = (key: string) => ({ secretKeyRef: { name: secret.metadata.name, key } });
+        const scratch = (volume: string, mountPath: string) => ({ volume: { name: volume, emptyDir: {} }, mount: { name: volume, mountPath } });
+        // The entrypoint writes the user definition into users.d and logs to its log folder: both are
+        // scratch volumes so the root filesystem stays read-only.
+        const writable = [scratch("users-d", "/etc/clickhouse-server/users.d"), scratch("logs", "/var/log/clickhouse-server"), scratch("tmp", "/tmp")];
+        this.statefulSet = new k8s.apps.v1.StatefulSet(
+            `${name}-statefulset`,
+            {
+                metadata: { name, namespace: args.namespace, labels },
+                spec: {
+                    serviceName: service.metadata.name,
+                    replicas: 1,
+                    selector: { matchLabels: selector },
+                    template: {
+                        metadata: { labels: { ...labels, ...selector } },
+                        spec: {
+                            automountServiceAccountToken: false,
+                            securityContext: restrictedPodSecurityContext(CLICKHOUSE_UID),
+                            containers: [
+                                {
+                                    name: "clickhouse",
+                                    image: imageRef(images.clickhouse, args.imageRegistry),
+                                    env: [
+                                        { name: "CLICKHOUSE_USER", valueFrom: fromSecret("username") },
+                                        { name: "CLICKHOUSE_PASSWORD", valueFrom: fromSecret("password") },
+                                        { name: "CLICKHOUSE_DEFAULT_ACCESS_MANAGEMENT", value: "1" },
+                                    ],
+                                    ports: [
+                                        { name: "http", containerPort: HTTP_PORT },
+                                        { name: "native", containerPort: NATIVE_PORT },
+                                    ],
+                                    resources: resourceRequirements(args.sizing),
+                                    securityContext: restrictedContainerSecurityContext(CLICKHOUSE_UID),
+                                    startupProbe: { httpGet: { path: "/ping", port: "http" }, periodSeconds: 2, failureThreshold: 60 },
+                                    livenessProbe: { httpGet: { path: "/ping", port: "http" }, periodSeconds: 10, failureThreshold: 3 },
+                                    readinessProbe: { httpGet: { path: "/ping", port: "http" }, periodSeconds: 5, failureThreshold: 3 },
+                                    volumeMounts: [{ name: "data", mountPath: "/var/lib/clickhouse" }, ...writable.map((w) => w.mount)],
+                                },
+                            ],
+                            volumes: writable.map((w) => w.volume),
+                        },
+                    },
+                    volumeClaimTemplates: [
+                        {
+                            metadata: { name: "data", labels },
+                            spec: {
+                                accessModes: ["ReadWriteOnce"],
+                                ...(args.storageClass === "" ? {} : { storageClassName: args.storageClass }),
+                                resources: { requests: { storage: args.sizing.storage } },
+                            },
+                        },
+                    ],
+                },
+            },
+            { parent: this, protect: args.protect ?? false },
+        );
+
+        const namespace = service.metadata.namespace;
+        this.host = pulumi.interpolate`${service.metadata.name}.${namespace}.svc.cluster.local`;
+        this.secretName = secret.metadata.name;
+        this.endpoint = {
+            internal: pulumi.interpolate`http://${this.host}:${HTTP_PORT}`,
+            external: null,
+            portForward: portForwardCommand(namespace, service.metadata.name, HTTP_PORT, HTTP_PORT),
+        };
+        this.credential = { namespace, secret: secret.metadata.name, usernameKey: "username", username: ADMIN_USER, passwordKey: "password", password: pulumi.secret(password.result) };
+        this.registerOutputs({ host: this.host, endpoint: this.endpoint, credential: this.credential });
+    }
+}

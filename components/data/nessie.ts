@@ -1,0 +1,129 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { charts, images } from "../catalog";
+import { ChartSource, Resources } from "../config";
+import { installChart } from "../lib/chart";
+import { repositoryRef } from "../lib/images";
+import { Endpoint, portForwardCommand } from "../lib/outputs";
+import { resourceRequirements } from "../lib/security";
+import { DatabaseAccess } from "./postgresCluster";
+
+/** What Nessie needs of the object store holding the Iceberg warehouse. */
+export interface WarehouseStorage {
+    /** S3 endpoint URL reachable from inside the cluster. */
+    readonly s3Endpoint: pulumi.Input<string>;
+    /** Secret with `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY`, in Nessie's namespace. */
+    readonly s3SecretName: pulumi.Input<string>;
+    /** Bucket holding the warehouse. */
+    readonly bucket: string;
+    /** Resources Nessie waits for (the ready object store with its buckets). */
+    readonly ready: pulumi.Resource[];
+}
+
+export interface NessieArgs {
+    /** Namespace for Nessie; the database and S3 Secrets must be in it. */
+    readonly namespace: pulumi.Input<string>;
+    /** Chart source (upstream, OCI mirror, local folder). */
+    readonly chartSource: ChartSource;
+    /** Registry replacing ghcr.io for the Nessie image; empty keeps ghcr.io. */
+    readonly imageRegistry: string;
+    /** Version store: a database in the platform PostgreSQL. */
+    readonly database: DatabaseAccess;
+    /** Iceberg warehouse location. */
+    readonly warehouse: WarehouseStorage;
+    /** Resources of each Nessie pod. */
+    readonly resources: Resources;
+    /** Two replicas spread over nodes, with a PodDisruptionBudget. Default false. */
+    readonly highAvailability?: boolean;
+}
+
+const RELEASE = "nessie";
+const PORT = 19120;
+/** Symbolic name of the default Iceberg warehouse, as clients name it in `warehouse=`. */
+export const WAREHOUSE_NAME = "warehouse";
+
+/**
+ * Project Nessie as the Iceberg REST catalog: version store JDBC2 on its own PostgreSQL database,
+ * warehouse in the object store; both credentials are read from Secrets by name.
+ */
+export class Nessie extends pulumi.ComponentResource {
+    public readonly release: k8s.helm.v3.Release;
+    public readonly endpoint: Endpoint;
+    /** Iceberg REST catalog URI for engines (Trino, Flink, Spark, DuckDB). */
+    public readonly icebergRestUri: pulumi.Output<string>;
+    /** Nessie's own API (v2). */
+    public readonly apiUri: pulumi.Output<string>;
+
+    constructor(name: string, args: NessieArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("analytics:data:Nessie", name, {}, opts);
+        const ha = args.highAvailability ?? false;
+        const db = args.database;
+        this.release = installChart(
+            `${name}-chart`,
+            {
+                pin: charts.nessie,
+                source: args.chartSource,
+                releaseName: RELEASE,
+                namespace: args.namespace,
+                values: {
+                    replicaCount: ha ? 2 : 1,
+                    image: { repository: repositoryRef(images.nessie, args.imageRegistry), tag: images.nessie.tag },
+                    versionStoreType: "JDBC2",
+                    jdbc: {
+                        jdbcUrl: pulumi.interpolate`jdbc:postgresql://${db.host}:${db.port}/${db.database}`,
+                        secret: { name: db.secretName, username: "username", password: "password" },
+                    },
+                    catalog: {
+                        enabled: true,
+                        iceberg: {
+                            defaultWarehouse: WAREHOUSE_NAME,
+                            warehouses: [{ name: WAREHOUSE_NAME, location: `s3://${args.warehouse.bucket}/` }],
+                        },
+                        storage: {
+                            s3: {
+                                defaultOptions: {
+                                    endpoint: args.warehouse.s3Endpoint,
+                                    pathStyleAccess: true,
+                                    region: "us-east-1",
+                                    authType: "STATIC",
+                                    accessKeySecret: { name: args.warehouse.s3SecretName, awsAccessKeyId: "AWS_ACCESS_KEY_ID", awsSecretAccessKey: "AWS_SECRET_ACCESS_KEY" },
+                                },
+                            },
+                        },
+                    },
+                    podSecurityContext: { runAsNonRoot: true, fsGroup: 10001, seccompProfile: { type: "RuntimeDefault" } },
+                    securityContext: {
+                        runAsNonRoot: true,
+                        allowPrivilegeEscalation: false,
+                        readOnlyRootFilesystem: true,
+                        capabilities: { drop: ["ALL"] },
+                        seccompProfile: { type: "RuntimeDefault" },
+                    },
+                    resources: resourceRequirements(args.resources),
+                    podDisruptionBudget: { enabled: ha, policy: { maxUnavailable: 1 } },
+                    affinity: ha
+                        ? {
+                              podAntiAffinity: {
+                                  preferredDuringSchedulingIgnoredDuringExecution: [
+                                      {
+                                          weight: 100,
+                                          podAffinityTerm: { topologyKey: "kubernetes.io/hostname", labelSelector: { matchLabels: { "app.kubernetes.io/name": RELEASE } } },
+                                      },
+                                  ],
+                              },
+                          }
+                        : {},
+                },
+            },
+            // Nessie migrates its version store at start and checks the warehouse bucket in its
+            // readiness probe: the database and the object store must be ready first.
+            { parent: this, dependsOn: [...db.ready, ...args.warehouse.ready] },
+        );
+        const namespace = this.release.status.namespace.apply((ns) => ns ?? "");
+        const base = pulumi.interpolate`http://${RELEASE}.${namespace}.svc.cluster.local:${PORT}`;
+        this.icebergRestUri = pulumi.interpolate`${base}/iceberg`;
+        this.apiUri = pulumi.interpolate`${base}/api/v2`;
+        this.endpoint = { internal: base, external: null, portForward: portForwardCommand(namespace, RELEASE, PORT, PORT) };
+        this.registerOutputs({ endpoint: this.endpoint, icebergRestUri: this.icebergRestUri });
+    }
+}

@@ -1,0 +1,185 @@
+import * as assert from "assert";
+import * as k8s from "@pulumi/kubernetes";
+import { charts, images } from "../components/catalog";
+import { ChartSource } from "../components/config";
+import { ClickHouse } from "../components/data/clickhouse";
+import { CnpgOperator } from "../components/data/cnpgOperator";
+import { Nessie } from "../components/data/nessie";
+import { PostgresCluster } from "../components/data/postgresCluster";
+import { Capture, SECRET_MARK, resolve, settle, strings, useMocks } from "./harness";
+
+const upstream: ChartSource = { mode: "upstream", location: "" };
+const small = { cpu: "100m", memory: "128Mi", cpuLimit: "500m", memoryLimit: "256Mi" };
+const RELEASE = "kubernetes:helm.sh/v3:Release";
+
+function noSecretOutsideSecrets(capture: Capture): string[] {
+    return capture.resources
+        .filter((r) => r.type !== "kubernetes:core/v1:Secret" && !r.type.startsWith("random:"))
+        .flatMap((r) => strings(r.inputs).filter(([, s]) => s.includes(SECRET_MARK)).map(([p]) => `${r.type} ${r.name} ${p}`));
+}
+
+/** A stand-in for the object store: a ConfigMap the tests can see dependencies on. */
+function fakeObjectStore(): k8s.core.v1.ConfigMap {
+    return new k8s.core.v1.ConfigMap("object-store-ready", { metadata: { name: "object-store-ready", namespace: "platform-data" } });
+}
+
+function pg(withBackup: boolean): PostgresCluster {
+    const operator = new CnpgOperator("cnpg-operator", { namespace: "platform-operators", chartSource: upstream, imageRegistry: "" });
+    return new PostgresCluster("platform-pg", {
+        namespace: "platform-data",
+        operator: operator.release,
+        sizing: { instances: 3, storage: "10Gi", ...small },
+        storageClass: "",
+        imageRegistry: "",
+        databases: [{ name: "nessie" }],
+        highAvailability: true,
+        ...(withBackup
+            ? { backup: { endpointURL: "http://minio.platform-data.svc.cluster.local", bucket: "backups", s3SecretName: "object-store-s3", schedule: "0 0 2 * * *", retention: "14d", ready: [fakeObjectStore()] } }
+            : {}),
+    });
+}
+
+describe("data services", () => {
+    describe("PostgreSQL backups", () => {
+        let capture: Capture;
+        before(async () => {
+            capture = await useMocks({ profile: "prod" });
+            pg(true);
+            await settle();
+        });
+
+        it("archives WAL and base backups to the object store with credentials from a Secret", () => {
+            const spec = capture.one("kubernetes:postgresql.cnpg.io/v1:Cluster", "platform-pg-cluster").inputs.spec;
+            assert.deepStrictEqual(spec.backup, {
+                retentionPolicy: "14d",
+                barmanObjectStore: {
+                    destinationPath: "s3://backups/postgresql/",
+                    endpointURL: "http://minio.platform-data.svc.cluster.local",
+                    s3Credentials: {
+                        accessKeyId: { name: "object-store-s3", key: "AWS_ACCESS_KEY_ID" },
+                        secretAccessKey: { name: "object-store-s3", key: "AWS_SECRET_ACCESS_KEY" },
+                    },
+                    wal: { compression: "gzip" },
+                    data: { compression: "gzip" },
+                },
+            });
+        });
+
+        it("starts the cluster only once the backup bucket's store is ready", () => {
+            const cluster = capture.one("kubernetes:postgresql.cnpg.io/v1:Cluster", "platform-pg-cluster");
+            const deps = capture.dependencyNames(cluster);
+            assert.ok(deps.includes("kubernetes:core/v1:ConfigMap::object-store-ready"), deps.join(", "));
+            assert.ok(deps.includes(`${RELEASE}::cnpg-operator-chart`), deps.join(", "));
+        });
+
+        it("schedules daily base backups after the cluster is ready", () => {
+            const sb = capture.one("kubernetes:postgresql.cnpg.io/v1:ScheduledBackup", "platform-pg-scheduled-backup");
+            assert.deepStrictEqual(sb.inputs.spec, { cluster: { name: "platform-pg" }, schedule: "0 0 2 * * *", method: "barmanObjectStore", backupOwnerReference: "self", immediate: true });
+            assert.ok(capture.dependencyNames(sb).includes("kubernetes:postgresql.cnpg.io/v1:Cluster::platform-pg-cluster"));
+        });
+
+        it("registers no backup without a backup target", async () => {
+            const c = await useMocks({ profile: "dev" });
+            pg(false);
+            await settle();
+            assert.deepStrictEqual(c.ofType("kubernetes:postgresql.cnpg.io/v1:ScheduledBackup"), []);
+            assert.strictEqual(c.one("kubernetes:postgresql.cnpg.io/v1:Cluster", "platform-pg-cluster").inputs.spec.backup, undefined);
+        });
+    });
+
+    describe("Nessie", () => {
+        let capture: Capture;
+        let nessie: Nessie;
+        before(async () => {
+            capture = await useMocks({ profile: "prod" });
+            const postgres = pg(false);
+            nessie = new Nessie("nessie", {
+                namespace: "platform-data",
+                chartSource: upstream,
+                imageRegistry: "",
+                database: postgres.databases.nessie,
+                warehouse: { s3Endpoint: "http://minio.platform-data.svc.cluster.local", s3SecretName: "object-store-s3", bucket: "warehouse", ready: [fakeObjectStore()] },
+                resources: small,
+                highAvailability: true,
+            });
+            await settle();
+        });
+
+        it("keeps its version store in its PostgreSQL database, credentials by Secret name", () => {
+            const v = capture.one(RELEASE, "nessie-chart").inputs.values;
+            assert.strictEqual(v.versionStoreType, "JDBC2");
+            assert.deepStrictEqual(v.jdbc, {
+                jdbcUrl: "jdbc:postgresql://platform-pg-rw.platform-data.svc.cluster.local:5432/nessie",
+                secret: { name: "platform-pg-nessie-credentials", username: "username", password: "password" },
+            });
+        });
+
+        it("serves the Iceberg REST catalog with its warehouse in the object store", async () => {
+            const v = capture.one(RELEASE, "nessie-chart").inputs.values;
+            assert.strictEqual(v.catalog.enabled, true);
+            assert.deepStrictEqual(v.catalog.iceberg.warehouses, [{ name: "warehouse", location: "s3://warehouse/" }]);
+            assert.deepStrictEqual(v.catalog.storage.s3.defaultOptions.accessKeySecret, { name: "object-store-s3", awsAccessKeyId: "AWS_ACCESS_KEY_ID", awsSecretAccessKey: "AWS_SECRET_ACCESS_KEY" });
+            assert.strictEqual(await resolve(nessie.icebergRestUri), "http://nessie.platform-data.svc.cluster.local:19120/iceberg");
+        });
+
+        it("waits for its database and the object store", () => {
+            const deps = capture.dependencyNames(capture.one(RELEASE, "nessie-chart"));
+            for (const want of ["kubernetes:postgresql.cnpg.io/v1:Cluster::platform-pg-cluster", "kubernetes:postgresql.cnpg.io/v1:Database::platform-pg-nessie-database", "kubernetes:core/v1:ConfigMap::object-store-ready"]) {
+                assert.ok(deps.includes(want), `${deps.join(", ")} lacks ${want}`);
+            }
+        });
+
+        it("runs two replicas with a PodDisruptionBudget in the HA shape", () => {
+            const v = capture.one(RELEASE, "nessie-chart").inputs.values;
+            assert.strictEqual(v.replicaCount, 2);
+            assert.deepStrictEqual(v.podDisruptionBudget, { enabled: true, policy: { maxUnavailable: 1 } });
+            assert.strictEqual(capture.one(RELEASE, "nessie-chart").inputs.version, charts.nessie.version);
+        });
+
+        it("puts no generated secret outside Secrets", () => {
+            assert.deepStrictEqual(noSecretOutsideSecrets(capture), []);
+        });
+    });
+
+    describe("ClickHouse", () => {
+        let capture: Capture;
+        let ch: ClickHouse;
+        before(async () => {
+            capture = await useMocks({ profile: "dev" });
+            ch = new ClickHouse("clickhouse", { namespace: "platform-data", sizing: { storage: "5Gi", ...small }, storageClass: "fast", imageRegistry: "mirror.internal" });
+            await settle();
+        });
+
+        it("reads its admin login from the generated Secret", () => {
+            const container = capture.one("kubernetes:apps/v1:StatefulSet", "clickhouse-statefulset").inputs.spec.template.spec.containers[0];
+            assert.deepStrictEqual(container.env, [
+                { name: "CLICKHOUSE_USER", valueFrom: { secretKeyRef: { name: "clickhouse-credentials", key: "username" } } },
+                { name: "CLICKHOUSE_PASSWORD", valueFrom: { secretKeyRef: { name: "clickhouse-credentials", key: "password" } } },
+                { name: "CLICKHOUSE_DEFAULT_ACCESS_MANAGEMENT", value: "1" },
+            ]);
+            assert.strictEqual(capture.one("kubernetes:core/v1:Secret", "clickhouse-credentials").inputs.stringData.password, `${SECRET_MARK}-clickhouse-password`);
+        });
+
+        it("runs restricted with a read-only root filesystem, probes and limits", () => {
+            const pod = capture.one("kubernetes:apps/v1:StatefulSet", "clickhouse-statefulset").inputs.spec.template.spec;
+            const c = pod.containers[0];
+            assert.strictEqual(c.image, `mirror.internal/${images.clickhouse.repository}:${images.clickhouse.tag}`);
+            assert.deepStrictEqual(c.securityContext.capabilities, { drop: ["ALL"] });
+            assert.strictEqual(c.securityContext.allowPrivilegeEscalation, false);
+            assert.strictEqual(c.securityContext.readOnlyRootFilesystem, true);
+            assert.strictEqual(pod.securityContext.runAsNonRoot, true);
+            assert.deepStrictEqual(c.readinessProbe.httpGet, { path: "/ping", port: "http" });
+            assert.deepStrictEqual(c.resources, { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "500m", memory: "256Mi" } });
+        });
+
+        it("persists data on a claim of the configured class and size", () => {
+            const claim = capture.one("kubernetes:apps/v1:StatefulSet", "clickhouse-statefulset").inputs.spec.volumeClaimTemplates[0];
+            assert.deepStrictEqual(claim.spec, { accessModes: ["ReadWriteOnce"], storageClassName: "fast", resources: { requests: { storage: "5Gi" } } });
+        });
+
+        it("names the HTTP endpoint and keeps the password secret", async () => {
+            assert.strictEqual(await resolve(ch.endpoint.internal), "http://clickhouse.platform-data.svc.cluster.local:8123");
+            assert.deepStrictEqual(noSecretOutsideSecrets(capture), []);
+        });
+    });
+});
