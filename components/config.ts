@@ -35,16 +35,91 @@ export interface SupersetSizing extends Resources {
     readonly workerReplicas: number;
 }
 
+export interface ObjectStoreSizing extends Resources {
+    readonly servers: number;
+    readonly volumesPerServer: number;
+    readonly volumeSize: string;
+}
+
+export interface XtraDbSizing extends Resources {
+    readonly size: number;
+    readonly storage: string;
+    readonly haproxy: Resources & { readonly size: number };
+}
+
+export interface KafkaNodeSizing extends Resources {
+    readonly storage: string;
+}
+
+export interface ReplicatedSizing extends Resources {
+    readonly replicas: number;
+}
+
+export interface StorageSizing extends Resources {
+    readonly storage: string;
+}
+
 export interface Sizing {
     readonly postgres: PostgresSizing;
     readonly cache: CacheSizing;
     readonly superset: SupersetSizing;
+    readonly objectStore: ObjectStoreSizing;
+    readonly xtradb: XtraDbSizing;
+    readonly kafkaBrokers: KafkaNodeSizing;
+    readonly kafkaControllers: KafkaNodeSizing;
+    readonly kafkaConnect: ReplicatedSizing;
+    readonly schemaRegistry: Resources;
+    readonly nessie: Resources;
+    readonly clickhouse: StorageSizing;
 }
 
 export interface ComponentSwitches {
     readonly postgres: boolean;
     readonly cache: boolean;
     readonly superset: boolean;
+    readonly objectStore: boolean;
+    readonly xtradb: boolean;
+    readonly kafka: boolean;
+    readonly schemaRegistry: boolean;
+    readonly kafkaConnect: boolean;
+    readonly nessie: boolean;
+    readonly clickhouse: boolean;
+}
+
+export interface KafkaTopic {
+    readonly name: string;
+    readonly partitions: number;
+    /** Replication factor; undefined takes the profile's (1 dev, 3 prod). */
+    readonly replicas?: number;
+    readonly config?: Readonly<Record<string, string>>;
+}
+
+export interface KafkaConnector {
+    readonly name: string;
+    readonly class: string;
+    readonly tasksMax: number;
+    readonly config: Readonly<Record<string, string>>;
+}
+
+export interface KafkaSettings {
+    /** Topics declared as KafkaTopic resources. */
+    readonly topics: readonly KafkaTopic[];
+    /** Kafka Connect image with the connector plugins; empty uses Strimzi's image (no extra plugins). */
+    readonly connectImage: string;
+    /** Connectors declared as KafkaConnector resources. */
+    readonly connectors: readonly KafkaConnector[];
+}
+
+export interface Backups {
+    readonly enabled: boolean;
+    /** Five-field cron schedule of full backups (UTC). */
+    readonly schedule: string;
+    /** How long PostgreSQL backups are kept, e.g. "14d". */
+    readonly retention: string;
+    /** How many XtraDB full backups are kept. */
+    readonly keep: number;
+    /** XtraDB binlog upload for point-in-time recovery. */
+    readonly pitr: boolean;
 }
 
 export interface Namespaces {
@@ -81,6 +156,8 @@ export interface PlatformConfig {
     readonly imageRegistry: string;
     readonly chartSource: ChartSource;
     readonly sizing: Sizing;
+    readonly kafka: KafkaSettings;
+    readonly backups: Backups;
     /** Protect stateful resources (databases, volumes) against deletion by `pulumi destroy` or a replace. */
     readonly protectData: boolean;
 }
@@ -106,9 +183,28 @@ function describe(v: unknown): string {
 // ---------------------------------------------------------------------------------------------
 // Profile defaults: what each key means when a stack does not set it.
 
+const ALL_ON: ComponentSwitches = {
+    postgres: true,
+    cache: true,
+    superset: true,
+    objectStore: true,
+    xtradb: true,
+    kafka: true,
+    schemaRegistry: true,
+    kafkaConnect: true,
+    nessie: true,
+    clickhouse: true,
+};
+
+const KAFKA_DEFAULTS: KafkaSettings = {
+    topics: [{ name: "telemetry-logs", partitions: 3 }],
+    connectImage: "",
+    connectors: [],
+};
+
 const PROFILE_DEFAULTS: Record<Profile, Omit<PlatformConfig, "profile">> = {
     dev: {
-        components: { postgres: true, cache: true, superset: true },
+        components: ALL_ON,
         namespaces: { certManager: "cert-manager", operators: "platform-operators", data: "platform-data", apps: "platform-apps" },
         storageClass: "",
         domain: "analytics.localtest.me",
@@ -119,11 +215,29 @@ const PROFILE_DEFAULTS: Record<Profile, Omit<PlatformConfig, "profile">> = {
             postgres: { instances: 1, storage: "2Gi", cpu: "100m", memory: "256Mi", cpuLimit: "1", memoryLimit: "512Mi" },
             cache: { storage: "1Gi", cpu: "50m", memory: "64Mi", cpuLimit: "250m", memoryLimit: "128Mi" },
             superset: { replicas: 1, workerReplicas: 1, cpu: "200m", memory: "512Mi", cpuLimit: "1", memoryLimit: "1Gi" },
+            objectStore: { servers: 1, volumesPerServer: 1, volumeSize: "10Gi", cpu: "100m", memory: "256Mi", cpuLimit: "1", memoryLimit: "1Gi" },
+            xtradb: {
+                size: 1,
+                storage: "5Gi",
+                cpu: "200m",
+                memory: "512Mi",
+                cpuLimit: "1",
+                memoryLimit: "1Gi",
+                haproxy: { size: 1, cpu: "50m", memory: "64Mi", cpuLimit: "250m", memoryLimit: "256Mi" },
+            },
+            kafkaBrokers: { storage: "5Gi", cpu: "250m", memory: "1Gi", cpuLimit: "1", memoryLimit: "1536Mi" },
+            kafkaControllers: { storage: "1Gi", cpu: "100m", memory: "512Mi", cpuLimit: "500m", memoryLimit: "768Mi" },
+            kafkaConnect: { replicas: 1, cpu: "200m", memory: "768Mi", cpuLimit: "1", memoryLimit: "1Gi" },
+            schemaRegistry: { cpu: "50m", memory: "128Mi", cpuLimit: "500m", memoryLimit: "512Mi" },
+            nessie: { cpu: "100m", memory: "384Mi", cpuLimit: "1", memoryLimit: "768Mi" },
+            clickhouse: { storage: "5Gi", cpu: "200m", memory: "512Mi", cpuLimit: "1", memoryLimit: "2Gi" },
         },
+        kafka: KAFKA_DEFAULTS,
+        backups: { enabled: false, schedule: "0 2 * * *", retention: "7d", keep: 3, pitr: false },
         protectData: false,
     },
     prod: {
-        components: { postgres: true, cache: true, superset: true },
+        components: ALL_ON,
         namespaces: { certManager: "cert-manager", operators: "platform-operators", data: "platform-data", apps: "platform-apps" },
         storageClass: "",
         domain: "",
@@ -134,13 +248,31 @@ const PROFILE_DEFAULTS: Record<Profile, Omit<PlatformConfig, "profile">> = {
             postgres: { instances: 3, storage: "50Gi", cpu: "1", memory: "2Gi", cpuLimit: "2", memoryLimit: "4Gi" },
             cache: { storage: "8Gi", cpu: "250m", memory: "512Mi", cpuLimit: "1", memoryLimit: "1Gi" },
             superset: { replicas: 2, workerReplicas: 2, cpu: "500m", memory: "1Gi", cpuLimit: "2", memoryLimit: "2Gi" },
+            objectStore: { servers: 4, volumesPerServer: 2, volumeSize: "100Gi", cpu: "1", memory: "2Gi", cpuLimit: "2", memoryLimit: "4Gi" },
+            xtradb: {
+                size: 3,
+                storage: "50Gi",
+                cpu: "1",
+                memory: "2Gi",
+                cpuLimit: "2",
+                memoryLimit: "4Gi",
+                haproxy: { size: 3, cpu: "200m", memory: "256Mi", cpuLimit: "1", memoryLimit: "512Mi" },
+            },
+            kafkaBrokers: { storage: "100Gi", cpu: "1", memory: "4Gi", cpuLimit: "2", memoryLimit: "4Gi" },
+            kafkaControllers: { storage: "10Gi", cpu: "250m", memory: "1Gi", cpuLimit: "1", memoryLimit: "1Gi" },
+            kafkaConnect: { replicas: 2, cpu: "500m", memory: "2Gi", cpuLimit: "2", memoryLimit: "2Gi" },
+            schemaRegistry: { cpu: "100m", memory: "256Mi", cpuLimit: "1", memoryLimit: "512Mi" },
+            nessie: { cpu: "500m", memory: "1Gi", cpuLimit: "2", memoryLimit: "2Gi" },
+            clickhouse: { storage: "100Gi", cpu: "1", memory: "4Gi", cpuLimit: "4", memoryLimit: "8Gi" },
         },
+        kafka: KAFKA_DEFAULTS,
+        backups: { enabled: true, schedule: "0 2 * * *", retention: "14d", keep: 7, pitr: true },
         protectData: true,
     },
 };
 
 /** Every key of the project namespace, with the shape its value must have. */
-const KEYS = ["profile", "components", "namespaces", "storageClass", "domain", "exposure", "imageRegistry", "chartSource", "sizing", "protectData"] as const;
+const KEYS = ["profile", "components", "namespaces", "storageClass", "domain", "exposure", "imageRegistry", "chartSource", "sizing", "kafka", "backups", "protectData"] as const;
 type Key = (typeof KEYS)[number];
 
 // ---------------------------------------------------------------------------------------------
@@ -202,6 +334,89 @@ function resources(key: string, v: Obj, d: Resources): Resources {
 
 const RESOURCE_KEYS = ["cpu", "memory", "cpuLimit", "memoryLimit"] as const;
 
+const CRON = /^(\S+\s+){4}\S+$/;
+const SIZE_WHAT = 'a volume size such as "10Gi"';
+
+/**
+ * A sizing object: the resource keys plus the named integer keys (with their ranges) and volume
+ * size keys, each defaulting to the profile's value.
+ */
+function sized<T extends Resources>(key: string, input: unknown, d: T, ints: Record<string, [number, number]>, sizes: string[]): T {
+    const allowed = [...Object.keys(ints), ...sizes, ...RESOURCE_KEYS];
+    const o = input === undefined ? {} : object(key, input, allowed);
+    const dd = d as unknown as Record<string, unknown>;
+    const out: Record<string, unknown> = { ...dd, ...resources(key, o, d) };
+    for (const [k, [min, max]] of Object.entries(ints)) out[k] = int(`${key}.${k}`, o[k], dd[k] as number, min, max);
+    for (const k of sizes) out[k] = str(`${key}.${k}`, o[k], dd[k] as string, MEMORY, SIZE_WHAT);
+    return out as T;
+}
+
+function xtradbSizing(input: unknown, d: XtraDbSizing): XtraDbSizing {
+    const key = "sizing.xtradb";
+    const o = input === undefined ? {} : object(key, input, ["size", "storage", "haproxy", ...RESOURCE_KEYS]);
+    const { haproxy, ...rest } = d;
+    const base = sized(key, Object.fromEntries(Object.entries(o).filter(([k]) => k !== "haproxy")), rest, { size: [1, 9] }, ["storage"]);
+    return { ...base, haproxy: sized(`${key}.haproxy`, o.haproxy, haproxy, { size: [1, 9] }, []) };
+}
+
+const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
+const K8S_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+function stringMap(key: string, v: unknown): Record<string, string> {
+    if (!isObj(v)) throw new ConfigError(key, v, "an object of string values");
+    for (const [k, x] of Object.entries(v)) {
+        if (typeof x !== "string") throw new ConfigError(`${key}.${k}`, x, "a string (quote numbers and booleans)");
+    }
+    return v as Record<string, string>;
+}
+
+function kafkaSettings(input: unknown, d: KafkaSettings, brokers: number): KafkaSettings {
+    const o = input === undefined ? {} : object("kafka", input, ["topics", "connectImage", "connectors"]);
+    const list = (key: string, v: unknown): unknown[] => {
+        if (!Array.isArray(v)) throw new ConfigError(key, v, "a list");
+        return v;
+    };
+    const topics: KafkaTopic[] =
+        o.topics === undefined
+            ? [...d.topics]
+            : list("kafka.topics", o.topics).map((t, i) => {
+                  const k = `kafka.topics[${i}]`;
+                  const to = object(k, t, ["name", "partitions", "replicas", "config"]);
+                  if (to.name === undefined) throw new ConfigError(`${k}.name`, undefined, "a Kafka topic name (required)");
+                  const replicas = to.replicas === undefined ? undefined : int(`${k}.replicas`, to.replicas, 1, 1, brokers);
+                  return {
+                      name: str(`${k}.name`, to.name, "", TOPIC_NAME, "a Kafka topic name (letters, digits, '.', '_', '-')"),
+                      partitions: int(`${k}.partitions`, to.partitions, 1, 1, 1000),
+                      ...(replicas === undefined ? {} : { replicas }),
+                      ...(to.config === undefined ? {} : { config: stringMap(`${k}.config`, to.config) }),
+                  };
+              });
+    const seen = new Set<string>();
+    for (const t of topics) {
+        if (seen.has(t.name)) throw new ConfigError("kafka.topics", t.name, "each topic name once");
+        seen.add(t.name);
+    }
+    const connectors: KafkaConnector[] =
+        o.connectors === undefined
+            ? [...d.connectors]
+            : list("kafka.connectors", o.connectors).map((c, i) => {
+                  const k = `kafka.connectors[${i}]`;
+                  const co = object(k, c, ["name", "class", "tasksMax", "config"]);
+                  if (co.name === undefined || co.class === undefined) throw new ConfigError(`${k}`, c, "an object with name and class (required), tasksMax and config");
+                  return {
+                      name: str(`${k}.name`, co.name, "", K8S_NAME, "a Kubernetes object name (lower-case letters, digits, '-')"),
+                      class: str(`${k}.class`, co.class, "", /^[A-Za-z_$][\w.$]*$/, "a Java connector class name"),
+                      tasksMax: int(`${k}.tasksMax`, co.tasksMax, 1, 1, 100),
+                      config: co.config === undefined ? {} : stringMap(`${k}.config`, co.config),
+                  };
+              });
+    return {
+        topics,
+        connectImage: str("kafka.connectImage", o.connectImage, d.connectImage, /^[a-z0-9][\w.\-/:@]*$/, "an image reference such as registry.internal/kafka-connect-plugins:1.0"),
+        connectors,
+    };
+}
+
 /** A raw value as the user wrote it: structured values decoded, anything else as the string. */
 function readable(raw: string): unknown {
     try {
@@ -236,6 +451,8 @@ const KIND: Record<Key, "string" | "boolean" | "json"> = {
     imageRegistry: "string",
     chartSource: "json",
     sizing: "json",
+    kafka: "json",
+    backups: "json",
     protectData: "boolean",
 };
 
@@ -255,11 +472,9 @@ export function parseConfig(raw: Readonly<Record<string, string>>): PlatformConf
     const d = PROFILE_DEFAULTS[profile];
 
     const componentsIn = v("components") === undefined ? {} : object("components", v("components"), Object.keys(d.components));
-    const components: ComponentSwitches = {
-        postgres: bool("components.postgres", componentsIn.postgres, d.components.postgres),
-        cache: bool("components.cache", componentsIn.cache, d.components.cache),
-        superset: bool("components.superset", componentsIn.superset, d.components.superset),
-    };
+    const components = Object.fromEntries(
+        (Object.keys(d.components) as (keyof ComponentSwitches)[]).map((c) => [c, bool(`components.${c}`, componentsIn[c], d.components[c])]),
+    ) as unknown as ComponentSwitches;
 
     const nsIn = v("namespaces") === undefined ? {} : object("namespaces", v("namespaces"), Object.keys(d.namespaces));
     const nsWhat = "a DNS label (lower-case letters, digits and '-', at most 63 characters)";
@@ -304,32 +519,65 @@ export function parseConfig(raw: Readonly<Record<string, string>>): PlatformConf
     }
 
     const szIn = v("sizing") === undefined ? {} : object("sizing", v("sizing"), Object.keys(d.sizing));
-    const pgIn = szIn.postgres === undefined ? {} : object("sizing.postgres", szIn.postgres, ["instances", "storage", ...RESOURCE_KEYS]);
-    const cacheIn = szIn.cache === undefined ? {} : object("sizing.cache", szIn.cache, ["storage", ...RESOURCE_KEYS]);
-    const ssIn = szIn.superset === undefined ? {} : object("sizing.superset", szIn.superset, ["replicas", "workerReplicas", ...RESOURCE_KEYS]);
-    const storageWhat = 'a volume size such as "10Gi"';
+    const ds = d.sizing;
     const sizing: Sizing = {
-        postgres: {
-            instances: int("sizing.postgres.instances", pgIn.instances, d.sizing.postgres.instances, 1, 9),
-            storage: str("sizing.postgres.storage", pgIn.storage, d.sizing.postgres.storage, MEMORY, storageWhat),
-            ...resources("sizing.postgres", pgIn, d.sizing.postgres),
-        },
-        cache: {
-            storage: str("sizing.cache.storage", cacheIn.storage, d.sizing.cache.storage, MEMORY, storageWhat),
-            ...resources("sizing.cache", cacheIn, d.sizing.cache),
-        },
-        superset: {
-            replicas: int("sizing.superset.replicas", ssIn.replicas, d.sizing.superset.replicas, 1, 20),
-            workerReplicas: int("sizing.superset.workerReplicas", ssIn.workerReplicas, d.sizing.superset.workerReplicas, 1, 50),
-            ...resources("sizing.superset", ssIn, d.sizing.superset),
-        },
+        postgres: sized("sizing.postgres", szIn.postgres, ds.postgres, { instances: [1, 9] }, ["storage"]),
+        cache: sized("sizing.cache", szIn.cache, ds.cache, {}, ["storage"]),
+        superset: sized("sizing.superset", szIn.superset, ds.superset, { replicas: [1, 20], workerReplicas: [1, 50] }, []),
+        objectStore: sized("sizing.objectStore", szIn.objectStore, ds.objectStore, { servers: [1, 32], volumesPerServer: [1, 16] }, ["volumeSize"]),
+        xtradb: xtradbSizing(szIn.xtradb, ds.xtradb),
+        kafkaBrokers: sized("sizing.kafkaBrokers", szIn.kafkaBrokers, ds.kafkaBrokers, {}, ["storage"]),
+        kafkaControllers: sized("sizing.kafkaControllers", szIn.kafkaControllers, ds.kafkaControllers, {}, ["storage"]),
+        kafkaConnect: sized("sizing.kafkaConnect", szIn.kafkaConnect, ds.kafkaConnect, { replicas: [1, 20] }, []),
+        schemaRegistry: sized("sizing.schemaRegistry", szIn.schemaRegistry, ds.schemaRegistry, {}, []),
+        nessie: sized("sizing.nessie", szIn.nessie, ds.nessie, {}, []),
+        clickhouse: sized("sizing.clickhouse", szIn.clickhouse, ds.clickhouse, {}, ["storage"]),
     };
-    if (profile === "prod" && sizing.postgres.instances < 3) {
-        throw new ConfigError("sizing.postgres.instances", sizing.postgres.instances, "3 or more in the prod profile (one primary and two synchronous-capable standbys)");
+    if (profile === "prod") {
+        if (sizing.postgres.instances < 3) {
+            throw new ConfigError("sizing.postgres.instances", sizing.postgres.instances, "3 or more in the prod profile (one primary and two synchronous-capable standbys)");
+        }
+        if (sizing.objectStore.servers < 4) {
+            throw new ConfigError("sizing.objectStore.servers", sizing.objectStore.servers, "4 or more in the prod profile (erasure coding needs at least 4 servers)");
+        }
+        if (sizing.xtradb.size < 3 || sizing.xtradb.size % 2 === 0) {
+            throw new ConfigError("sizing.xtradb.size", sizing.xtradb.size, "an odd number, 3 or more, in the prod profile (Galera quorum)");
+        }
+        if (sizing.xtradb.haproxy.size < 2) {
+            throw new ConfigError("sizing.xtradb.haproxy.size", sizing.xtradb.haproxy.size, "2 or more in the prod profile");
+        }
+    } else if (sizing.objectStore.servers > 1 && sizing.objectStore.servers < 4) {
+        throw new ConfigError("sizing.objectStore.servers", sizing.objectStore.servers, "1 (standalone) or 4 and more (erasure-coded)");
     }
+
+    const kafka = kafkaSettings(v("kafka"), d.kafka, profile === "prod" ? 3 : 1);
+
+    const bkIn = v("backups") === undefined ? {} : object("backups", v("backups"), Object.keys(d.backups));
+    const backups: Backups = {
+        enabled: bool("backups.enabled", bkIn.enabled, d.backups.enabled),
+        schedule: str("backups.schedule", bkIn.schedule, d.backups.schedule, CRON, 'a five-field cron schedule such as "0 2 * * *"'),
+        retention: str("backups.retention", bkIn.retention, d.backups.retention, /^[1-9][0-9]*[dwm]$/, 'a retention such as "14d", "4w" or "3m"'),
+        keep: int("backups.keep", bkIn.keep, d.backups.keep, 1, 365),
+        pitr: bool("backups.pitr", bkIn.pitr, d.backups.pitr),
+    };
 
     const protectData = bool("protectData", v("protectData"), d.protectData);
 
+    const needs: Array<[keyof ComponentSwitches, keyof ComponentSwitches, string]> = [
+        ["nessie", "postgres", "Nessie keeps its version store in the platform PostgreSQL"],
+        ["nessie", "objectStore", "Nessie's Iceberg warehouse lives in the object store"],
+        ["schemaRegistry", "kafka", "the schema registry stores its schemas in Kafka"],
+        ["kafkaConnect", "kafka", "Kafka Connect runs against the platform Kafka"],
+    ];
+    for (const [c, needed, why] of needs) {
+        if (components[c] && !components[needed]) throw new ConfigError(`components.${c}`, true, `false while components.${needed} is false: ${why}`);
+    }
+    if (backups.enabled && !components.objectStore) {
+        throw new ConfigError("backups.enabled", true, "false while components.objectStore is false: backups are written to the object store");
+    }
+    if (kafka.connectors.length > 0 && !components.kafkaConnect) {
+        throw new ConfigError("kafka.connectors", kafka.connectors.map((c) => c.name), "an empty list while components.kafkaConnect is false");
+    }
     if (components.superset && !components.postgres) {
         throw new ConfigError("components.superset", true, "false while components.postgres is false: Superset keeps its metadata in the platform PostgreSQL");
     }
@@ -337,7 +585,7 @@ export function parseConfig(raw: Readonly<Record<string, string>>): PlatformConf
         throw new ConfigError("components.superset", true, "false while components.cache is false: Superset needs the cache for results and Celery");
     }
 
-    return { profile, components, namespaces, storageClass, domain, exposure, imageRegistry, chartSource, sizing, protectData };
+    return { profile, components, namespaces, storageClass, domain, exposure, imageRegistry, chartSource, sizing, kafka, backups, protectData };
 }
 
 /** Reads the stack's configuration from the Pulumi runtime and validates it. */

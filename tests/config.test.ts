@@ -12,7 +12,7 @@ function rejects(values: Record<string, unknown>, key: string, allowedPart: RegE
         (e: unknown) => {
             assert.ok(e instanceof ConfigError, `expected ConfigError, got ${String(e)}`);
             assert.strictEqual(e.key, key);
-            assert.match(e.message, new RegExp(`^config analytics-platform:${key.replace(/\./g, "\\.")}: got `));
+            assert.match(e.message, new RegExp(`^config analytics-platform:${key.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: got `));
             assert.match(e.allowed, allowedPart);
             return true;
         },
@@ -27,7 +27,20 @@ describe("config", () => {
             assert.strictEqual(cfg.sizing.postgres.instances, 1);
             assert.strictEqual(cfg.sizing.superset.replicas, 1);
             assert.deepStrictEqual(cfg.exposure, { mode: "none", ingressClassName: "", clusterIssuer: "" });
-            assert.deepStrictEqual(cfg.components, { postgres: true, cache: true, superset: true });
+            assert.deepStrictEqual(cfg.components, {
+                postgres: true,
+                cache: true,
+                superset: true,
+                objectStore: true,
+                xtradb: true,
+                kafka: true,
+                schemaRegistry: true,
+                kafkaConnect: true,
+                nessie: true,
+                clickhouse: true,
+            });
+            assert.strictEqual(cfg.backups.enabled, false);
+            assert.strictEqual(cfg.sizing.objectStore.servers, 1);
             assert.strictEqual(cfg.protectData, false);
             assert.deepStrictEqual(cfg.chartSource, { mode: "upstream", location: "" });
         });
@@ -38,6 +51,39 @@ describe("config", () => {
             assert.strictEqual(cfg.sizing.superset.replicas, 2);
             assert.strictEqual(cfg.exposure.mode, "ingress");
             assert.strictEqual(cfg.protectData, true);
+            assert.deepStrictEqual([cfg.sizing.objectStore.servers, cfg.sizing.xtradb.size, cfg.sizing.xtradb.haproxy.size], [4, 3, 3]);
+            assert.deepStrictEqual(cfg.backups, { enabled: true, schedule: "0 2 * * *", retention: "14d", keep: 7, pitr: true });
+        });
+
+        it("a nested HAProxy override keeps the other XtraDB defaults", () => {
+            const cfg = parseConfig(raw({ profile: "dev", sizing: { xtradb: { storage: "8Gi", haproxy: { memory: "128Mi" } } } }));
+            assert.deepStrictEqual(cfg.sizing.xtradb, {
+                size: 1,
+                storage: "8Gi",
+                cpu: "200m",
+                memory: "512Mi",
+                cpuLimit: "1",
+                memoryLimit: "1Gi",
+                haproxy: { size: 1, cpu: "50m", memory: "128Mi", cpuLimit: "250m", memoryLimit: "256Mi" },
+            });
+        });
+
+        it("declares topics and connectors from config", () => {
+            const cfg = parseConfig(
+                raw({
+                    profile: "dev",
+                    kafka: {
+                        topics: [{ name: "orders_v1", partitions: 6, config: { "retention.ms": "86400000" } }],
+                        connectImage: "mirror.internal/connect-plugins:1.0",
+                        connectors: [{ name: "orders-sink", class: "io.example.SinkConnector", tasksMax: 2, config: { topics: "orders_v1" } }],
+                    },
+                }),
+            );
+            assert.deepStrictEqual(cfg.kafka, {
+                topics: [{ name: "orders_v1", partitions: 6, config: { "retention.ms": "86400000" } }],
+                connectImage: "mirror.internal/connect-plugins:1.0",
+                connectors: [{ name: "orders-sink", class: "io.example.SinkConnector", tasksMax: 2, config: { topics: "orders_v1" } }],
+            });
         });
 
         it("a sizing override replaces only the keys it names", () => {
@@ -82,7 +128,43 @@ describe("config", () => {
         });
 
         it("Superset without PostgreSQL is an impossible combination", () => {
-            rejects({ profile: "dev", components: { postgres: false } }, "components.superset", /components\.postgres is false/);
+            rejects({ profile: "dev", components: { postgres: false, nessie: false } }, "components.superset", /components\.postgres is false/);
+        });
+
+        it("Nessie without the object store is an impossible combination", () => {
+            rejects({ profile: "dev", components: { objectStore: false } }, "components.nessie", /components\.objectStore is false: Nessie's Iceberg warehouse/);
+        });
+
+        it("the schema registry without Kafka is an impossible combination", () => {
+            rejects({ profile: "dev", components: { kafka: false, kafkaConnect: false } }, "components.schemaRegistry", /components\.kafka is false/);
+        });
+
+        it("backups without the object store are an impossible combination", () => {
+            rejects({ profile: "dev", components: { objectStore: false, nessie: false }, backups: { enabled: true } }, "backups.enabled", /backups are written to the object store/);
+        });
+
+        it("prod with fewer than four object store servers is an error", () => {
+            rejects({ profile: "prod", domain: "a.example.com", sizing: { objectStore: { servers: 2 } } }, "sizing.objectStore.servers", /4 or more in the prod profile/);
+        });
+
+        it("prod with an even XtraDB size is an error", () => {
+            rejects({ profile: "prod", domain: "a.example.com", sizing: { xtradb: { size: 4 } } }, "sizing.xtradb.size", /an odd number, 3 or more/);
+        });
+
+        it("a topic replicated more than there are brokers is an error", () => {
+            rejects({ profile: "dev", kafka: { topics: [{ name: "t", partitions: 1, replicas: 3 }] } }, "kafka.topics[0].replicas", /an integer from 1 to 1$/);
+        });
+
+        it("a topic declared twice is an error", () => {
+            rejects({ profile: "dev", kafka: { topics: [{ name: "t", partitions: 1 }, { name: "t", partitions: 2 }] } }, "kafka.topics", /each topic name once/);
+        });
+
+        it("connectors without Kafka Connect are an impossible combination", () => {
+            rejects({ profile: "dev", components: { kafkaConnect: false }, kafka: { connectors: [{ name: "c", class: "a.B" }] } }, "kafka.connectors", /components\.kafkaConnect is false/);
+        });
+
+        it("a backup schedule that is not five-field cron is an error", () => {
+            rejects({ profile: "prod", domain: "a.example.com", backups: { schedule: "daily" } }, "backups.schedule", /five-field cron/);
         });
 
         it("Superset without the cache is an impossible combination", () => {

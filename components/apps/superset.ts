@@ -5,6 +5,7 @@ import { charts, images } from "../catalog";
 import { ChartSource, SupersetSizing } from "../config";
 import { DatabaseAccess } from "../data/postgresCluster";
 import { installChart } from "../lib/chart";
+import { Footprint, podsFootprint } from "../lib/footprint";
 import { repositoryRef } from "../lib/images";
 import { platformLabels } from "../lib/labels";
 import { CredentialRef, Endpoint, portForwardCommand } from "../lib/outputs";
@@ -65,6 +66,7 @@ const ADMIN_USER = "admin";
 export class Superset extends pulumi.ComponentResource {
     public readonly release: k8s.helm.v3.Release;
     public readonly endpoint: Endpoint;
+    public readonly footprint: Footprint;
     /** The admin login: the Secret and keys holding it, the password as a Pulumi secret. */
     public readonly credential: CredentialRef;
 
@@ -203,6 +205,7 @@ export class Superset extends pulumi.ComponentResource {
             external: exposure ? pulumi.output(`https://${exposure.host}`) : null,
             portForward: portForwardCommand(namespace, service, PORT, PORT),
         };
+        this.footprint = podsFootprint(args.sizing, args.sizing.replicas + args.sizing.workerReplicas);
         this.credential = {
             namespace: args.namespace,
             secret: env.metadata.name,

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { images } from "../catalog";
 import { CacheSizing } from "../config";
+import { Footprint, podsFootprint } from "../lib/footprint";
 import { imageRef } from "../lib/images";
 import { platformLabels } from "../lib/labels";
 import { CredentialRef, Endpoint, portForwardCommand } from "../lib/outputs";
@@ -41,6 +42,7 @@ export class Cache extends pulumi.ComponentResource {
     /** The generated password, as a Pulumi secret (for the `credentials` output only). */
     public readonly password: pulumi.Output<string>;
     public readonly endpoint: Endpoint;
+    public readonly footprint: Footprint;
     /** Where the password lives (the cache has no user name). */
     public readonly credential: CredentialRef;
     /** The StatefulSet; dependents wait for it to be ready. */
@@ -127,6 +129,7 @@ export class Cache extends pulumi.ComponentResource {
         };
         this.secretName = secret.metadata.name;
         this.password = pulumi.secret(password.result);
+        this.footprint = podsFootprint(args.sizing, 1, args.sizing.storage);
         this.credential = { namespace: this.namespace, secret: this.secretName, passwordKey: this.passwordKey, password: this.password };
         this.registerOutputs({ host: this.host, endpoint: this.endpoint, credential: this.credential });
     }

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { images } from "../catalog";
 import { Resources } from "../config";
+import { Footprint, podsFootprint } from "../lib/footprint";
 import { imageRef } from "../lib/images";
 import { platformLabels } from "../lib/labels";
 import { CredentialRef, Endpoint, portForwardCommand } from "../lib/outputs";
@@ -44,6 +45,7 @@ export class ClickHouse extends pulumi.ComponentResource {
     public readonly nativePort = NATIVE_PORT;
     public readonly endpoint: Endpoint;
     public readonly credential: CredentialRef;
+    public readonly footprint: Footprint;
     /** Secret with `username` and `password` keys. */
     public readonly secretName: pulumi.Output<string>;
 
@@ -143,6 +145,7 @@ export class ClickHouse extends pulumi.ComponentResource {
             external: null,
             portForward: portForwardCommand(namespace, service.metadata.name, HTTP_PORT, HTTP_PORT),
         };
+        this.footprint = podsFootprint(args.sizing, 1, args.sizing.storage);
         this.credential = { namespace, secret: secret.metadata.name, usernameKey: "username", username: ADMIN_USER, passwordKey: "password", password: pulumi.secret(password.result) };
         this.registerOutputs({ host: this.host, endpoint: this.endpoint, credential: this.credential });
     }

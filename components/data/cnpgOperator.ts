@@ -3,6 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { charts, images } from "../catalog";
 import { ChartSource } from "../config";
 import { installChart } from "../lib/chart";
+import { Footprint, podsFootprint } from "../lib/footprint";
+import { resourceRequirements } from "../lib/security";
 import { repositoryRef } from "../lib/images";
 
 export interface CnpgOperatorArgs {
@@ -22,9 +24,12 @@ export interface CnpgOperatorArgs {
  */
 export class CnpgOperator extends pulumi.ComponentResource {
     public readonly release: k8s.helm.v3.Release;
+    public readonly footprint: Footprint;
 
     constructor(name: string, args: CnpgOperatorArgs, opts?: pulumi.ComponentResourceOptions) {
         super("analytics:data:CnpgOperator", name, {}, opts);
+        const replicas = args.highAvailability ?? false ? 2 : 1;
+        const resources = { cpu: "50m", memory: "128Mi", cpuLimit: "500m", memoryLimit: "512Mi" };
         this.release = installChart(
             `${name}-chart`,
             {
@@ -33,15 +38,16 @@ export class CnpgOperator extends pulumi.ComponentResource {
                 releaseName: "cnpg",
                 namespace: args.namespace,
                 values: {
-                    replicaCount: args.highAvailability ?? false ? 2 : 1,
+                    replicaCount: replicas,
                     image: { repository: repositoryRef(images.cnpgOperator, args.imageRegistry), tag: images.cnpgOperator.tag },
                     crds: { create: true },
                     config: { clusterWide: true },
-                    resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { cpu: "500m", memory: "512Mi" } },
+                    resources: resourceRequirements(resources),
                 },
             },
             { parent: this },
         );
+        this.footprint = podsFootprint(resources, replicas);
         this.registerOutputs({ release: this.release.status.name });
     }
 }

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { charts, images } from "../catalog";
 import { ChartSource, Resources } from "../config";
 import { installChart } from "../lib/chart";
+import { Footprint, podsFootprint } from "../lib/footprint";
 import { repositoryRef } from "../lib/images";
 import { Endpoint, portForwardCommand } from "../lib/outputs";
 import { resourceRequirements } from "../lib/security";
@@ -49,6 +50,7 @@ export const WAREHOUSE_NAME = "warehouse";
 export class Nessie extends pulumi.ComponentResource {
     public readonly release: k8s.helm.v3.Release;
     public readonly endpoint: Endpoint;
+    public readonly footprint: Footprint;
     /** Iceberg REST catalog URI for engines (Trino, Flink, Spark, DuckDB). */
     public readonly icebergRestUri: pulumi.Output<string>;
     /** Nessie's own API (v2). */
@@ -58,6 +60,7 @@ export class Nessie extends pulumi.ComponentResource {
         super("analytics:data:Nessie", name, {}, opts);
         const ha = args.highAvailability ?? false;
         const db = args.database;
+        const replicas = ha ? 2 : 1;
         this.release = installChart(
             `${name}-chart`,
             {
@@ -66,7 +69,7 @@ export class Nessie extends pulumi.ComponentResource {
                 releaseName: RELEASE,
                 namespace: args.namespace,
                 values: {
-                    replicaCount: ha ? 2 : 1,
+                    replicaCount: replicas,
                     image: { repository: repositoryRef(images.nessie, args.imageRegistry), tag: images.nessie.tag },
                     versionStoreType: "JDBC2",
                     jdbc: {
@@ -124,6 +127,7 @@ export class Nessie extends pulumi.ComponentResource {
         this.icebergRestUri = pulumi.interpolate`${base}/iceberg`;
         this.apiUri = pulumi.interpolate`${base}/api/v2`;
         this.endpoint = { internal: base, external: null, portForward: portForwardCommand(namespace, RELEASE, PORT, PORT) };
+        this.footprint = podsFootprint(args.resources, replicas);
         this.registerOutputs({ endpoint: this.endpoint, icebergRestUri: this.icebergRestUri });
     }
 }

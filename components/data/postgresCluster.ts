@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { images } from "../catalog";
 import { PostgresSizing } from "../config";
+import { Footprint, podsFootprint } from "../lib/footprint";
 import { imageRef } from "../lib/images";
 import { platformLabels } from "../lib/labels";
 import { CredentialRef, Endpoint, portForwardCommand } from "../lib/outputs";
@@ -81,6 +82,7 @@ export class PostgresCluster extends pulumi.ComponentResource {
     /** Read-write Service host (the primary). */
     public readonly host: pulumi.Output<string>;
     public readonly endpoint: Endpoint;
+    public readonly footprint: Footprint;
     public readonly databases: Readonly<Record<string, DatabaseAccess>>;
 
     constructor(name: string, args: PostgresClusterArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -213,6 +215,7 @@ export class PostgresCluster extends pulumi.ComponentResource {
             };
         }
         this.databases = databases;
+        this.footprint = podsFootprint(args.sizing, args.sizing.instances, args.sizing.storage);
         this.registerOutputs({ clusterName: this.clusterName, host: this.host, endpoint: this.endpoint });
     }
 }

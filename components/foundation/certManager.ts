@@ -3,6 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { charts } from "../catalog";
 import { ChartSource } from "../config";
 import { installChart } from "../lib/chart";
+import { Footprint, podsFootprint, sumFootprints } from "../lib/footprint";
+import { resourceRequirements } from "../lib/security";
 
 export interface CertManagerArgs {
     /** Namespace to install into (also where ClusterIssuer CA Secrets must live). */
@@ -23,13 +25,14 @@ export interface CertManagerArgs {
 export class CertManager extends pulumi.ComponentResource {
     public readonly release: k8s.helm.v3.Release;
     public readonly namespace: pulumi.Output<string>;
+    public readonly footprint: Footprint;
 
     constructor(name: string, args: CertManagerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("analytics:foundation:CertManager", name, {}, opts);
         const ha = args.highAvailability ?? false;
         const replicas = ha ? 2 : 1;
-        const small = { requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "200m", memory: "128Mi" } };
-        const controller = { requests: { cpu: "20m", memory: "64Mi" }, limits: { cpu: "500m", memory: "256Mi" } };
+        const small = { cpu: "10m", memory: "32Mi", cpuLimit: "200m", memoryLimit: "128Mi" };
+        const controller = { cpu: "20m", memory: "64Mi", cpuLimit: "500m", memoryLimit: "256Mi" };
         const spread = (component: string) =>
             ha
                 ? [
@@ -54,26 +57,27 @@ export class CertManager extends pulumi.ComponentResource {
                     global: { leaderElection: { namespace: args.namespace } },
                     replicaCount: replicas,
                     podDisruptionBudget: { enabled: ha },
-                    resources: controller,
+                    resources: resourceRequirements(controller),
                     topologySpreadConstraints: spread("controller"),
                     webhook: {
                         replicaCount: replicas,
                         podDisruptionBudget: { enabled: ha },
-                        resources: small,
+                        resources: resourceRequirements(small),
                         topologySpreadConstraints: spread("webhook"),
                     },
                     cainjector: {
                         replicaCount: replicas,
                         podDisruptionBudget: { enabled: ha },
-                        resources: controller,
+                        resources: resourceRequirements(controller),
                         topologySpreadConstraints: spread("cainjector"),
                     },
-                    startupapicheck: { enabled: true, timeout: "5m", resources: small },
+                    startupapicheck: { enabled: true, timeout: "5m", resources: resourceRequirements(small) },
                     prometheus: { enabled: true },
                 },
             },
             { parent: this },
         );
+        this.footprint = sumFootprints([podsFootprint(controller, replicas * 2), podsFootprint(small, replicas)]);
         this.namespace = this.release.status.namespace.apply((ns) => ns ?? "");
         this.registerOutputs({ release: this.release.status.name, namespace: this.namespace });
     }

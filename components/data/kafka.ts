@@ -1,0 +1,344 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { Resources } from "../config";
+import { Footprint, podsFootprint, sumFootprints } from "../lib/footprint";
+import { platformLabels } from "../lib/labels";
+import { Endpoint, portForwardCommand } from "../lib/outputs";
+import { waitForCondition } from "../lib/readiness";
+import { resourceRequirements } from "../lib/security";
+
+/** CPU, memory and volume size of every node in one node pool. */
+export interface KafkaNodeSizing extends Resources {
+    /** Size of each node's persistent volume claim, such as "10Gi"; it cannot be changed later. */
+    readonly storage: string;
+}
+
+/** Sizing of the Kafka nodes. Replica counts follow the profile (1 dev; 3 controllers + 3 brokers HA). */
+export interface KafkaSizing {
+    /** Broker nodes; in dev, the single node that is both controller and broker. */
+    readonly brokers: KafkaNodeSizing;
+    /** Dedicated KRaft controllers; used only with `highAvailability`. */
+    readonly controllers: KafkaNodeSizing;
+}
+
+/** A topic the cluster should hold. */
+export interface KafkaTopicSpec {
+    /** Kafka topic name (any valid topic name, `_` and upper case included). */
+    readonly name: string;
+    readonly partitions: number;
+    /** Replication factor. Default: the profile's (1 dev, 3 HA). */
+    readonly replicas?: number;
+    /** Topic-level configuration such as `cleanup.policy`. Default none. */
+    readonly config?: Record<string, string>;
+}
+
+/** A connector run by the Kafka Connect cluster. */
+export interface KafkaConnectorSpec {
+    /** Connector name; also the KafkaConnector object's name, so a DNS label. */
+    readonly name: string;
+    /** Connector class. */
+    readonly class: string;
+    readonly tasksMax: number;
+    readonly config: Record<string, string>;
+}
+
+/** A Kafka Connect cluster next to the Kafka cluster. */
+export interface KafkaConnectSpec {
+    /** Connect image with the connector plugins, already resolved against the registry. Default: Strimzi's Kafka image (no extra plugins). */
+    readonly image?: string;
+    readonly replicas: number;
+    /** CPU and memory of each Connect worker. Default 250m/1Gi requests, 1 CPU/1Gi limits. */
+    readonly resources?: Resources;
+    /** Connectors managed as KafkaConnector objects. */
+    readonly connectors: readonly KafkaConnectorSpec[];
+}
+
+export interface KafkaArgs {
+    /** Namespace for the cluster, its node pools, topics and Connect cluster. */
+    readonly namespace: pulumi.Input<string>;
+    /** The Strimzi operator release: every kind used here comes from it. */
+    readonly operator: pulumi.Resource;
+    /** Node resources and volume sizes. */
+    readonly sizing: KafkaSizing;
+    /** StorageClass for the node volumes; empty for the cluster default. */
+    readonly storageClass: string;
+    /** Topics to create as KafkaTopic objects. Default none. */
+    readonly topics?: readonly KafkaTopicSpec[];
+    /** A Kafka Connect cluster with its connectors. Default none. */
+    readonly connect?: KafkaConnectSpec;
+    /** Separate controller and broker pools of three, replication factor 3, min ISR 2, rack awareness across zones. Default false. */
+    readonly highAvailability?: boolean;
+    /** Protect the Kafka cluster and its node pools from deletion. Default false. */
+    readonly protect?: boolean;
+}
+
+const API_VERSION = "kafka.strimzi.io/v1";
+const PLAIN_PORT = 9092;
+const TLS_PORT = 9093;
+const CONNECT_PORT = 8083;
+const ZONE = "topology.kubernetes.io/zone";
+const HOSTNAME = "kubernetes.io/hostname";
+
+/** A Kubernetes object name for a topic: topic names may hold `_` and upper case, object names may not. */
+export function topicObjectName(topic: string): string {
+    return topic
+        .toLowerCase()
+        .replace(/[^a-z0-9.-]+/g, "-")
+        .replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, "");
+}
+
+/** The Topic Operator container in the Entity Operator pod. */
+const TOPIC_OPERATOR: Resources = { cpu: "100m", memory: "256Mi", cpuLimit: "500m", memoryLimit: "512Mi" };
+/** Kafka Connect workers when no resources are given. */
+const CONNECT_DEFAULT: Resources = { cpu: "250m", memory: "1Gi", cpuLimit: "1", memoryLimit: "1Gi" };
+
+/**
+ * An Apache Kafka cluster managed by Strimzi in KRaft mode, its nodes defined by KafkaNodePools.
+ * Dev runs one node that is both controller and broker, replication factor 1. With
+ * `highAvailability` it runs three dedicated controllers and three brokers, replication factor 3,
+ * `min.insync.replicas` 2 and rack awareness on the zone label. Listeners: plain on 9092 and TLS on
+ * 9093 (certificates from the cluster CA Strimzi generates), both internal. The Kafka object, each
+ * topic, the Connect cluster and each connector are readiness-gated.
+ */
+export class Kafka extends pulumi.ComponentResource {
+    public readonly kafka: k8s.apiextensions.CustomResource;
+    public readonly nodePools: k8s.apiextensions.CustomResource[];
+    public readonly clusterName: pulumi.Output<string>;
+    public readonly namespace: pulumi.Output<string>;
+    /** The operator release, for custom resources other components add to this cluster. */
+    public readonly operator: pulumi.Resource;
+    /** Plain-text bootstrap address, `host:9092`. */
+    public readonly bootstrapServers: pulumi.Output<string>;
+    /** TLS bootstrap address, `host:9093`; trust the CA in `clusterCaSecretName` (key `ca.crt`). */
+    public readonly tlsBootstrapServers: pulumi.Output<string>;
+    /** Secret (created by Strimzi) holding the cluster CA certificate under `ca.crt`. */
+    public readonly clusterCaSecretName: pulumi.Output<string>;
+    /** The profile's replication factor for new topics (1 dev, 3 HA). */
+    public readonly replicationFactor: number;
+    /** Internal address is the plain bootstrap `host:port` a Kafka client takes. */
+    public readonly endpoint: Endpoint;
+    public readonly topics: Readonly<Record<string, k8s.apiextensions.CustomResource>>;
+    /** Resources a client must wait for: the ready Kafka cluster and every ready topic. */
+    public readonly ready: pulumi.Resource[];
+    public readonly connect: k8s.apiextensions.CustomResource | undefined;
+    public readonly connectors: k8s.apiextensions.CustomResource[];
+    /** Kafka Connect REST API (port 8083), when Connect is enabled. */
+    public readonly connectEndpoint: Endpoint | undefined;
+    public readonly footprint: Footprint;
+
+    constructor(name: string, args: KafkaArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("analytics:data:Kafka", name, {}, opts);
+        const ha = args.highAvailability ?? false;
+        const protect = args.protect ?? false;
+        const rf = ha ? 3 : 1;
+        const minIsr = ha ? 2 : 1;
+        const labels = platformLabels("kafka", name);
+        const clusterLabel = { "strimzi.io/cluster": name };
+
+        const storage = (s: KafkaNodeSizing) => ({
+            type: "persistent-claim",
+            size: s.storage,
+            deleteClaim: false,
+            ...(args.storageClass === "" ? {} : { class: args.storageClass }),
+        });
+        const spreadAcrossNodes = (pool: string) => ({
+            pod: {
+                topologySpreadConstraints: [
+                    { maxSkew: 1, topologyKey: HOSTNAME, whenUnsatisfiable: "DoNotSchedule", labelSelector: { matchLabels: { ...clusterLabel, "strimzi.io/pool-name": pool } } },
+                ],
+            },
+        });
+        const pools: { pool: string; replicas: number; roles: string[]; sizing: KafkaNodeSizing }[] = ha
+            ? [
+                  { pool: "controllers", replicas: 3, roles: ["controller"], sizing: args.sizing.controllers },
+                  { pool: "brokers", replicas: 3, roles: ["broker"], sizing: args.sizing.brokers },
+              ]
+            : [{ pool: "dual-role", replicas: 1, roles: ["controller", "broker"], sizing: args.sizing.brokers }];
+
+        this.nodePools = pools.map(
+            (p) =>
+                new k8s.apiextensions.CustomResource(
+                    `${name}-pool-${p.pool}`,
+                    {
+                        apiVersion: API_VERSION,
+                        kind: "KafkaNodePool",
+                        metadata: { name: p.pool, namespace: args.namespace, labels: { ...labels, ...clusterLabel } },
+                        spec: {
+                            replicas: p.replicas,
+                            roles: p.roles,
+                            storage: storage(p.sizing),
+                            resources: resourceRequirements(p.sizing),
+                            ...(ha ? { template: spreadAcrossNodes(p.pool) } : {}),
+                        },
+                    },
+                    // The KafkaNodePool kind is served by the operator release's CRDs.
+                    { parent: this, dependsOn: [args.operator], protect },
+                ),
+        );
+
+        this.kafka = new k8s.apiextensions.CustomResource(
+            `${name}-kafka`,
+            {
+                apiVersion: API_VERSION,
+                kind: "Kafka",
+                metadata: { name, namespace: args.namespace, labels, annotations: waitForCondition("Ready") },
+                spec: {
+                    kafka: {
+                        listeners: [
+                            { name: "plain", port: PLAIN_PORT, type: "internal", tls: false },
+                            { name: "tls", port: TLS_PORT, type: "internal", tls: true },
+                        ],
+                        config: {
+                            "default.replication.factor": rf,
+                            "offsets.topic.replication.factor": rf,
+                            "transaction.state.log.replication.factor": rf,
+                            "transaction.state.log.min.isr": minIsr,
+                            "min.insync.replicas": minIsr,
+                        },
+                        ...(ha ? { rack: { topologyKey: ZONE } } : {}),
+                    },
+                    // The Topic Operator reconciles the KafkaTopic objects below.
+                    entityOperator: {
+                        topicOperator: { resources: resourceRequirements(TOPIC_OPERATOR) },
+                    },
+                },
+            },
+            // The Kafka kind comes from the operator release, and its nodes are the pools, which must exist before the operator reconciles it.
+            { parent: this, dependsOn: [args.operator, ...this.nodePools], protect },
+        );
+
+        this.operator = args.operator;
+        this.clusterName = this.kafka.metadata.name;
+        this.namespace = this.kafka.metadata.namespace;
+        this.replicationFactor = rf;
+        const bootstrapService = pulumi.interpolate`${this.clusterName}-kafka-bootstrap`;
+        this.bootstrapServers = pulumi.interpolate`${bootstrapService}.${this.namespace}.svc:${PLAIN_PORT}`;
+        this.tlsBootstrapServers = pulumi.interpolate`${bootstrapService}.${this.namespace}.svc:${TLS_PORT}`;
+        this.clusterCaSecretName = pulumi.interpolate`${this.clusterName}-cluster-ca-cert`;
+        this.endpoint = {
+            internal: this.bootstrapServers,
+            external: null,
+            // Reaches the bootstrap only: clients are then redirected to the brokers' in-cluster addresses.
+            portForward: portForwardCommand(this.namespace, bootstrapService, PLAIN_PORT, PLAIN_PORT),
+        };
+
+        const topics: Record<string, k8s.apiextensions.CustomResource> = {};
+        const objectNames = new Set<string>();
+        for (const t of args.topics ?? []) {
+            const objectName = topicObjectName(t.name);
+            if (objectName === "" || objectNames.has(objectName)) {
+                throw new Error(`Kafka ${name}: topic "${t.name}" maps to the Kubernetes name "${objectName}", which is empty or already taken`);
+            }
+            objectNames.add(objectName);
+            topics[t.name] = new k8s.apiextensions.CustomResource(
+                `${name}-topic-${objectName}`,
+                {
+                    apiVersion: API_VERSION,
+                    kind: "KafkaTopic",
+                    metadata: { name: objectName, namespace: args.namespace, labels: { ...labels, ...clusterLabel }, annotations: waitForCondition("Ready") },
+                    spec: { topicName: t.name, partitions: t.partitions, replicas: t.replicas ?? rf, ...(t.config === undefined ? {} : { config: t.config }) },
+                },
+                // The KafkaTopic kind comes from the operator; the Topic Operator runs only once the Kafka cluster is Ready.
+                { parent: this, dependsOn: [args.operator, this.kafka] },
+            );
+        }
+        this.topics = topics;
+        this.ready = [this.kafka, ...Object.values(topics)];
+
+        this.connectors = [];
+        if (args.connect === undefined) {
+            this.connect = undefined;
+            this.connectEndpoint = undefined;
+        } else {
+            const c = args.connect;
+            const connectName = `${name}-connect`;
+            const connectLabels = platformLabels("kafka-connect", connectName);
+            this.connect = new k8s.apiextensions.CustomResource(
+                `${name}-connect`,
+                {
+                    apiVersion: API_VERSION,
+                    kind: "KafkaConnect",
+                    metadata: {
+                        name: connectName,
+                        namespace: args.namespace,
+                        labels: connectLabels,
+                        annotations: { "strimzi.io/use-connector-resources": "true", ...waitForCondition("Ready") },
+                    },
+                    spec: {
+                        replicas: c.replicas,
+                        ...(c.image === undefined ? {} : { image: c.image }),
+                        bootstrapServers: `${name}-kafka-bootstrap:${TLS_PORT}`,
+                        tls: { trustedCertificates: [{ secretName: `${name}-cluster-ca-cert`, certificate: "ca.crt" }] },
+                        groupId: connectName,
+                        configStorageTopic: `${connectName}-configs`,
+                        offsetStorageTopic: `${connectName}-offsets`,
+                        statusStorageTopic: `${connectName}-status`,
+                        config: {
+                            "config.storage.replication.factor": rf,
+                            "offset.storage.replication.factor": rf,
+                            "status.storage.replication.factor": rf,
+                        },
+                        resources: resourceRequirements(c.resources ?? CONNECT_DEFAULT),
+                        ...(ha
+                            ? {
+                                  template: {
+                                      pod: {
+                                          topologySpreadConstraints: [
+                                              {
+                                                  maxSkew: 1,
+                                                  topologyKey: HOSTNAME,
+                                                  whenUnsatisfiable: "ScheduleAnyway",
+                                                  labelSelector: { matchLabels: { "strimzi.io/cluster": connectName, "strimzi.io/kind": "KafkaConnect" } },
+                                              },
+                                          ],
+                                      },
+                                  },
+                              }
+                            : {}),
+                    },
+                },
+                // The KafkaConnect kind comes from the operator; Connect needs a Ready cluster and its CA Secret.
+                { parent: this, dependsOn: [args.operator, this.kafka] },
+            );
+            const connect = this.connect;
+            for (const conn of c.connectors) {
+                this.connectors.push(
+                    new k8s.apiextensions.CustomResource(
+                        `${name}-connector-${conn.name}`,
+                        {
+                            apiVersion: API_VERSION,
+                            kind: "KafkaConnector",
+                            metadata: {
+                                name: conn.name,
+                                namespace: args.namespace,
+                                labels: { ...connectLabels, "strimzi.io/cluster": connectName },
+                                annotations: waitForCondition("Ready"),
+                            },
+                            spec: { class: conn.class, tasksMax: conn.tasksMax, config: conn.config, autoRestart: { enabled: true } },
+                        },
+                        // The KafkaConnector kind comes from the operator; the Connect cluster must be Ready to accept it.
+                        { parent: this, dependsOn: [args.operator, connect] },
+                    ),
+                );
+            }
+            const apiService = pulumi.interpolate`${connect.metadata.name}-connect-api`;
+            this.connectEndpoint = {
+                internal: pulumi.interpolate`http://${apiService}.${connect.metadata.namespace}.svc.cluster.local:${CONNECT_PORT}`,
+                external: null,
+                portForward: portForwardCommand(connect.metadata.namespace, apiService, CONNECT_PORT, CONNECT_PORT),
+            };
+        }
+
+        this.footprint = sumFootprints([
+            ...pools.map((p) => podsFootprint(p.sizing, p.replicas, p.sizing.storage)),
+            podsFootprint(TOPIC_OPERATOR, 1),
+            ...(args.connect === undefined ? [] : [podsFootprint(args.connect.resources ?? CONNECT_DEFAULT, args.connect.replicas)]),
+        ]);
+        this.registerOutputs({
+            clusterName: this.clusterName,
+            bootstrapServers: this.bootstrapServers,
+            endpoint: this.endpoint,
+            ...(this.connectEndpoint === undefined ? {} : { connectEndpoint: this.connectEndpoint }),
+        });
+    }
+}

@@ -1,0 +1,58 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { charts, images } from "../catalog";
+import { ChartSource } from "../config";
+import { installChart } from "../lib/chart";
+import { Footprint, podsFootprint } from "../lib/footprint";
+import { repositoryRef } from "../lib/images";
+import { resourceRequirements } from "../lib/security";
+
+export interface MinioOperatorArgs {
+    /** Namespace for the operator (it watches every namespace). */
+    readonly namespace: pulumi.Input<string>;
+    /** Chart source (upstream, OCI mirror, local folder). */
+    readonly chartSource: ChartSource;
+    /** Registry replacing quay.io for the operator image; empty keeps quay.io. */
+    readonly imageRegistry: string;
+    /** Run two operator replicas (leader-elected, the chart's required anti-affinity spreads them). Default false. */
+    readonly highAvailability?: boolean;
+}
+
+/**
+ * The MinIO operator from its chart, with its Tenant CRD (rendered as a chart template, so it is
+ * upgraded with the release). The release waits for the operator Deployment; object stores
+ * depend on `release`.
+ *
+ * The chart's default pod and container security contexts already satisfy the restricted Pod
+ * Security profile (non-root uid 1000, no escalation, every capability dropped, RuntimeDefault
+ * seccomp) and are kept.
+ */
+export class MinioOperator extends pulumi.ComponentResource {
+    public readonly release: k8s.helm.v3.Release;
+    public readonly footprint: Footprint;
+
+    constructor(name: string, args: MinioOperatorArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("analytics:data:MinioOperator", name, {}, opts);
+        const replicas = args.highAvailability ?? false ? 2 : 1;
+        const resources = { cpu: "100m", memory: "128Mi", cpuLimit: "500m", memoryLimit: "512Mi" };
+        this.release = installChart(
+            `${name}-chart`,
+            {
+                pin: charts.minioOperator,
+                source: args.chartSource,
+                releaseName: "minio-operator",
+                namespace: args.namespace,
+                values: {
+                    operator: {
+                        replicaCount: replicas,
+                        image: { repository: repositoryRef(images.minioOperator, args.imageRegistry), tag: images.minioOperator.tag },
+                        resources: resourceRequirements(resources),
+                    },
+                },
+            },
+            { parent: this },
+        );
+        this.footprint = podsFootprint(resources, replicas);
+        this.registerOutputs({ release: this.release.status.name });
+    }
+}

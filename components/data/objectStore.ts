@@ -1,0 +1,254 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { images } from "../catalog";
+import { Resources } from "../config";
+import { Footprint, mebibytes, podsFootprint } from "../lib/footprint";
+import { imageRef } from "../lib/images";
+import { platformLabels } from "../lib/labels";
+import { CredentialRef, Endpoint, portForwardCommand } from "../lib/outputs";
+import { waitForJsonPath } from "../lib/readiness";
+import { resourceRequirements, restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../lib/security";
+
+/** Servers, volumes and resources of the tenant's single pool. */
+export interface ObjectStoreSizing extends Resources {
+    /** MinIO server pods: 1 (standalone) or 4 and more (distributed, erasure-coded). Cannot change after creation. */
+    readonly servers: number;
+    /** Volumes per server. */
+    readonly volumesPerServer: number;
+    /** Size of each volume, e.g. "10Gi". */
+    readonly volumeSize: string;
+}
+
+export interface ObjectStoreArgs {
+    /** Namespace for the tenant; the MinIO operator allows one tenant per namespace. */
+    readonly namespace: pulumi.Input<string>;
+    /** The MinIO operator release: the Tenant kind comes from it. */
+    readonly operator: pulumi.Resource;
+    /** Registry replacing quay.io for the MinIO server image; empty keeps quay.io. */
+    readonly imageRegistry: string;
+    /** StorageClass for the data volumes; empty for the cluster default. */
+    readonly storageClass: string;
+    /** Servers, volumes and resources. */
+    readonly sizing: ObjectStoreSizing;
+    /** Buckets the operator creates when it first initializes the tenant. Default none. */
+    readonly buckets?: readonly string[];
+    /** Erasure-coded distributed pool (needs sizing.servers >= 4), one server per node. Default false. */
+    readonly highAvailability?: boolean;
+    /** Protect the Tenant from deletion. Default false. */
+    readonly protect?: boolean;
+}
+
+/** The MinIO image's conventional non-root user (the tenant chart's default). */
+const MINIO_UID = 1000;
+/** Port of the operator-created `minio` Service when TLS is off (443 with TLS). */
+const S3_PORT = 80;
+/** Port of the operator-created `<tenant>-console` Service when TLS is off (9443 with TLS). */
+const CONSOLE_PORT = 9090;
+/** The operator's pod label naming the tenant, used for anti-affinity and spreading. */
+const TENANT_LABEL = "v1.min.io/tenant";
+const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
+/**
+ * S3-compatible object storage: a MinIO `Tenant` managed by the MinIO operator.
+ *
+ * - Credentials: the root user and password are generated and kept only in the Secret named by
+ *   `spec.configuration` (key `config.env`, `export MINIO_ROOT_USER=…` lines, as the operator reads
+ *   it). Applications get their own access key, provisioned by the operator from the `spec.users`
+ *   Secret (`CONSOLE_ACCESS_KEY`/`CONSOLE_SECRET_KEY`) and also published as `AWS_ACCESS_KEY_ID`/
+ *   `AWS_SECRET_ACCESS_KEY` in the Secret named `s3SecretName`. The operator attaches its
+ *   `consoleAdmin` policy to that user, so it is a separate, revocable identity, not a
+ *   least-privilege one. Users and buckets are provisioned once, at first initialization.
+ * - TLS is off (`requestAutoCert: false`): in-cluster clients use plain HTTP on the `minio`
+ *   Service, port 80, and need no extra CA. The operator's automatic certificates would be signed
+ *   by the Kubernetes cluster CA, which clients (Nessie, Flink, backup jobs) do not trust.
+ * - HA: one pool of >= 4 servers, erasure-coded, with required pod anti-affinity across nodes and
+ *   zone spreading; the operator keeps a PodDisruptionBudget per pool (minAvailable servers/2+1,
+ *   so a one-server dev pool blocks node drains until the pod is deleted by hand).
+ * - Readiness: the Tenant is created only once `status.currentState` is `Initialized`, which the
+ *   operator sets after the pool is up and users and buckets are provisioned.
+ */
+export class ObjectStore extends pulumi.ComponentResource {
+    public readonly tenant: k8s.apiextensions.CustomResource;
+    public readonly namespace: pulumi.Output<string>;
+    /** The S3 API inside the cluster, `http://minio.<namespace>.svc.cluster.local`. */
+    public readonly s3Endpoint: pulumi.Output<string>;
+    /** Secret holding the application access key as AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY. */
+    public readonly s3SecretName: pulumi.Output<string>;
+    public readonly s3AccessKeyIdKey = "AWS_ACCESS_KEY_ID";
+    public readonly s3SecretAccessKeyKey = "AWS_SECRET_ACCESS_KEY";
+    /** The application access key, as the `credentials` output shows it. */
+    public readonly s3Credential: CredentialRef;
+    public readonly buckets: readonly string[];
+    /** The S3 API endpoint. */
+    public readonly endpoint: Endpoint;
+    /** The web console (embedded in the MinIO server). */
+    public readonly consoleEndpoint: Endpoint;
+    /** The root login (console and admin API). */
+    public readonly credential: CredentialRef;
+    /** Requests and volumes of the MinIO server pods (the operator's sidecar is not counted). */
+    public readonly footprint: Footprint;
+    /** Resources a client must wait for: the initialized Tenant. */
+    public readonly ready: pulumi.Resource[];
+
+    constructor(name: string, args: ObjectStoreArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("analytics:data:ObjectStore", name, {}, opts);
+        const ha = args.highAvailability ?? false;
+        const buckets = args.buckets ?? [];
+        validate(name, args.sizing, ha, buckets);
+        const labels = platformLabels("minio", name);
+
+        const rootUser = new random.RandomPassword(`${name}-root-user`, { length: 20, special: false }, { parent: this });
+        const rootPassword = new random.RandomPassword(`${name}-root-password`, { length: 40, special: false }, { parent: this });
+        const rootSecret = new k8s.core.v1.Secret(
+            `${name}-root-credentials`,
+            {
+                metadata: { name: `${name}-root-credentials`, namespace: args.namespace, labels },
+                type: "Opaque",
+                stringData: {
+                    // What the operator reads (spec.configuration): shell exports of MinIO's environment.
+                    "config.env": pulumi.interpolate`export MINIO_ROOT_USER="${rootUser.result}"\nexport MINIO_ROOT_PASSWORD="${rootPassword.result}"\n`,
+                    // The same login, readable by people and tools.
+                    username: rootUser.result,
+                    password: rootPassword.result,
+                },
+            },
+            { parent: this },
+        );
+
+        const appAccessKey = new random.RandomPassword(`${name}-app-access-key`, { length: 20, special: false }, { parent: this });
+        const appSecretKey = new random.RandomPassword(`${name}-app-secret-key`, { length: 40, special: false }, { parent: this });
+        const appUserSecret = new k8s.core.v1.Secret(
+            `${name}-app-user`,
+            {
+                metadata: { name: `${name}-app-user`, namespace: args.namespace, labels },
+                type: "Opaque",
+                stringData: { CONSOLE_ACCESS_KEY: appAccessKey.result, CONSOLE_SECRET_KEY: appSecretKey.result },
+            },
+            { parent: this },
+        );
+        const s3Secret = new k8s.core.v1.Secret(
+            `${name}-s3-credentials`,
+            {
+                metadata: { name: `${name}-s3-credentials`, namespace: args.namespace, labels },
+                type: "Opaque",
+                stringData: { [this.s3AccessKeyIdKey]: appAccessKey.result, [this.s3SecretAccessKeyKey]: appSecretKey.result },
+            },
+            { parent: this },
+        );
+
+        const poolSelector = { matchLabels: { [TENANT_LABEL]: name } };
+        this.tenant = new k8s.apiextensions.CustomResource(
+            `${name}-tenant`,
+            {
+                apiVersion: "minio.min.io/v2",
+                kind: "Tenant",
+                metadata: { name, namespace: args.namespace, labels, annotations: waitForJsonPath(".status.currentState", "Initialized") },
+                spec: {
+                    image: imageRef(images.minio, args.imageRegistry),
+                    configuration: { name: rootSecret.metadata.name },
+                    users: [{ name: appUserSecret.metadata.name }],
+                    buckets: buckets.map((bucket) => ({ name: bucket })),
+                    requestAutoCert: false,
+                    podManagementPolicy: "Parallel",
+                    pools: [
+                        {
+                            name: "pool-0",
+                            servers: args.sizing.servers,
+                            volumesPerServer: args.sizing.volumesPerServer,
+                            volumeClaimTemplate: {
+                                metadata: { name: "data" },
+                                spec: {
+                                    accessModes: ["ReadWriteOnce"],
+                                    ...(args.storageClass === "" ? {} : { storageClassName: args.storageClass }),
+                                    resources: { requests: { storage: args.sizing.volumeSize } },
+                                },
+                            },
+                            resources: resourceRequirements(args.sizing),
+                            securityContext: { ...restrictedPodSecurityContext(MINIO_UID), runAsUser: MINIO_UID, runAsGroup: MINIO_UID },
+                            // MinIO's root filesystem stays writable: it was not verified that the server and the
+                            // operator's sidecar write only to their mounted volumes.
+                            containerSecurityContext: { ...restrictedContainerSecurityContext(MINIO_UID), readOnlyRootFilesystem: false },
+                            ...(ha
+                                ? {
+                                      affinity: {
+                                          podAntiAffinity: {
+                                              requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: poolSelector, topologyKey: "kubernetes.io/hostname" }],
+                                          },
+                                      },
+                                      topologySpreadConstraints: [
+                                          { maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway", labelSelector: poolSelector },
+                                      ],
+                                  }
+                                : {}),
+                        },
+                    ],
+                },
+            },
+            {
+                parent: this,
+                // The Tenant kind and its controller are served by the operator release.
+                dependsOn: [args.operator],
+                protect: args.protect ?? false,
+                customTimeouts: { create: "30m", update: "30m" },
+            },
+        );
+
+        this.namespace = this.tenant.metadata.namespace;
+        this.buckets = buckets;
+        this.s3Endpoint = pulumi.interpolate`http://minio.${this.namespace}.svc.cluster.local`;
+        this.s3SecretName = s3Secret.metadata.name;
+        this.endpoint = {
+            internal: this.s3Endpoint,
+            external: null,
+            portForward: portForwardCommand(this.namespace, "minio", 9000, S3_PORT),
+        };
+        const consoleService = pulumi.interpolate`${this.tenant.metadata.name}-console`;
+        this.consoleEndpoint = {
+            internal: pulumi.interpolate`http://${consoleService}.${this.namespace}.svc.cluster.local:${CONSOLE_PORT}`,
+            external: null,
+            portForward: portForwardCommand(this.namespace, consoleService, CONSOLE_PORT, CONSOLE_PORT),
+        };
+        this.credential = {
+            namespace: this.namespace,
+            secret: rootSecret.metadata.name,
+            usernameKey: "username",
+            passwordKey: "password",
+            password: pulumi.secret(rootPassword.result),
+        };
+        this.s3Credential = {
+            namespace: this.namespace,
+            secret: this.s3SecretName,
+            usernameKey: this.s3AccessKeyIdKey,
+            passwordKey: this.s3SecretAccessKeyKey,
+            password: pulumi.secret(appSecretKey.result),
+        };
+        const volumesGiB = (mebibytes(args.sizing.volumeSize) / 1024) * args.sizing.volumesPerServer * args.sizing.servers;
+        this.footprint = { ...podsFootprint(args.sizing, args.sizing.servers), storageGiB: volumesGiB };
+        this.ready = [this.tenant];
+        this.registerOutputs({ s3Endpoint: this.s3Endpoint, s3SecretName: this.s3SecretName, endpoint: this.endpoint, consoleEndpoint: this.consoleEndpoint });
+    }
+}
+
+/** Rejects shapes MinIO or the operator cannot run, before any resource exists. */
+function validate(name: string, sizing: ObjectStoreSizing, ha: boolean, buckets: readonly string[]): void {
+    const where = `ObjectStore ${name}`;
+    if (!Number.isInteger(sizing.servers) || sizing.servers < 1) throw new Error(`${where}: sizing.servers must be a positive integer, got ${sizing.servers}`);
+    if (!Number.isInteger(sizing.volumesPerServer) || sizing.volumesPerServer < 1) {
+        throw new Error(`${where}: sizing.volumesPerServer must be a positive integer, got ${sizing.volumesPerServer}`);
+    }
+    if (ha && sizing.servers < 4) {
+        throw new Error(`${where}: highAvailability needs sizing.servers >= 4 (an erasure-coded distributed pool), got ${sizing.servers}`);
+    }
+    if (sizing.servers > 1 && sizing.servers < 4) {
+        throw new Error(`${where}: sizing.servers must be 1 (standalone) or 4 and more (distributed), got ${sizing.servers}`);
+    }
+    const seen = new Set<string>();
+    for (const bucket of buckets) {
+        if (!BUCKET_NAME.test(bucket) || bucket.includes("..")) {
+            throw new Error(`${where}: bucket "${bucket}" is not a valid S3 bucket name (3-63 lower-case letters, digits, '.' and '-', starting and ending with a letter or digit)`);
+        }
+        if (seen.has(bucket)) throw new Error(`${where}: bucket "${bucket}" is listed twice`);
+        seen.add(bucket);
+    }
+}

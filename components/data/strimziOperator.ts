@@ -1,0 +1,71 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { charts, images } from "../catalog";
+import { ChartSource } from "../config";
+import { installChart } from "../lib/chart";
+import { Footprint, podsFootprint } from "../lib/footprint";
+import { resourceRequirements } from "../lib/security";
+import { registryFor } from "../lib/images";
+
+export interface StrimziOperatorArgs {
+    /** Namespace for the operator (it watches every namespace). */
+    readonly namespace: pulumi.Input<string>;
+    /** Chart source (upstream, OCI mirror, local folder). */
+    readonly chartSource: ChartSource;
+    /** Registry replacing quay.io for the operator and every Kafka image it starts; empty keeps quay.io. */
+    readonly imageRegistry: string;
+    /** Run two operator replicas (leader-elected) with a PodDisruptionBudget. Default false. */
+    readonly highAvailability?: boolean;
+}
+
+/** Labels the chart puts on the operator's pods (its Deployment selector). */
+const OPERATOR_POD_LABELS = { name: "strimzi-cluster-operator", "strimzi.io/kind": "cluster-operator" };
+
+/**
+ * The Strimzi cluster operator from its chart, with its CRDs (`kafka.strimzi.io/v1` only). It
+ * watches every namespace and generates operand pods for the "restricted" Pod Security profile, as
+ * the platform's data namespace enforces it. The release waits for the operator Deployment; Kafka
+ * custom resources depend on `release`.
+ */
+export class StrimziOperator extends pulumi.ComponentResource {
+    public readonly release: k8s.helm.v3.Release;
+    public readonly footprint: Footprint;
+
+    constructor(name: string, args: StrimziOperatorArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("analytics:data:StrimziOperator", name, {}, opts);
+        const ha = args.highAvailability ?? false;
+        const replicas = ha ? 2 : 1;
+        const resources = { cpu: "200m", memory: "384Mi", cpuLimit: "1", memoryLimit: "512Mi" };
+        this.release = installChart(
+            `${name}-chart`,
+            {
+                pin: charts.strimzi,
+                source: args.chartSource,
+                releaseName: "strimzi",
+                namespace: args.namespace,
+                values: {
+                    replicas,
+                    watchAnyNamespace: true,
+                    // The chart composes every image as <defaultImageRegistry>/strimzi/<name>:<tag>, so a
+                    // mirror only needs the same paths.
+                    ...(args.imageRegistry === "" ? {} : { defaultImageRegistry: registryFor(images.strimzi, args.imageRegistry) }),
+                    // Without this the operator builds Kafka pods for the "baseline" profile, which a
+                    // namespace enforcing "restricted" rejects.
+                    extraEnvs: [{ name: "STRIMZI_POD_SECURITY_PROVIDER_CLASS", value: "restricted" }],
+                    resources: resourceRequirements(resources),
+                    ...(ha
+                        ? {
+                              podDisruptionBudget: { enabled: true },
+                              topologySpreadConstraints: [
+                                  { maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: OPERATOR_POD_LABELS } },
+                              ],
+                          }
+                        : {}),
+                },
+            },
+            { parent: this },
+        );
+        this.footprint = podsFootprint(resources, replicas);
+        this.registerOutputs({ release: this.release.status.name });
+    }
+}
