@@ -12,11 +12,29 @@ export const names = {
     postgres: "platform-pg",
     cache: "valkey",
     superset: "superset",
+    strimzi: "strimzi",
+    kafka: "kafka",
+    schemaRegistry: "schema-registry",
+    minioOperator: "minio-operator",
+    objectStore: "object-store",
+    pxcOperator: "pxc-operator",
+    xtradb: "xtradb",
+    nessie: "nessie",
+    clickhouse: "clickhouse",
+} as const;
+
+/** Buckets created in the object store: the Iceberg warehouse, Flink state, and backups. */
+export const buckets = {
+    warehouse: "warehouse",
+    checkpoints: "checkpoints",
+    savepoints: "savepoints",
+    backups: "backups",
 } as const;
 
 /** Databases created in the platform PostgreSQL, one per application that uses it. */
 export const databases = {
     superset: "superset",
+    nessie: "nessie",
 } as const;
 
 /** Host name prefixes under the configured domain. */

@@ -34,7 +34,7 @@ function pg(withBackup: boolean): PostgresCluster {
         databases: [{ name: "nessie" }],
         highAvailability: true,
         ...(withBackup
-            ? { backup: { endpointURL: "http://minio.platform-data.svc.cluster.local", bucket: "backups", s3SecretName: "object-store-s3", schedule: "0 0 2 * * *", retention: "14d", ready: [fakeObjectStore()] } }
+            ? { backup: { endpointURL: "http://minio.platform-data.svc.cluster.local", bucket: "backups", s3SecretName: "object-store-s3", schedule: "0 2 * * *", retention: "14d", ready: [fakeObjectStore()] } }
             : {}),
     });
 }

@@ -18,6 +18,8 @@ export interface Registered {
     readonly name: string;
     readonly urn: string;
     readonly parent: string;
+    /** False for component resources. */
+    readonly custom: boolean;
     readonly inputs: Record<string, any>;
     readonly dependencies: string[];
     readonly protect: boolean;
@@ -123,6 +125,7 @@ export async function useMocks(config: Record<string, unknown>, secretKeys: stri
             name,
             urn,
             parent,
+            custom: req.getCustom(),
             inputs: plain(req.getObject()?.toJavaScript() ?? {}),
             dependencies: req.getDependenciesList(),
             protect: req.getProtect(),

@@ -107,6 +107,60 @@ describe("program", () => {
                 assert.strictEqual(await isSecret(creds.cache.password), true);
                 assert.strictEqual(await isSecret(exported.endpoints.superset.internal), false);
             });
+
+            it("makes every custom resource wait for the operator that serves its kind", () => {
+                const operatorOf: Record<string, string> = {
+                    "cert-manager.io": "cert-manager-chart",
+                    "postgresql.cnpg.io": "cnpg-operator-chart",
+                    "kafka.strimzi.io": "strimzi-chart",
+                    "minio.min.io": "minio-operator-chart",
+                    "pxc.percona.com": "pxc-operator-chart",
+                };
+                const crs = capture.resources.filter((r) => r.custom && r.type !== RELEASE && /^kubernetes:[a-z-]+\.[a-z.-]+\//.test(r.type));
+                assert.ok(crs.length >= 8, `custom resources: ${crs.length}`);
+                for (const cr of crs) {
+                    const group = cr.type.split(":")[1].split("/")[0];
+                    const operator = operatorOf[group];
+                    assert.ok(operator, `no operator known for ${cr.type}`);
+                    // Directly, or through a parent custom resource that does.
+                    const reaches = (r: Registered, seen: Set<string>): boolean =>
+                        capture.dependencyNames(r).some((d) => {
+                            if (d === `${RELEASE}::${operator}`) return true;
+                            if (seen.has(d)) return false;
+                            seen.add(d);
+                            const [type, name] = d.split("::");
+                            const next = capture.resources.find((x) => x.type === type && x.name === name);
+                            return next !== undefined && next.type.split(":")[1].split("/")[0] === group && reaches(next, seen);
+                        });
+                    assert.ok(reaches(cr, new Set()), `${cr.type} ${cr.name} does not wait for ${operator}`);
+                }
+            });
+
+            it("gates every custom resource that others use on its readiness", () => {
+                const gated = ["ClusterIssuer", "Cluster", "Database", "Tenant", "PerconaXtraDBCluster", "Kafka", "KafkaTopic", "KafkaConnect"];
+                const missing = capture.resources
+                    .filter((r) => r.custom && r.type.startsWith("kubernetes:") && gated.includes(r.type.split(":").pop() ?? ""))
+                    .filter((r) => !r.inputs.metadata?.annotations?.["pulumi.com/waitFor"])
+                    .map((r) => `${r.type} ${r.name}`);
+                assert.deepStrictEqual(missing, []);
+            });
+
+            it("lists an endpoint for every data service and app", () => {
+                assert.deepStrictEqual(Object.keys(exported.endpoints).sort(), [
+                    "cache",
+                    "clickhouse",
+                    "icebergRestCatalog",
+                    "kafka",
+                    "kafkaConnect",
+                    "nessie",
+                    "objectStore",
+                    "objectStoreConsole",
+                    "postgres",
+                    "schemaRegistry",
+                    "superset",
+                    "xtradb",
+                ]);
+            });
         });
     }
 
@@ -128,6 +182,54 @@ describe("program", () => {
             assert.deepStrictEqual(cluster.inputs.spec.postgresql.synchronous, { method: "any", number: 1, dataDurability: "required" });
             assert.strictEqual(cluster.inputs.spec.affinity.podAntiAffinityType, "required");
             assert.strictEqual(cluster.protect, true);
+        });
+
+        it("prod runs an odd XtraDB cluster of three with scheduled backups and point-in-time recovery", async () => {
+            const { capture } = await program("prod");
+            const spec = capture.one("kubernetes:pxc.percona.com/v1:PerconaXtraDBCluster", "xtradb-cluster").inputs.spec;
+            assert.strictEqual(spec.pxc.size, 3);
+            assert.strictEqual(spec.backup.schedule.length, 1);
+            assert.strictEqual(spec.backup.schedule[0].schedule, "0 2 * * *");
+            assert.strictEqual(spec.backup.pitr.enabled, true);
+            assert.strictEqual(spec.backup.storages["s3-full"].s3.bucket, "backups/xtradb/full");
+            assert.strictEqual(spec.backup.storages["s3-full"].s3.credentialsSecret, "object-store-s3-credentials");
+        });
+
+        it("prod runs Kafka on three controllers and three brokers with RF 3 and min ISR 2", async () => {
+            const { capture } = await program("prod");
+            const pools = capture.ofType("kubernetes:kafka.strimzi.io/v1:KafkaNodePool").map((p) => [p.inputs.metadata.name, p.inputs.spec.replicas, p.inputs.spec.roles]);
+            assert.deepStrictEqual(pools.sort(), [
+                ["brokers", 3, ["broker"]],
+                ["controllers", 3, ["controller"]],
+            ]);
+            const config = capture.one("kubernetes:kafka.strimzi.io/v1:Kafka", "kafka-kafka").inputs.spec.kafka.config;
+            assert.strictEqual(config["default.replication.factor"], 3);
+            assert.strictEqual(config["min.insync.replicas"], 2);
+        });
+
+        it("prod runs a four-server erasure-coded object store with the platform buckets", async () => {
+            const { capture } = await program("prod");
+            const spec = capture.one("kubernetes:minio.min.io/v2:Tenant", "object-store-tenant").inputs.spec;
+            assert.strictEqual(spec.pools[0].servers, 4);
+            assert.deepStrictEqual(spec.buckets.map((b: { name: string }) => b.name), ["warehouse", "checkpoints", "savepoints", "backups"]);
+        });
+
+        it("prod schedules PostgreSQL backups to the object store; dev does not", async () => {
+            const { capture: p } = await program("prod");
+            assert.strictEqual(p.one("kubernetes:postgresql.cnpg.io/v1:ScheduledBackup", "platform-pg-scheduled-backup").inputs.spec.schedule, "0 0 2 * * *");
+            assert.strictEqual(p.one(CR.pgCluster, "platform-pg-cluster").inputs.spec.backup.barmanObjectStore.destinationPath, "s3://backups/postgresql/");
+            const { capture: d } = await program("dev");
+            assert.deepStrictEqual(d.ofType("kubernetes:postgresql.cnpg.io/v1:ScheduledBackup"), []);
+        });
+
+        it("the dev stack fits a laptop: at most 4 CPUs and 8 GiB requested", async () => {
+            const { exported } = await program("dev");
+            const total = await resolve(exported.footprint.total);
+            assert.match(total.cpuRequests, /^[0-9]+m?$/);
+            const cpu = total.cpuRequests.endsWith("m") ? Number(total.cpuRequests.slice(0, -1)) : Number(total.cpuRequests) * 1000;
+            const mem = total.memoryRequests.endsWith("Gi") ? Number(total.memoryRequests.slice(0, -2)) * 1024 : Number(total.memoryRequests.slice(0, -2));
+            assert.ok(cpu > 0 && cpu <= 4000, `dev requests ${total.cpuRequests} CPU`);
+            assert.ok(mem > 0 && mem <= 8192, `dev requests ${total.memoryRequests}`);
         });
 
         it("prod runs cert-manager's three deployments twice with PDBs", async () => {
@@ -171,29 +273,34 @@ describe("program", () => {
 
         it("disabling Superset drops its release and database but keeps the data services", async () => {
             const { capture, exported } = await program("dev", { components: { superset: false } });
-            assert.deepStrictEqual(capture.ofType(RELEASE).map((r) => r.inputs.name).sort(), ["cert-manager", "cnpg"]);
-            assert.deepStrictEqual(capture.ofType(CR.pgDatabase), []);
-            assert.deepStrictEqual(Object.keys(exported.endpoints).sort(), ["cache", "postgres"]);
+            assert.deepStrictEqual(capture.ofType(RELEASE).map((r) => r.inputs.name).sort(), ["cert-manager", "cnpg", "minio-operator", "nessie", "pxc-operator", "strimzi"]);
+            assert.deepStrictEqual(capture.ofType(CR.pgDatabase).map((r) => r.inputs.spec.name), ["nessie"]);
+            assert.strictEqual(exported.endpoints.superset, undefined);
+            assert.strictEqual(exported.credentials.superset, undefined);
         });
 
         it("an OCI mirror serves every chart at its pinned version", async () => {
             const { capture } = await program("dev", { chartSource: { mode: "oci", location: "oci://mirror.internal/charts" } });
-            const refs = capture.ofType(RELEASE).map((r) => [r.inputs.chart, r.inputs.version, r.inputs.repositoryOpts]);
-            assert.deepStrictEqual(refs.sort(), [
-                ["oci://mirror.internal/charts/cert-manager", charts.certManager.version, undefined],
-                ["oci://mirror.internal/charts/cloudnative-pg", charts.cloudnativePg.version, undefined],
-                ["oci://mirror.internal/charts/superset", charts.superset.version, undefined],
-            ]);
+            const pins = Object.values(charts);
+            const releases = capture.ofType(RELEASE);
+            assert.strictEqual(releases.length, 7);
+            for (const r of releases) {
+                const pin = pins.find((p) => r.inputs.chart === `oci://mirror.internal/charts/${p.chart}`);
+                assert.ok(pin, `${r.name} charts from ${r.inputs.chart}`);
+                assert.strictEqual(r.inputs.version, pin.version);
+                assert.strictEqual(r.inputs.repositoryOpts, undefined);
+            }
         });
 
         it("a local chart folder serves each chart from its versioned archive", async () => {
             const { capture } = await program("dev", { chartSource: { mode: "local", location: "/srv/charts/" } });
-            const refs = capture.ofType(RELEASE).map((r) => [r.inputs.chart, r.inputs.version]);
-            assert.deepStrictEqual(refs.sort(), [
-                [`/srv/charts/cert-manager-${charts.certManager.version}.tgz`, undefined],
-                [`/srv/charts/cloudnative-pg-${charts.cloudnativePg.version}.tgz`, undefined],
-                [`/srv/charts/superset-${charts.superset.version}.tgz`, undefined],
-            ]);
+            const archives = new Set(Object.values(charts).map((p) => `/srv/charts/${p.chart}-${p.version}.tgz`));
+            const releases = capture.ofType(RELEASE);
+            assert.strictEqual(releases.length, 7);
+            for (const r of releases) {
+                assert.ok(archives.has(r.inputs.chart), `${r.name} charts from ${r.inputs.chart}`);
+                assert.strictEqual(r.inputs.version, undefined);
+            }
         });
 
         it("an image registry override reaches every image", async () => {

@@ -24,7 +24,7 @@ export interface PostgresBackup {
     readonly bucket: string;
     /** Secret with `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY`, in the cluster's namespace. */
     readonly s3SecretName: pulumi.Input<string>;
-    /** Base backup schedule, six-field cron with seconds (CloudNativePG's format), e.g. "0 0 2 * * *". */
+    /** Base backup schedule, five-field cron such as "0 2 * * *" (converted to CloudNativePG's six fields). */
     readonly schedule: string;
     /** How long backups are kept, e.g. "14d". */
     readonly retention: string;
@@ -173,7 +173,8 @@ export class PostgresCluster extends pulumi.ComponentResource {
                     metadata: { name: `${name}-daily`, namespace: args.namespace, labels },
                     spec: {
                         cluster: { name: this.clusterName },
-                        schedule: args.backup.schedule,
+                        // CloudNativePG's cron has a leading seconds field.
+                        schedule: `0 ${args.backup.schedule}`,
                         method: "barmanObjectStore",
                         backupOwnerReference: "self",
                         immediate: true,

@@ -57,3 +57,30 @@ export function sumFootprints(parts: readonly Footprint[]): Footprint {
         NO_FOOTPRINT,
     );
 }
+
+/** A footprint as people read it: CPU in cores or millicores, memory and storage in GiB or MiB. */
+export interface FootprintSummary {
+    readonly cpuRequests: string;
+    readonly memoryRequests: string;
+    readonly cpuLimits: string;
+    readonly memoryLimits: string;
+    readonly storage: string;
+}
+
+function cpuText(millis: number): string {
+    return millis % 1000 === 0 ? `${millis / 1000}` : `${millis}m`;
+}
+
+function memText(mib: number): string {
+    return mib >= 1024 ? `${(mib / 1024).toFixed(2).replace(/\.?0+$/, "")}Gi` : `${Math.round(mib)}Mi`;
+}
+
+export function summarize(f: Footprint): FootprintSummary {
+    return {
+        cpuRequests: cpuText(f.cpuMillis),
+        memoryRequests: memText(f.memoryMiB),
+        cpuLimits: cpuText(f.cpuLimitMillis),
+        memoryLimits: memText(f.memoryLimitMiB),
+        storage: memText(f.storageGiB * 1024),
+    };
+}
