@@ -62,16 +62,7 @@ const postgres = cnpg
           sizing: cfg.sizing.postgres,
           databases: [...(on.superset ? [{ name: databases.superset }] : []), ...(on.nessie ? [{ name: databases.nessie }] : [])],
           highAvailability: prod,
-          backup: backupTarget
-              ? {
-                    endpointURL: backupTarget.s3Endpoint,
-                    bucket: buckets.backups,
-                    s3SecretName: backupTarget.s3SecretName,
-                    schedule: cfg.backups.schedule,
-                    retention: cfg.backups.retention,
-                    ready: backupTarget.ready,
-                }
-              : undefined,
+          backup: backupTarget ? { ...backupTarget.location(buckets.backups), schedule: cfg.backups.schedule, retention: cfg.backups.retention } : undefined,
           ...storage,
       })
     : undefined;
@@ -83,16 +74,7 @@ const xtradb = pxcOperator
           sizing: cfg.sizing.xtradb,
           tlsIssuer: ca.issuerName,
           highAvailability: prod,
-          backup: backupTarget
-              ? {
-                    s3Endpoint: backupTarget.s3Endpoint,
-                    bucket: buckets.backups,
-                    credentialsSecret: backupTarget.s3SecretName,
-                    schedule: cfg.backups.schedule,
-                    keep: cfg.backups.keep,
-                    pitr: cfg.backups.pitr,
-                }
-              : undefined,
+          backup: backupTarget ? { ...backupTarget.location(buckets.backups), schedule: cfg.backups.schedule, keep: cfg.backups.keep, pitr: cfg.backups.pitr } : undefined,
           ...storage,
       })
     : undefined;
@@ -130,7 +112,7 @@ const nessie =
               namespace: ns.names.data,
               ...charts,
               database: postgres.databases[databases.nessie],
-              warehouse: { s3Endpoint: objectStore.s3Endpoint, s3SecretName: objectStore.s3SecretName, bucket: buckets.warehouse, ready: objectStore.ready },
+              warehouse: objectStore.location(buckets.warehouse),
               resources: cfg.sizing.nessie,
               highAvailability: prod,
           })

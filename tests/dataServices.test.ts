@@ -34,7 +34,7 @@ function pg(withBackup: boolean): PostgresCluster {
         databases: [{ name: "nessie" }],
         highAvailability: true,
         ...(withBackup
-            ? { backup: { endpointURL: "http://minio.platform-data.svc.cluster.local", bucket: "backups", s3SecretName: "object-store-s3", schedule: "0 2 * * *", retention: "14d", ready: [fakeObjectStore()] } }
+            ? { backup: { endpoint: "http://minio.platform-data.svc.cluster.local", bucket: "backups", secretName: "object-store-s3", schedule: "0 2 * * *", retention: "14d", ready: [fakeObjectStore()] } }
             : {}),
     });
 }
@@ -98,7 +98,7 @@ describe("data services", () => {
                 chartSource: upstream,
                 imageRegistry: "",
                 database: postgres.databases.nessie,
-                warehouse: { s3Endpoint: "http://minio.platform-data.svc.cluster.local", s3SecretName: "object-store-s3", bucket: "warehouse", ready: [fakeObjectStore()] },
+                warehouse: { endpoint: "http://minio.platform-data.svc.cluster.local", secretName: "object-store-s3", bucket: "warehouse", ready: [fakeObjectStore()] },
                 resources: small,
                 highAvailability: true,
             });

@@ -30,9 +30,10 @@ const HA_SIZING: XtraDbSizing = {
     haproxy: { size: 3, cpu: "100m", memory: "128Mi", cpuLimit: "500m", memoryLimit: "256Mi" },
 };
 const BACKUP: XtraDbBackup = {
-    s3Endpoint: "http://minio.platform-data.svc.cluster.local",
+    endpoint: "http://minio.platform-data.svc.cluster.local",
     bucket: "backups",
-    credentialsSecret: "minio-s3-credentials",
+    secretName: "minio-s3-credentials",
+    ready: [],
     schedule: "0 2 * * *",
     keep: 7,
     pitr: true,
@@ -320,7 +321,7 @@ describe("XtraDbCluster", () => {
             imageRegistry: "",
             storageClass: "",
             sizing: DEV_SIZING,
-            backup: { s3Endpoint: store.s3Endpoint, bucket: "backups", credentialsSecret: store.s3SecretName, schedule: "0 3 * * *", keep: 3, pitr: false },
+            backup: { ...store.location("backups"), schedule: "0 3 * * *", keep: 3, pitr: false },
         });
         await settle();
         const r = cluster(capture);
@@ -333,6 +334,8 @@ describe("XtraDbCluster", () => {
         });
         const deps = capture.dependencyNames(r);
         assert.ok(deps.includes(`${SECRET}::minio-s3-credentials`), `cluster deps: ${deps.join(", ")}`);
+        // Binlog upload starts with the cluster, so it waits for the initialized tenant and its buckets.
+        assert.ok(deps.includes("kubernetes:minio.min.io/v2:Tenant::minio-tenant"), `cluster deps: ${deps.join(", ")}`);
     });
 
     for (const ha of [false, true]) {

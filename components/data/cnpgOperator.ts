@@ -1,22 +1,13 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { charts, images } from "../catalog";
-import { ChartSource } from "../config";
-import { installChart } from "../lib/chart";
+import { OperatorArgs, installChart } from "../lib/chart";
 import { Footprint, podsFootprint } from "../lib/footprint";
 import { resourceRequirements } from "../lib/security";
 import { repositoryRef } from "../lib/images";
 
-export interface CnpgOperatorArgs {
-    /** Namespace for the operator (it watches every namespace). */
-    readonly namespace: pulumi.Input<string>;
-    /** Chart source (upstream, OCI mirror, local folder). */
-    readonly chartSource: ChartSource;
-    /** Registry replacing ghcr.io for the operator image; empty keeps ghcr.io. */
-    readonly imageRegistry: string;
-    /** Run two operator replicas (leader-elected). Default false. */
-    readonly highAvailability?: boolean;
-}
+/** Where and how to install; see {@link OperatorArgs}. */
+export type CnpgOperatorArgs = OperatorArgs;
 
 /**
  * The CloudNativePG operator from its chart, with its CRDs. The release waits for the operator

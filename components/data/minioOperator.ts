@@ -1,22 +1,13 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { charts, images } from "../catalog";
-import { ChartSource } from "../config";
-import { installChart } from "../lib/chart";
+import { OperatorArgs, installChart } from "../lib/chart";
 import { Footprint, podsFootprint } from "../lib/footprint";
 import { repositoryRef } from "../lib/images";
 import { resourceRequirements } from "../lib/security";
 
-export interface MinioOperatorArgs {
-    /** Namespace for the operator (it watches every namespace). */
-    readonly namespace: pulumi.Input<string>;
-    /** Chart source (upstream, OCI mirror, local folder). */
-    readonly chartSource: ChartSource;
-    /** Registry replacing quay.io for the operator image; empty keeps quay.io. */
-    readonly imageRegistry: string;
-    /** Run two operator replicas (leader-elected, the chart's required anti-affinity spreads them). Default false. */
-    readonly highAvailability?: boolean;
-}
+/** Where and how to install; see {@link OperatorArgs}. */
+export type MinioOperatorArgs = OperatorArgs;
 
 /**
  * The MinIO operator from its chart, with its Tenant CRD (rendered as a chart template, so it is

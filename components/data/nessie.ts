@@ -7,19 +7,8 @@ import { Footprint, podsFootprint } from "../lib/footprint";
 import { repositoryRef } from "../lib/images";
 import { Endpoint, portForwardCommand } from "../lib/outputs";
 import { resourceRequirements } from "../lib/security";
+import { S3Location, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY } from "../lib/storage";
 import { DatabaseAccess } from "./postgresCluster";
-
-/** What Nessie needs of the object store holding the Iceberg warehouse. */
-export interface WarehouseStorage {
-    /** S3 endpoint URL reachable from inside the cluster. */
-    readonly s3Endpoint: pulumi.Input<string>;
-    /** Secret with `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY`, in Nessie's namespace. */
-    readonly s3SecretName: pulumi.Input<string>;
-    /** Bucket holding the warehouse. */
-    readonly bucket: string;
-    /** Resources Nessie waits for (the ready object store with its buckets). */
-    readonly ready: pulumi.Resource[];
-}
 
 export interface NessieArgs {
     /** Namespace for Nessie; the database and S3 Secrets must be in it. */
@@ -30,8 +19,8 @@ export interface NessieArgs {
     readonly imageRegistry: string;
     /** Version store: a database in the platform PostgreSQL. */
     readonly database: DatabaseAccess;
-    /** Iceberg warehouse location. */
-    readonly warehouse: WarehouseStorage;
+    /** The bucket holding the Iceberg warehouse. */
+    readonly warehouse: S3Location;
     /** Resources of each Nessie pod. */
     readonly resources: Resources;
     /** Two replicas spread over nodes, with a PodDisruptionBudget. Default false. */
@@ -85,11 +74,11 @@ export class Nessie extends pulumi.ComponentResource {
                         storage: {
                             s3: {
                                 defaultOptions: {
-                                    endpoint: args.warehouse.s3Endpoint,
+                                    endpoint: args.warehouse.endpoint,
                                     pathStyleAccess: true,
                                     region: "us-east-1",
                                     authType: "STATIC",
-                                    accessKeySecret: { name: args.warehouse.s3SecretName, awsAccessKeyId: "AWS_ACCESS_KEY_ID", awsSecretAccessKey: "AWS_SECRET_ACCESS_KEY" },
+                                    accessKeySecret: { name: args.warehouse.secretName, awsAccessKeyId: S3_ACCESS_KEY_ID, awsSecretAccessKey: S3_SECRET_ACCESS_KEY },
                                 },
                             },
                         },

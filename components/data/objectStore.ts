@@ -9,6 +9,7 @@ import { platformLabels } from "../lib/labels";
 import { CredentialRef, Endpoint, portForwardCommand } from "../lib/outputs";
 import { waitForJsonPath } from "../lib/readiness";
 import { resourceRequirements, restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../lib/security";
+import { S3Location } from "../lib/storage";
 
 /** Servers, volumes and resources of the tenant's single pool. */
 export interface ObjectStoreSizing extends Resources {
@@ -90,6 +91,12 @@ export class ObjectStore extends pulumi.ComponentResource {
     public readonly footprint: Footprint;
     /** Resources a client must wait for: the initialized Tenant. */
     public readonly ready: pulumi.Resource[];
+
+    /** One of the store's buckets as an S3 client needs it (the application access key's Secret). */
+    public location(bucket: string): S3Location {
+        if (!this.buckets.includes(bucket)) throw new Error(`object store: no bucket "${bucket}"; it has ${this.buckets.join(", ")}`);
+        return { endpoint: this.s3Endpoint, secretName: this.s3SecretName, bucket, ready: this.ready };
+    }
 
     constructor(name: string, args: ObjectStoreArgs, opts?: pulumi.ComponentResourceOptions) {
         super("analytics:data:ObjectStore", name, {}, opts);

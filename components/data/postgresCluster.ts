@@ -9,6 +9,7 @@ import { platformLabels } from "../lib/labels";
 import { CredentialRef, Endpoint, portForwardCommand } from "../lib/outputs";
 import { waitForCondition, waitForJsonPath } from "../lib/readiness";
 import { resourceRequirements } from "../lib/security";
+import { S3Location, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY } from "../lib/storage";
 
 /** One application database: a login role that owns it. */
 export interface AppDatabase {
@@ -17,19 +18,11 @@ export interface AppDatabase {
 }
 
 /** Continuous archiving (WAL) and scheduled base backups to an S3-compatible object store. */
-export interface PostgresBackup {
-    /** S3 endpoint URL reachable from inside the cluster. */
-    readonly endpointURL: pulumi.Input<string>;
-    /** Bucket for the backups; they go under `s3://<bucket>/postgresql/`. */
-    readonly bucket: string;
-    /** Secret with `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY`, in the cluster's namespace. */
-    readonly s3SecretName: pulumi.Input<string>;
+export interface PostgresBackup extends S3Location {
     /** Base backup schedule, five-field cron such as "0 2 * * *" (converted to CloudNativePG's six fields). */
     readonly schedule: string;
-    /** How long backups are kept, e.g. "14d". */
+    /** How long backups are kept, e.g. "14d". Backups go under `s3://<bucket>/postgresql/`. */
     readonly retention: string;
-    /** Resources the Cluster waits for: the object store and its bucket must exist before WAL archiving starts. */
-    readonly ready: pulumi.Resource[];
 }
 
 export interface PostgresClusterArgs {
@@ -136,10 +129,10 @@ export class PostgresCluster extends pulumi.ComponentResource {
                                   retentionPolicy: args.backup.retention,
                                   barmanObjectStore: {
                                       destinationPath: `s3://${args.backup.bucket}/postgresql/`,
-                                      endpointURL: args.backup.endpointURL,
+                                      endpointURL: args.backup.endpoint,
                                       s3Credentials: {
-                                          accessKeyId: { name: args.backup.s3SecretName, key: "AWS_ACCESS_KEY_ID" },
-                                          secretAccessKey: { name: args.backup.s3SecretName, key: "AWS_SECRET_ACCESS_KEY" },
+                                          accessKeyId: { name: args.backup.secretName, key: S3_ACCESS_KEY_ID },
+                                          secretAccessKey: { name: args.backup.secretName, key: S3_SECRET_ACCESS_KEY },
                                       },
                                       wal: { compression: "gzip" },
                                       data: { compression: "gzip" },

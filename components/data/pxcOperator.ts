@@ -1,22 +1,13 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { charts, images } from "../catalog";
-import { ChartSource } from "../config";
-import { installChart } from "../lib/chart";
+import { OperatorArgs, installChart } from "../lib/chart";
 import { Footprint, podsFootprint } from "../lib/footprint";
 import { imageRef } from "../lib/images";
 import { resourceRequirements, restrictedContainerSecurityContext } from "../lib/security";
 
-export interface PxcOperatorArgs {
-    /** Namespace for the operator (it watches every namespace). */
-    readonly namespace: pulumi.Input<string>;
-    /** Chart source (upstream, OCI mirror, local folder). */
-    readonly chartSource: ChartSource;
-    /** Registry replacing docker.io for the operator image; empty keeps docker.io. */
-    readonly imageRegistry: string;
-    /** Run two operator replicas (the chart enables leader election). Default false. */
-    readonly highAvailability?: boolean;
-}
+/** Where and how to install; see {@link OperatorArgs}. */
+export type PxcOperatorArgs = OperatorArgs;
 
 /**
  * The Percona Operator for MySQL (XtraDB Cluster) from its chart, cluster-wide. The chart ships

@@ -1,22 +1,13 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { charts, images } from "../catalog";
-import { ChartSource } from "../config";
-import { installChart } from "../lib/chart";
+import { OperatorArgs, installChart } from "../lib/chart";
 import { Footprint, podsFootprint } from "../lib/footprint";
 import { resourceRequirements } from "../lib/security";
 import { registryFor } from "../lib/images";
 
-export interface StrimziOperatorArgs {
-    /** Namespace for the operator (it watches every namespace). */
-    readonly namespace: pulumi.Input<string>;
-    /** Chart source (upstream, OCI mirror, local folder). */
-    readonly chartSource: ChartSource;
-    /** Registry replacing quay.io for the operator and every Kafka image it starts; empty keeps quay.io. */
-    readonly imageRegistry: string;
-    /** Run two operator replicas (leader-elected) with a PodDisruptionBudget. Default false. */
-    readonly highAvailability?: boolean;
-}
+/** Where and how to install; see {@link OperatorArgs}. */
+export type StrimziOperatorArgs = OperatorArgs;
 
 /** Labels the chart puts on the operator's pods (its Deployment selector). */
 const OPERATOR_POD_LABELS = { name: "strimzi-cluster-operator", "strimzi.io/kind": "cluster-operator" };

@@ -9,6 +9,7 @@ import { platformLabels } from "../lib/labels";
 import { CredentialRef, Endpoint, portForwardCommand } from "../lib/outputs";
 import { waitForJsonPath } from "../lib/readiness";
 import { resourceRequirements, restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../lib/security";
+import { S3Location } from "../lib/storage";
 
 /** HAProxy pods in front of the cluster. */
 export interface HaproxySizing extends Resources {
@@ -25,14 +26,11 @@ export interface XtraDbSizing extends Resources {
     readonly haproxy: HaproxySizing;
 }
 
-/** Scheduled backups (and optionally binlogs for point-in-time recovery) to S3-compatible storage. */
-export interface XtraDbBackup {
-    /** S3 endpoint URL, e.g. the platform object store's `s3Endpoint`. */
-    readonly s3Endpoint: pulumi.Input<string>;
-    /** Bucket; backups go under `<bucket>/<cluster>/full`, binlogs under `<bucket>/<cluster>/binlogs`. */
-    readonly bucket: string;
-    /** Secret in the cluster's namespace with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY. */
-    readonly credentialsSecret: pulumi.Input<string>;
+/**
+ * Scheduled backups (and optionally binlogs for point-in-time recovery) to S3-compatible storage:
+ * full backups under `<bucket>/<cluster>/full`, binlogs under `<bucket>/<cluster>/binlogs`.
+ */
+export interface XtraDbBackup extends S3Location {
     /** Cron schedule of full backups, e.g. "0 2 * * *". */
     readonly schedule: string;
     /** Full backups to keep (older ones are deleted from storage). */
@@ -227,8 +225,9 @@ export class XtraDbCluster extends pulumi.ComponentResource {
             },
             {
                 parent: this,
-                // The PerconaXtraDBCluster kind and its controller are served by the operator release.
-                dependsOn: [args.operator],
+                // The PerconaXtraDBCluster kind and its controller are served by the operator release;
+                // binlog upload for point-in-time recovery starts with the cluster and needs the bucket.
+                dependsOn: [args.operator, ...(args.backup?.ready ?? [])],
                 protect: args.protect ?? false,
                 customTimeouts: { create: "30m", update: "30m" },
             },
@@ -285,8 +284,8 @@ function backupSpec(
         s3: {
             // `bucket/folder` keeps each cluster's backups and binlogs apart, as PITR requires.
             bucket: `${backup.bucket}/${cluster}/${folder}`,
-            credentialsSecret: backup.credentialsSecret,
-            endpointUrl: backup.s3Endpoint,
+            credentialsSecret: backup.secretName,
+            endpointUrl: backup.endpoint,
             region: "us-east-1",
             forcePathStyle: true,
         },

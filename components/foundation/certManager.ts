@@ -1,21 +1,12 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { charts } from "../catalog";
-import { ChartSource } from "../config";
-import { installChart } from "../lib/chart";
+import { OperatorArgs, installChart } from "../lib/chart";
 import { Footprint, podsFootprint, sumFootprints } from "../lib/footprint";
 import { resourceRequirements } from "../lib/security";
 
-export interface CertManagerArgs {
-    /** Namespace to install into (also where ClusterIssuer CA Secrets must live). */
-    readonly namespace: pulumi.Input<string>;
-    /** Chart source (upstream, OCI mirror, local folder). */
-    readonly chartSource: ChartSource;
-    /** Registry replacing quay.io for every cert-manager image; empty keeps quay.io. */
-    readonly imageRegistry: string;
-    /** Run two replicas of controller, webhook and cainjector with PodDisruptionBudgets. Default false. */
-    readonly highAvailability?: boolean;
-}
+/** Where and how to install; see {@link OperatorArgs}. */
+export type CertManagerArgs = OperatorArgs;
 
 /**
  * cert-manager from its official chart, CRDs included. The release only reports ready after the

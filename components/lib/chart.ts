@@ -27,6 +27,21 @@ export function chartLocation(pin: ChartPin, source: ChartSource): ChartLocation
     }
 }
 
+/**
+ * What every operator component takes: where to install, where charts and images come from, and
+ * the HA switch (two or more leader-elected replicas, spread over nodes, where the chart allows).
+ */
+export interface OperatorArgs {
+    /** Namespace to install into; the operator watches every namespace. */
+    readonly namespace: pulumi.Input<string>;
+    /** Chart source (upstream, OCI mirror, local folder). */
+    readonly chartSource: ChartSource;
+    /** Registry replacing the upstream registry of the chart's images; empty keeps upstream. */
+    readonly imageRegistry: string;
+    /** Run two replicas. Default false. */
+    readonly highAvailability?: boolean;
+}
+
 export interface ChartArgs {
     /** The pinned chart. */
     readonly pin: ChartPin;
