@@ -25,6 +25,11 @@ export const charts = {
     strimzi: { chart: "strimzi-kafka-operator", version: "1.2.0", repository: "oci://quay.io/strimzi-helm" },
     minioOperator: { chart: "operator", version: "7.1.1", repository: "https://operator.min.io" },
     nessie: { chart: "nessie", version: "0.108.4", repository: "https://charts.projectnessie.org" },
+    flinkOperator: { chart: "flink-kubernetes-operator", version: "1.15.0", repository: "https://downloads.apache.org/flink/flink-kubernetes-operator-1.15.0/" },
+    sparkOperator: { chart: "spark-operator", version: "2.5.2", repository: "https://kubeflow.github.io/spark-operator" },
+    trino: { chart: "trino", version: "1.42.2", repository: "https://trinodb.github.io/charts" },
+    airflow: { chart: "airflow", version: "1.22.0", repository: "https://airflow.apache.org" },
+    nifi: { chart: "nifi", version: "1.2.1", repository: "https://cetic.github.io/helm-charts" },
 } as const satisfies Record<string, ChartPin>;
 
 export type ChartKey = keyof typeof charts;
@@ -57,6 +62,14 @@ export const images = {
     nessie: { registry: "ghcr.io", repository: "projectnessie/nessie", tag: "0.108.4" },
     /** Official ClickHouse server image (the Bitnami images are no longer updated publicly). */
     clickhouse: { registry: "docker.io", repository: "clickhouse/clickhouse-server", tag: "25.8.3.66" },
+    flinkOperator: { registry: "ghcr.io", repository: "apache/flink-kubernetes-operator", tag: "1.15.0" },
+    /** Flink runtime for the CDC pipeline and the SQL gateway. */
+    flink: { registry: "docker.io", repository: "flink", tag: "1.20.3-java17" },
+    sparkOperator: { registry: "ghcr.io", repository: "kubeflow/spark-operator/controller", tag: "2.5.2" },
+    spark: { registry: "docker.io", repository: "apache/spark", tag: "3.5.7" },
+    trino: { registry: "docker.io", repository: "trinodb/trino", tag: "480" },
+    airflow: { registry: "docker.io", repository: "apache/airflow", tag: "3.2.2" },
+    nifi: { registry: "docker.io", repository: "apache/nifi", tag: "1.23.2" },
 } as const satisfies Record<string, ImagePin>;
 
 export type ImageKey = keyof typeof images;
