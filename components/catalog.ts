@@ -58,6 +58,8 @@ export const images = {
     karapace: { registry: "ghcr.io", repository: "aiven-open/karapace", tag: "6.2.2" },
     /** MinIO operator and server: the community server images are no longer published upstream, mirror them (docs/decisions). */
     minioOperator: { registry: "quay.io", repository: "minio/operator", tag: "v7.1.1" },
+    /** Init container and sidecar the MinIO operator adds to every tenant pod. */
+    minioSidecar: { registry: "quay.io", repository: "minio/operator-sidecar", tag: "v7.1.1" },
     minio: { registry: "quay.io", repository: "minio/minio", tag: "RELEASE.2025-04-08T15-41-24Z" },
     nessie: { registry: "ghcr.io", repository: "projectnessie/nessie", tag: "0.108.4" },
     /** Official ClickHouse server image (the Bitnami images are no longer updated publicly). */

@@ -54,6 +54,7 @@ describe("MinioOperator", () => {
             operator: {
                 replicaCount: 1,
                 image: { repository: `${images.minioOperator.registry}/${images.minioOperator.repository}`, tag: images.minioOperator.tag },
+                sidecarImage: { repository: `${images.minioSidecar.registry}/${images.minioSidecar.repository}`, tag: images.minioSidecar.tag },
                 resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "500m", memory: "512Mi" } },
             },
         });
@@ -69,10 +70,11 @@ describe("MinioOperator", () => {
         assert.deepStrictEqual(operator.footprint, { cpuMillis: 200, memoryMiB: 256, cpuLimitMillis: 1000, memoryLimitMiB: 1024, storageGiB: 0 });
     });
 
-    it("pulls the operator and the MinIO server from the registry override", async () => {
+    it("pulls the operator, its tenant sidecar and the MinIO server from the registry override", async () => {
         const reg = "mirror.internal:5000/hub";
         const { capture } = await build(false, {}, reg);
         assert.strictEqual(capture.one(RELEASE, "minio-operator-chart").inputs.values.operator.image.repository, `${reg}/${images.minioOperator.repository}`);
+        assert.strictEqual(capture.one(RELEASE, "minio-operator-chart").inputs.values.operator.sidecarImage.repository, `${reg}/${images.minioSidecar.repository}`);
         assert.strictEqual(tenant(capture).inputs.spec.image, `${reg}/${images.minio.repository}:${images.minio.tag}`);
     });
 });

@@ -37,6 +37,8 @@ export class MinioOperator extends pulumi.ComponentResource {
                     operator: {
                         replicaCount: replicas,
                         image: { repository: repositoryRef(images.minioOperator, args.imageRegistry), tag: images.minioOperator.tag },
+                        // Added by the operator to every tenant pod: mirrored like every other image.
+                        sidecarImage: { repository: repositoryRef(images.minioSidecar, args.imageRegistry), tag: images.minioSidecar.tag },
                         resources: resourceRequirements(resources),
                     },
                 },
