@@ -16,8 +16,8 @@ export default tseslint.config(
         },
     },
     {
-        // Tests read mock-captured inputs, which are untyped JSON.
-        files: ["tests/**/*.ts"],
+        // Tests and the mock runner read captured inputs and wire data, which are untyped JSON.
+        files: ["tests/**/*.ts", "scripts/**/*.ts"],
         rules: {
             "@typescript-eslint/no-explicit-any": "off",
             "@typescript-eslint/no-unsafe-member-access": "off",
