@@ -225,7 +225,7 @@ describe("program", () => {
         it("the dev stack fits a laptop: at most 4 CPUs and 8 GiB requested", async () => {
             const { exported } = await program("dev");
             const total = await resolve(exported.footprint.total);
-            assert.match(total.cpuRequests, /^[0-9]+m?$/);
+            assert.match(total.cpuRequests, /^[0-9]+(\.[0-9]+|m)?$/);
             const cpu = total.cpuRequests.endsWith("m") ? Number(total.cpuRequests.slice(0, -1)) : Number(total.cpuRequests) * 1000;
             const mem = total.memoryRequests.endsWith("Gi") ? Number(total.memoryRequests.slice(0, -2)) * 1024 : Number(total.memoryRequests.slice(0, -2));
             assert.ok(cpu > 0 && cpu <= 4000, `dev requests ${total.cpuRequests} CPU`);

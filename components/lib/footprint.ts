@@ -68,7 +68,7 @@ export interface FootprintSummary {
 }
 
 function cpuText(millis: number): string {
-    return millis % 1000 === 0 ? `${millis / 1000}` : `${millis}m`;
+    return millis < 1000 ? `${millis}m` : `${Number((millis / 1000).toFixed(2))}`;
 }
 
 function memText(mib: number): string {

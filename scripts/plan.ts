@@ -1,0 +1,72 @@
+/**
+ * Offline plan: runs the program for a stack under Pulumi's mock runtime (no cluster, no Pulumi
+ * CLI) and prints what `pulumi up` would deploy: components, charts and versions, the dependency
+ * waves, the critical path with estimated durations, requested resources and endpoints.
+ *
+ *   npm run plan -- --stack prod            text
+ *   npm run plan -- --stack prod --json     JSON for machines
+ *   npm run plan -- --stack prod --mermaid  the component graph as a Mermaid flowchart
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { buildPlan, duration, mermaid } from "./lib/plan";
+import { PROJECT_DIR, resolve, runProgram, stackConfig, useMocks } from "./lib/mockProgram";
+
+function usage(message: string): never {
+    process.stderr.write(`plan: ${message}\nusage: npm run plan -- --stack <name> [--json | --mermaid]\n`);
+    process.exit(2);
+}
+
+async function main(argv: string[]): Promise<void> {
+    let stack: string | undefined;
+    let format: "text" | "json" | "mermaid" = "text";
+    for (let i = 0; i < argv.length; i++) {
+        const a = argv[i];
+        if (a === "--stack") stack = argv[++i];
+        else if (a === "--json") format = "json";
+        else if (a === "--mermaid") format = "mermaid";
+        else usage(`unknown argument ${a}`);
+    }
+    if (stack === undefined) usage("--stack is required");
+    if (!fs.existsSync(path.join(PROJECT_DIR, `Pulumi.${stack}.yaml`))) usage(`no Pulumi.${stack}.yaml`);
+
+    const capture = await useMocks(stackConfig(stack));
+    const exported = await runProgram();
+    const profile = (await resolve(exported.profile)) as "dev" | "prod";
+    const plan = buildPlan(capture, profile);
+    const footprint = await resolve(exported.footprint);
+    const endpoints = await resolve(exported.endpoints);
+
+    if (format === "json") {
+        process.stdout.write(`${JSON.stringify({ stack, profile, ...plan, footprint, endpoints }, null, 2)}\n`);
+        return;
+    }
+    if (format === "mermaid") {
+        process.stdout.write(`${mermaid(plan)}\n`);
+        return;
+    }
+    const out: string[] = [];
+    out.push(`Plan for stack ${stack} (profile ${profile}): ${plan.components.length} components, ${plan.resourceCount} resources`);
+    out.push("", "Charts:");
+    for (const c of plan.components) for (const ch of c.charts) out.push(`  ${ch.chart} ${ch.version ?? "(local archive)"}  -> namespace ${ch.namespace}  [${c.name}]`);
+    out.push("", "Waves (each starts when everything it waits for is ready):");
+    plan.waves.forEach((w, i) => out.push(`  ${i + 1}. ${w.join(", ")}`));
+    out.push("", `Critical path (about ${duration(plan.criticalPathSeconds)}; ${duration(plan.sequentialSeconds)} if nothing ran in parallel):`);
+    for (const step of plan.criticalPath) {
+        const c = plan.components.find((x) => x.name === step.name);
+        out.push(`  ${step.name.padEnd(18)} ${duration(step.seconds).padStart(6)}  ${c?.estimateReason ?? ""}`);
+    }
+    const t = footprint.total;
+    out.push("", `Requests: ${t.cpuRequests} CPU, ${t.memoryRequests} memory (limits ${t.cpuLimits} CPU, ${t.memoryLimits}), volumes ${t.storage}`);
+    out.push("", "Endpoints (in-cluster):");
+    for (const [name, e] of Object.entries<any>(endpoints)) out.push(`  ${name.padEnd(20)} ${typeof e === "string" ? e : e.internal}${e?.external ? `  external ${e.external}` : ""}`);
+    process.stdout.write(`${out.join("\n")}\n`);
+}
+
+main(process.argv.slice(2)).then(
+    () => process.exit(0),
+    (e: unknown) => {
+        process.stderr.write(`plan: ${e instanceof Error ? e.message : String(e)}\n`);
+        process.exit(1);
+    },
+);
