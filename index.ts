@@ -15,9 +15,11 @@ import { StrimziOperator } from "./components/data/strimziOperator";
 import { XtraDbCluster } from "./components/data/xtradb";
 import { CertManager } from "./components/foundation/certManager";
 import { Namespaces } from "./components/foundation/namespaces";
+import { NetworkPolicies } from "./components/foundation/networkPolicies";
 import { PlatformCa } from "./components/foundation/platformCa";
 import { Footprint, summarize, sumFootprints } from "./components/lib/footprint";
-import { buckets, databases, hosts, names, podSecurity } from "./components/names";
+import { Flow } from "./components/lib/network";
+import { buckets, databases, hosts, names, podSecurity, webhookPorts } from "./components/names";
 
 // Everything is validated before the first resource is registered.
 const cfg = loadConfig();
@@ -137,6 +139,26 @@ const superset =
               highAvailability: prod,
           })
         : undefined;
+
+// ---- Network policies: default deny, then the connections the enabled components make -------
+const flows: Flow[] = [
+    // Operators reconcile the pods they manage (status, control and admin ports).
+    ...(cnpg || minioOperator || pxcOperator || strimzi ? [{ name: "operators-data", from: ns.names.operators, to: { namespace: ns.names.data, podLabels: {}, ports: [] } }] : []),
+    ...(superset && postgres ? [{ name: "apps-postgres", from: ns.names.apps, to: postgres.serves }] : []),
+    ...(superset && cache ? [{ name: "apps-cache", from: ns.names.apps, to: cache.serves }] : []),
+];
+if (cfg.networkPolicies.enabled) {
+    new NetworkPolicies(names.networkPolicies, {
+        namespaces: ns.names,
+        flows,
+        webhooks: [
+            { namespace: ns.names.certManager, ports: webhookPorts.certManager },
+            { namespace: ns.names.operators, ports: webhookPorts.operators },
+        ],
+        exposed: cfg.exposure.mode === "ingress" && superset ? [superset.serves] : [],
+        apiServerCidrs: cfg.networkPolicies.apiServerCidrs,
+    });
+}
 
 // ---- Outputs ----------------------------------------------------------------------------------
 export const profile = cfg.profile;

@@ -126,7 +126,15 @@ export interface Namespaces {
     readonly certManager: string;
     readonly operators: string;
     readonly data: string;
+    readonly processing: string;
     readonly apps: string;
+}
+
+export interface NetworkPolicySettings {
+    /** Default deny plus the allows the enabled components need, in every owned namespace. */
+    readonly enabled: boolean;
+    /** CIDRs of the Kubernetes API server (egress on 443/6443 for operators and controllers). */
+    readonly apiServerCidrs: readonly string[];
 }
 
 export interface Exposure {
@@ -158,6 +166,7 @@ export interface PlatformConfig {
     readonly sizing: Sizing;
     readonly kafka: KafkaSettings;
     readonly backups: Backups;
+    readonly networkPolicies: NetworkPolicySettings;
     /** Protect stateful resources (databases, volumes) against deletion by `pulumi destroy` or a replace. */
     readonly protectData: boolean;
 }
@@ -205,7 +214,7 @@ const KAFKA_DEFAULTS: KafkaSettings = {
 const PROFILE_DEFAULTS: Record<Profile, Omit<PlatformConfig, "profile">> = {
     dev: {
         components: ALL_ON,
-        namespaces: { certManager: "cert-manager", operators: "platform-operators", data: "platform-data", apps: "platform-apps" },
+        namespaces: { certManager: "cert-manager", operators: "platform-operators", data: "platform-data", processing: "platform-processing", apps: "platform-apps" },
         storageClass: "",
         domain: "analytics.localtest.me",
         exposure: { mode: "none", ingressClassName: "", clusterIssuer: "" },
@@ -234,11 +243,12 @@ const PROFILE_DEFAULTS: Record<Profile, Omit<PlatformConfig, "profile">> = {
         },
         kafka: KAFKA_DEFAULTS,
         backups: { enabled: false, schedule: "0 2 * * *", retention: "7d", keep: 3, pitr: false },
+        networkPolicies: { enabled: true, apiServerCidrs: ["0.0.0.0/0"] },
         protectData: false,
     },
     prod: {
         components: ALL_ON,
-        namespaces: { certManager: "cert-manager", operators: "platform-operators", data: "platform-data", apps: "platform-apps" },
+        namespaces: { certManager: "cert-manager", operators: "platform-operators", data: "platform-data", processing: "platform-processing", apps: "platform-apps" },
         storageClass: "",
         domain: "",
         exposure: { mode: "ingress", ingressClassName: "", clusterIssuer: "" },
@@ -267,12 +277,13 @@ const PROFILE_DEFAULTS: Record<Profile, Omit<PlatformConfig, "profile">> = {
         },
         kafka: KAFKA_DEFAULTS,
         backups: { enabled: true, schedule: "0 2 * * *", retention: "14d", keep: 7, pitr: true },
+        networkPolicies: { enabled: true, apiServerCidrs: ["0.0.0.0/0"] },
         protectData: true,
     },
 };
 
 /** Every key of the project namespace, with the shape its value must have. */
-const KEYS = ["profile", "components", "namespaces", "storageClass", "domain", "exposure", "imageRegistry", "chartSource", "sizing", "kafka", "backups", "protectData"] as const;
+const KEYS = ["profile", "components", "namespaces", "storageClass", "domain", "exposure", "imageRegistry", "chartSource", "sizing", "kafka", "backups", "networkPolicies", "protectData"] as const;
 type Key = (typeof KEYS)[number];
 
 // ---------------------------------------------------------------------------------------------
@@ -453,6 +464,7 @@ const KIND: Record<Key, "string" | "boolean" | "json"> = {
     sizing: "json",
     kafka: "json",
     backups: "json",
+    networkPolicies: "json",
     protectData: "boolean",
 };
 
@@ -482,10 +494,15 @@ export function parseConfig(raw: Readonly<Record<string, string>>): PlatformConf
         certManager: str("namespaces.certManager", nsIn.certManager, d.namespaces.certManager, DNS_LABEL, nsWhat),
         operators: str("namespaces.operators", nsIn.operators, d.namespaces.operators, DNS_LABEL, nsWhat),
         data: str("namespaces.data", nsIn.data, d.namespaces.data, DNS_LABEL, nsWhat),
+        processing: str("namespaces.processing", nsIn.processing, d.namespaces.processing, DNS_LABEL, nsWhat),
         apps: str("namespaces.apps", nsIn.apps, d.namespaces.apps, DNS_LABEL, nsWhat),
     };
-    for (const [k, name] of Object.entries(namespaces)) {
+    const seenNs = new Map<string, string>();
+    for (const [k, name] of Object.entries(namespaces) as [string, string][]) {
         if (name === "") throw new ConfigError(`namespaces.${k}`, name, nsWhat);
+        const other = seenNs.get(name);
+        if (other !== undefined) throw new ConfigError(`namespaces.${k}`, name, `a name not already used by namespaces.${other}`);
+        seenNs.set(name, k);
     }
 
     const storageClass = str("storageClass", v("storageClass"), d.storageClass, DNS_NAME, "a StorageClass name, or empty for the cluster default");
@@ -563,6 +580,14 @@ export function parseConfig(raw: Readonly<Record<string, string>>): PlatformConf
 
     const protectData = bool("protectData", v("protectData"), d.protectData);
 
+    const npIn = v("networkPolicies") === undefined ? {} : object("networkPolicies", v("networkPolicies"), Object.keys(d.networkPolicies));
+    const cidrs: unknown = npIn.apiServerCidrs === undefined ? d.networkPolicies.apiServerCidrs : npIn.apiServerCidrs;
+    if (!Array.isArray(cidrs) || cidrs.length === 0) throw new ConfigError("networkPolicies.apiServerCidrs", cidrs, 'a non-empty list of CIDRs such as ["10.96.0.1/32"]');
+    const networkPolicies: NetworkPolicySettings = {
+        enabled: bool("networkPolicies.enabled", npIn.enabled, d.networkPolicies.enabled),
+        apiServerCidrs: (cidrs as unknown[]).map((c, i) => str(`networkPolicies.apiServerCidrs[${i}]`, c, "", /^([0-9]{1,3}\.){3}[0-9]{1,3}\/[0-9]{1,2}$|^[0-9a-f:]+\/[0-9]{1,3}$/, "an IPv4 or IPv6 CIDR such as 10.96.0.1/32")),
+    };
+
     const needs: Array<[keyof ComponentSwitches, keyof ComponentSwitches, string]> = [
         ["nessie", "postgres", "Nessie keeps its version store in the platform PostgreSQL"],
         ["nessie", "objectStore", "Nessie's Iceberg warehouse lives in the object store"],
@@ -585,7 +610,7 @@ export function parseConfig(raw: Readonly<Record<string, string>>): PlatformConf
         throw new ConfigError("components.superset", true, "false while components.cache is false: Superset needs the cache for results and Celery");
     }
 
-    return { profile, components, namespaces, storageClass, domain, exposure, imageRegistry, chartSource, sizing, kafka, backups, protectData };
+    return { profile, components, namespaces, storageClass, domain, exposure, imageRegistry, chartSource, sizing, kafka, backups, networkPolicies, protectData };
 }
 
 /** Reads the stack's configuration from the Pulumi runtime and validates it. */

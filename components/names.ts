@@ -21,6 +21,7 @@ export const names = {
     xtradb: "xtradb",
     nessie: "nessie",
     clickhouse: "clickhouse",
+    networkPolicies: "network-policies",
 } as const;
 
 /** Buckets created in the object store: the Iceberg warehouse, Flink state, and backups. */
@@ -43,13 +44,21 @@ export const hosts = {
 } as const;
 
 /**
- * Pod Security level each namespace enforces. Third-party charts in `apps` cannot all be set to
- * the restricted profile through their values, so that namespace enforces baseline; every
+ * Pod Security level each namespace enforces. Third-party charts and operator-built pods in
+ * `processing` and `apps` cannot all be set to the restricted profile through their values, so those
+ * namespaces enforce baseline; every
  * namespace warns and audits at restricted (docs/security.md).
  */
-export const podSecurity: Readonly<Record<"certManager" | "operators" | "data" | "apps", PodSecurityLevel>> = {
+export const podSecurity: Readonly<Record<"certManager" | "operators" | "data" | "processing" | "apps", PodSecurityLevel>> = {
     certManager: "restricted",
     operators: "restricted",
     data: "restricted",
+    processing: "baseline",
     apps: "baseline",
 };
+
+/** Ports the API server calls for admission webhooks: cert-manager's, and the operators' (all on 9443). */
+export const webhookPorts = {
+    certManager: [10250],
+    operators: [9443],
+} as const;

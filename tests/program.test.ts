@@ -94,7 +94,13 @@ describe("program", () => {
 
             it("labels every owned namespace for Pod Security admission", () => {
                 const labels = Object.fromEntries(capture.ofType("kubernetes:core/v1:Namespace").map((n) => [n.inputs.metadata.name, n.inputs.metadata.labels["pod-security.kubernetes.io/enforce"]]));
-                assert.deepStrictEqual(labels, { "cert-manager": "restricted", "platform-operators": "restricted", "platform-data": "restricted", "platform-apps": "baseline" });
+                assert.deepStrictEqual(labels, {
+                    "cert-manager": "restricted",
+                    "platform-operators": "restricted",
+                    "platform-data": "restricted",
+                    "platform-processing": "baseline",
+                    "platform-apps": "baseline",
+                });
             });
 
             it("names where each login lives, with passwords as secrets", async () => {
@@ -143,6 +149,30 @@ describe("program", () => {
                     .filter((r) => !r.inputs.metadata?.annotations?.["pulumi.com/waitFor"])
                     .map((r) => `${r.type} ${r.name}`);
                 assert.deepStrictEqual(missing, []);
+            });
+
+            it("denies by default in every owned namespace, then allows DNS, the namespace itself and the API server", () => {
+                const policies = capture.ofType("kubernetes:networking.k8s.io/v1:NetworkPolicy");
+                for (const nsName of ["cert-manager", "platform-operators", "platform-data", "platform-processing", "platform-apps"]) {
+                    const names = policies.filter((p) => p.inputs.metadata.namespace === nsName).map((p) => p.inputs.metadata.name);
+                    for (const want of ["default-deny", "allow-dns", "allow-same-namespace", "allow-api-server"]) assert.ok(names.includes(want), `${nsName} lacks ${want}: ${names.join(", ")}`);
+                }
+                const deny = policies.find((p) => p.inputs.metadata.namespace === "platform-data" && p.inputs.metadata.name === "default-deny");
+                assert.deepStrictEqual(deny?.inputs.spec, { podSelector: {}, policyTypes: ["Ingress", "Egress"] });
+            });
+
+            it("opens Superset's connection to PostgreSQL at both ends, on the database port only", () => {
+                const policies = capture.ofType("kubernetes:networking.k8s.io/v1:NetworkPolicy");
+                const ingress = policies.find((p) => p.inputs.metadata.name === "allow-from-apps-postgres");
+                assert.deepStrictEqual(ingress?.inputs.metadata.namespace, "platform-data");
+                assert.deepStrictEqual(ingress?.inputs.spec, {
+                    podSelector: { matchLabels: { "cnpg.io/cluster": "platform-pg" } },
+                    policyTypes: ["Ingress"],
+                    ingress: [{ from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "platform-apps" } } }], ports: [{ protocol: "TCP", port: 5432 }] }],
+                });
+                const egress = policies.find((p) => p.inputs.metadata.name === "allow-to-apps-postgres");
+                assert.deepStrictEqual(egress?.inputs.metadata.namespace, "platform-apps");
+                assert.deepStrictEqual(egress?.inputs.spec.egress[0].ports, [{ protocol: "TCP", port: 5432 }]);
             });
 
             it("lists an endpoint for every data service and app", () => {
@@ -277,6 +307,17 @@ describe("program", () => {
             assert.deepStrictEqual(capture.ofType(CR.pgDatabase).map((r) => r.inputs.spec.name), ["nessie"]);
             assert.strictEqual(exported.endpoints.superset, undefined);
             assert.strictEqual(exported.credentials.superset, undefined);
+        });
+
+        it("a disabled component opens no connection", async () => {
+            const { capture } = await program("dev", { components: { superset: false } });
+            const names: string[] = capture.ofType("kubernetes:networking.k8s.io/v1:NetworkPolicy").map((p) => p.inputs.metadata.name);
+            assert.deepStrictEqual(names.filter((n) => /apps-(postgres|cache)/.test(n)), []);
+        });
+
+        it("network policies can be turned off", async () => {
+            const { capture } = await program("dev", { networkPolicies: { enabled: false } });
+            assert.deepStrictEqual(capture.ofType("kubernetes:networking.k8s.io/v1:NetworkPolicy"), []);
         });
 
         it("an OCI mirror serves every chart at its pinned version", async () => {

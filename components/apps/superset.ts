@@ -5,6 +5,7 @@ import { charts, images } from "../catalog";
 import { ChartSource, SupersetSizing } from "../config";
 import { DatabaseAccess } from "../data/postgresCluster";
 import { installChart } from "../lib/chart";
+import { ServedPorts } from "../lib/network";
 import { Footprint, podsFootprint } from "../lib/footprint";
 import { repositoryRef } from "../lib/images";
 import { platformLabels } from "../lib/labels";
@@ -65,6 +66,8 @@ const ADMIN_USER = "admin";
  */
 export class Superset extends pulumi.ComponentResource {
     public readonly release: k8s.helm.v3.Release;
+    /** The pods and ports clients connect to (for NetworkPolicies). */
+    public readonly serves: ServedPorts;
     public readonly endpoint: Endpoint;
     public readonly footprint: Footprint;
     /** The admin login: the Secret and keys holding it, the password as a Pulumi secret. */
@@ -214,6 +217,7 @@ export class Superset extends pulumi.ComponentResource {
             passwordKey: "admin-password",
             password: pulumi.secret(adminPassword.result),
         };
+        this.serves = { namespace: args.namespace, podLabels: { app: RELEASE, release: RELEASE }, ports: [PORT] };
         this.registerOutputs({ endpoint: this.endpoint, credential: this.credential });
     }
 }

@@ -6,6 +6,7 @@ import { CacheSizing } from "../config";
 import { Footprint, podsFootprint } from "../lib/footprint";
 import { imageRef } from "../lib/images";
 import { platformLabels } from "../lib/labels";
+import { ServedPorts } from "../lib/network";
 import { CredentialRef, Endpoint, portForwardCommand } from "../lib/outputs";
 import { resourceRequirements, restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../lib/security";
 
@@ -41,6 +42,8 @@ export class Cache extends pulumi.ComponentResource {
     public readonly passwordKey = "password";
     /** The generated password, as a Pulumi secret (for the `credentials` output only). */
     public readonly password: pulumi.Output<string>;
+    /** The pods and ports clients connect to (for NetworkPolicies). */
+    public readonly serves: ServedPorts;
     public readonly endpoint: Endpoint;
     public readonly footprint: Footprint;
     /** Where the password lives (the cache has no user name). */
@@ -131,6 +134,7 @@ export class Cache extends pulumi.ComponentResource {
         this.password = pulumi.secret(password.result);
         this.footprint = podsFootprint(args.sizing, 1, args.sizing.storage);
         this.credential = { namespace: this.namespace, secret: this.secretName, passwordKey: this.passwordKey, password: this.password };
+        this.serves = { namespace: args.namespace, podLabels: selector, ports: [PORT] };
         this.registerOutputs({ host: this.host, endpoint: this.endpoint, credential: this.credential });
     }
 }

@@ -6,6 +6,7 @@ import { Resources } from "../config";
 import { Footprint, podsFootprint } from "../lib/footprint";
 import { imageRef } from "../lib/images";
 import { platformLabels } from "../lib/labels";
+import { ServedPorts } from "../lib/network";
 import { CredentialRef, Endpoint, portForwardCommand } from "../lib/outputs";
 import { resourceRequirements, restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../lib/security";
 
@@ -43,6 +44,8 @@ export class ClickHouse extends pulumi.ComponentResource {
     public readonly host: pulumi.Output<string>;
     public readonly httpPort = HTTP_PORT;
     public readonly nativePort = NATIVE_PORT;
+    /** The pods and ports clients connect to (for NetworkPolicies). */
+    public readonly serves: ServedPorts;
     public readonly endpoint: Endpoint;
     public readonly credential: CredentialRef;
     public readonly footprint: Footprint;
@@ -147,6 +150,7 @@ export class ClickHouse extends pulumi.ComponentResource {
         };
         this.footprint = podsFootprint(args.sizing, 1, args.sizing.storage);
         this.credential = { namespace, secret: secret.metadata.name, usernameKey: "username", username: ADMIN_USER, passwordKey: "password", password: pulumi.secret(password.result) };
+        this.serves = { namespace: args.namespace, podLabels: selector, ports: [HTTP_PORT, NATIVE_PORT] };
         this.registerOutputs({ host: this.host, endpoint: this.endpoint, credential: this.credential });
     }
 }

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { Resources } from "../config";
 import { Footprint, podsFootprint, sumFootprints } from "../lib/footprint";
 import { platformLabels } from "../lib/labels";
+import { ServedPorts } from "../lib/network";
 import { Endpoint, portForwardCommand } from "../lib/outputs";
 import { waitForCondition } from "../lib/readiness";
 import { resourceRequirements } from "../lib/security";
@@ -115,6 +116,8 @@ export class Kafka extends pulumi.ComponentResource {
     public readonly clusterCaSecretName: pulumi.Output<string>;
     /** The profile's replication factor for new topics (1 dev, 3 HA). */
     public readonly replicationFactor: number;
+    /** The pods and ports clients connect to (for NetworkPolicies). */
+    public readonly serves: ServedPorts;
     /** Internal address is the plain bootstrap `host:port` a Kafka client takes. */
     public readonly endpoint: Endpoint;
     public readonly topics: Readonly<Record<string, k8s.apiextensions.CustomResource>>;
@@ -334,6 +337,7 @@ export class Kafka extends pulumi.ComponentResource {
             podsFootprint(TOPIC_OPERATOR, 1),
             ...(args.connect === undefined ? [] : [podsFootprint(args.connect.resources ?? CONNECT_DEFAULT, args.connect.replicas)]),
         ]);
+        this.serves = { namespace: args.namespace, podLabels: { "strimzi.io/cluster": name, "strimzi.io/kind": "Kafka" }, ports: [PLAIN_PORT, TLS_PORT] };
         this.registerOutputs({
             clusterName: this.clusterName,
             bootstrapServers: this.bootstrapServers,

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { charts, images } from "../catalog";
 import { ChartSource, Resources } from "../config";
 import { installChart } from "../lib/chart";
+import { ServedPorts } from "../lib/network";
 import { Footprint, podsFootprint } from "../lib/footprint";
 import { repositoryRef } from "../lib/images";
 import { Endpoint, portForwardCommand } from "../lib/outputs";
@@ -38,6 +39,8 @@ export const WAREHOUSE_NAME = "warehouse";
  */
 export class Nessie extends pulumi.ComponentResource {
     public readonly release: k8s.helm.v3.Release;
+    /** The pods and ports clients connect to (for NetworkPolicies). */
+    public readonly serves: ServedPorts;
     public readonly endpoint: Endpoint;
     public readonly footprint: Footprint;
     /** Iceberg REST catalog URI for engines (Trino, Flink, Spark, DuckDB). */
@@ -117,6 +120,7 @@ export class Nessie extends pulumi.ComponentResource {
         this.apiUri = pulumi.interpolate`${base}/api/v2`;
         this.endpoint = { internal: base, external: null, portForward: portForwardCommand(namespace, RELEASE, PORT, PORT) };
         this.footprint = podsFootprint(args.resources, replicas);
+        this.serves = { namespace: args.namespace, podLabels: { "app.kubernetes.io/name": RELEASE, "app.kubernetes.io/instance": RELEASE }, ports: [PORT] };
         this.registerOutputs({ endpoint: this.endpoint, icebergRestUri: this.icebergRestUri });
     }
 }

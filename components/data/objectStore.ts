@@ -6,6 +6,7 @@ import { Resources } from "../config";
 import { Footprint, mebibytes, podsFootprint } from "../lib/footprint";
 import { imageRef } from "../lib/images";
 import { platformLabels } from "../lib/labels";
+import { ServedPorts } from "../lib/network";
 import { CredentialRef, Endpoint, portForwardCommand } from "../lib/outputs";
 import { waitForJsonPath } from "../lib/readiness";
 import { resourceRequirements, restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../lib/security";
@@ -80,7 +81,11 @@ export class ObjectStore extends pulumi.ComponentResource {
     public readonly s3SecretAccessKeyKey = "AWS_SECRET_ACCESS_KEY";
     /** The application access key, as the `credentials` output shows it. */
     public readonly s3Credential: CredentialRef;
+    /** The application access key, as Pulumi secrets (for copies into other namespaces' Secrets). */
+    private readonly s3Keys: { readonly accessKeyId: pulumi.Output<string>; readonly secretAccessKey: pulumi.Output<string> };
     public readonly buckets: readonly string[];
+    /** The pods and ports clients connect to (for NetworkPolicies). */
+    public readonly serves: ServedPorts;
     /** The S3 API endpoint. */
     public readonly endpoint: Endpoint;
     /** The web console (embedded in the MinIO server). */
@@ -95,7 +100,7 @@ export class ObjectStore extends pulumi.ComponentResource {
     /** One of the store's buckets as an S3 client needs it (the application access key's Secret). */
     public location(bucket: string): S3Location {
         if (!this.buckets.includes(bucket)) throw new Error(`object store: no bucket "${bucket}"; it has ${this.buckets.join(", ")}`);
-        return { endpoint: this.s3Endpoint, secretName: this.s3SecretName, bucket, ready: this.ready };
+        return { endpoint: this.s3Endpoint, secretName: this.s3SecretName, bucket, ready: this.ready, keys: this.s3Keys };
     }
 
     constructor(name: string, args: ObjectStoreArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -223,6 +228,7 @@ export class ObjectStore extends pulumi.ComponentResource {
             passwordKey: "password",
             password: pulumi.secret(rootPassword.result),
         };
+        this.s3Keys = { accessKeyId: pulumi.secret(appAccessKey.result), secretAccessKey: pulumi.secret(appSecretKey.result) };
         this.s3Credential = {
             namespace: this.namespace,
             secret: this.s3SecretName,
@@ -233,6 +239,7 @@ export class ObjectStore extends pulumi.ComponentResource {
         const volumesGiB = (mebibytes(args.sizing.volumeSize) / 1024) * args.sizing.volumesPerServer * args.sizing.servers;
         this.footprint = { ...podsFootprint(args.sizing, args.sizing.servers), storageGiB: volumesGiB };
         this.ready = [this.tenant];
+        this.serves = { namespace: args.namespace, podLabels: { [TENANT_LABEL]: name }, ports: [9000] };
         this.registerOutputs({ s3Endpoint: this.s3Endpoint, s3SecretName: this.s3SecretName, endpoint: this.endpoint, consoleEndpoint: this.consoleEndpoint });
     }
 }

@@ -6,6 +6,7 @@ import { PostgresSizing } from "../config";
 import { Footprint, podsFootprint } from "../lib/footprint";
 import { imageRef } from "../lib/images";
 import { platformLabels } from "../lib/labels";
+import { ServedPorts } from "../lib/network";
 import { CredentialRef, Endpoint, portForwardCommand } from "../lib/outputs";
 import { waitForCondition, waitForJsonPath } from "../lib/readiness";
 import { resourceRequirements } from "../lib/security";
@@ -74,6 +75,8 @@ export class PostgresCluster extends pulumi.ComponentResource {
     public readonly clusterName: pulumi.Output<string>;
     /** Read-write Service host (the primary). */
     public readonly host: pulumi.Output<string>;
+    /** The pods and ports clients connect to (for NetworkPolicies). */
+    public readonly serves: ServedPorts;
     public readonly endpoint: Endpoint;
     public readonly footprint: Footprint;
     public readonly databases: Readonly<Record<string, DatabaseAccess>>;
@@ -210,6 +213,7 @@ export class PostgresCluster extends pulumi.ComponentResource {
         }
         this.databases = databases;
         this.footprint = podsFootprint(args.sizing, args.sizing.instances, args.sizing.storage);
+        this.serves = { namespace: args.namespace, podLabels: { "cnpg.io/cluster": name }, ports: [5432] };
         this.registerOutputs({ clusterName: this.clusterName, host: this.host, endpoint: this.endpoint });
     }
 }

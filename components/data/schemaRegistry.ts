@@ -5,6 +5,7 @@ import { Resources } from "../config";
 import { imageRef } from "../lib/images";
 import { Footprint, podsFootprint } from "../lib/footprint";
 import { platformLabels } from "../lib/labels";
+import { ServedPorts } from "../lib/network";
 import { Endpoint, portForwardCommand } from "../lib/outputs";
 import { waitForCondition } from "../lib/readiness";
 import { resourceRequirements, restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../lib/security";
@@ -47,6 +48,8 @@ export class SchemaRegistry extends pulumi.ComponentResource {
     /** The KafkaTopic holding the schemas. */
     public readonly topic: k8s.apiextensions.CustomResource;
     public readonly deployment: k8s.apps.v1.Deployment;
+    /** The pods and ports clients connect to (for NetworkPolicies). */
+    public readonly serves: ServedPorts;
     public readonly endpoint: Endpoint;
     public readonly footprint: Footprint;
     /** Resources a client must wait for: the rolled-out Deployment. */
@@ -172,6 +175,7 @@ export class SchemaRegistry extends pulumi.ComponentResource {
         };
         this.ready = [this.deployment];
         this.footprint = podsFootprint(args.resources, ha ? 2 : 1);
+        this.serves = { namespace: args.namespace, podLabels: selector, ports: [PORT] };
         this.registerOutputs({ host: this.host, endpoint: this.endpoint });
     }
 }

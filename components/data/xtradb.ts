@@ -6,6 +6,7 @@ import { Resources } from "../config";
 import { Footprint, podsFootprint, sumFootprints } from "../lib/footprint";
 import { imageRef } from "../lib/images";
 import { platformLabels } from "../lib/labels";
+import { ServedPorts } from "../lib/network";
 import { CredentialRef, Endpoint, portForwardCommand } from "../lib/outputs";
 import { waitForJsonPath } from "../lib/readiness";
 import { resourceRequirements, restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../lib/security";
@@ -116,6 +117,8 @@ export class XtraDbCluster extends pulumi.ComponentResource {
     public readonly port = PORT;
     /** Secret holding the system users' passwords (key = user name). */
     public readonly usersSecretName: pulumi.Output<string>;
+    /** The pods and ports clients connect to (for NetworkPolicies). */
+    public readonly serves: ServedPorts;
     public readonly endpoint: Endpoint;
     /** The root login: maintenance only, applications use their database's user. */
     public readonly credential: CredentialRef;
@@ -267,6 +270,7 @@ export class XtraDbCluster extends pulumi.ComponentResource {
             };
         }
         this.databases = databases;
+        this.serves = { namespace: args.namespace, podLabels: { "app.kubernetes.io/instance": name, "app.kubernetes.io/component": "haproxy" }, ports: [PORT] };
         this.registerOutputs({ clusterName: this.clusterName, host: this.host, endpoint: this.endpoint, usersSecretName: this.usersSecretName });
     }
 }

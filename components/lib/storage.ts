@@ -14,4 +14,9 @@ export interface S3Location {
     readonly bucket: string;
     /** Resources a client waits for: the ready object store, with its buckets created. */
     readonly ready: pulumi.Resource[];
+    /**
+     * The access key itself, as Pulumi secrets, for clients in another namespace: they copy it
+     * into a Secret of their own (never anywhere else). Absent when only the Secret is shared.
+     */
+    readonly keys?: { readonly accessKeyId: pulumi.Output<string>; readonly secretAccessKey: pulumi.Output<string> };
 }
