@@ -12,12 +12,18 @@ import { PostgresCluster } from "./components/data/postgresCluster";
 import { PxcOperator } from "./components/data/pxcOperator";
 import { SchemaRegistry } from "./components/data/schemaRegistry";
 import { StrimziOperator } from "./components/data/strimziOperator";
+import { S3Access } from "./components/data/s3Access";
 import { XtraDbCluster } from "./components/data/xtradb";
 import { CertManager } from "./components/foundation/certManager";
 import { Namespaces } from "./components/foundation/namespaces";
 import { NetworkPolicies } from "./components/foundation/networkPolicies";
 import { PlatformCa } from "./components/foundation/platformCa";
 import { Footprint, summarize, sumFootprints } from "./components/lib/footprint";
+import { FlinkCdc } from "./components/processing/flinkCdc";
+import { FlinkOperator } from "./components/processing/flinkOperator";
+import { SparkJobs } from "./components/processing/sparkJobs";
+import { SparkOperator } from "./components/processing/sparkOperator";
+import { Trino } from "./components/processing/trino";
 import { Flow } from "./components/lib/network";
 import { buckets, databases, hosts, names, podSecurity, webhookPorts } from "./components/names";
 
@@ -43,6 +49,12 @@ const cnpg = on.postgres ? new CnpgOperator(names.cnpgOperator, { namespace: ns.
 const minioOperator = on.objectStore ? new MinioOperator(names.minioOperator, { namespace: ns.names.operators, ...charts, highAvailability: prod }) : undefined;
 const pxcOperator = on.xtradb ? new PxcOperator(names.pxcOperator, { namespace: ns.names.operators, ...charts, highAvailability: prod }) : undefined;
 const strimzi = on.kafka ? new StrimziOperator(names.strimzi, { namespace: ns.names.operators, ...charts, highAvailability: prod }) : undefined;
+const flinkOperator = on.flink
+    ? new FlinkOperator(names.flinkOperator, { namespace: ns.names.operators, ...charts, certManager: certManager.release, highAvailability: prod })
+    : undefined;
+const sparkOperator = on.spark
+    ? new SparkOperator(names.sparkOperator, { namespace: ns.names.operators, ...charts, jobNamespaces: [ns.names.apps], highAvailability: prod })
+    : undefined;
 
 // ---- Data services ----------------------------------------------------------------------------
 const objectStore = minioOperator
@@ -62,7 +74,11 @@ const postgres = cnpg
           namespace: ns.names.data,
           operator: cnpg.release,
           sizing: cfg.sizing.postgres,
-          databases: [...(on.superset ? [{ name: databases.superset }] : []), ...(on.nessie ? [{ name: databases.nessie }] : [])],
+          databases: [
+              ...(on.superset ? [{ name: databases.superset }] : []),
+              ...(on.nessie ? [{ name: databases.nessie }] : []),
+              ...(on.trino ? [{ name: databases.analytics }] : []),
+          ],
           highAvailability: prod,
           backup: backupTarget ? { ...backupTarget.location(buckets.backups), schedule: cfg.backups.schedule, retention: cfg.backups.retention } : undefined,
           ...storage,
@@ -122,6 +138,67 @@ const nessie =
 
 const clickhouse = on.clickhouse ? new ClickHouse(names.clickhouse, { namespace: ns.names.data, sizing: cfg.sizing.clickhouse, ...storage }) : undefined;
 
+// ---- Processing -------------------------------------------------------------------------------
+const flinkS3 = flinkOperator && objectStore ? new S3Access(names.flinkS3, { namespace: ns.names.processing, location: objectStore.location(buckets.checkpoints) }) : undefined;
+const flink =
+    flinkOperator && flinkS3 && kafka
+        ? new FlinkCdc(names.flink, {
+              namespace: ns.names.processing,
+              operator: flinkOperator.release,
+              imageRegistry: cfg.imageRegistry,
+              ...(cfg.flink.connectorsImage === "" ? {} : { connectorsImage: cfg.flink.connectorsImage }),
+              checkpoints: flinkS3.location,
+              savepoints: { ...flinkS3.location, bucket: buckets.savepoints },
+              kafkaBootstrap: kafka.bootstrapServers,
+              kafkaReady: kafka.ready,
+              ...(cfg.flink.jobEnabled ? { jobSql: cfg.flink.sql, sourceSecretName: cfg.flink.sourceSecret } : {}),
+              ...(cfg.flink.restoreFromSavepoint === "" ? {} : { restoreFromSavepoint: cfg.flink.restoreFromSavepoint }),
+              sizing: { jobManager: cfg.sizing.flinkJobManager, taskManager: cfg.sizing.flinkTaskManager, sqlGateway: cfg.sizing.flinkSqlGateway },
+              highAvailability: prod,
+          })
+        : undefined;
+
+const warehouse = objectStore?.location(buckets.warehouse);
+const analyticsDb = postgres?.databases[databases.analytics];
+const trino = on.trino
+    ? new Trino(names.trino, {
+          namespace: ns.names.processing,
+          ...charts,
+          sizing: { workers: cfg.sizing.trinoWorker.replicas, coordinator: cfg.sizing.trinoCoordinator, worker: cfg.sizing.trinoWorker },
+          iceberg:
+              nessie && warehouse?.keys
+                  ? {
+                        restUri: nessie.icebergRestUri,
+                        s3Endpoint: warehouse.endpoint,
+                        s3AccessKeyId: warehouse.keys.accessKeyId,
+                        s3SecretAccessKey: warehouse.keys.secretAccessKey,
+                        ready: [nessie.release, ...warehouse.ready],
+                    }
+                  : undefined,
+          postgresql: analyticsDb
+              ? { host: analyticsDb.host, port: analyticsDb.port, database: analyticsDb.database, username: analyticsDb.username, password: analyticsDb.password, ready: analyticsDb.ready }
+              : undefined,
+          clickhouse: clickhouse
+              ? { host: clickhouse.host, port: clickhouse.httpPort, username: clickhouse.credential.username ?? "", password: clickhouse.credential.password, ready: [clickhouse.statefulSet] }
+              : undefined,
+          kafka: kafka ? { bootstrapServers: kafka.bootstrapServers, topics: cfg.kafka.topics.map((t) => t.name), ready: kafka.ready } : undefined,
+          highAvailability: prod,
+      })
+    : undefined;
+
+const sparkEvents = objectStore?.location(buckets.sparkEvents);
+const sparkJobs =
+    sparkOperator && sparkEvents
+        ? new SparkJobs(names.sparkJobs, {
+              namespace: ns.names.apps,
+              operator: sparkOperator,
+              eventLog: sparkEvents,
+              ...(sparkEvents.keys ? { s3Keys: sparkEvents.keys } : {}),
+              eventLogPrefix: "",
+              imageRegistry: cfg.imageRegistry,
+          })
+        : undefined;
+
 // ---- Apps -------------------------------------------------------------------------------------
 // The config module rejects superset without postgres or cache, so both exist here when it is on.
 const superset =
@@ -136,6 +213,7 @@ const superset =
                   cfg.exposure.mode === "ingress"
                       ? { host: `${hosts.superset}.${cfg.domain}`, ingressClassName: cfg.exposure.ingressClassName, clusterIssuer: issuer }
                       : undefined,
+              ...(trino ? { trinoUri: trino.sqlalchemyUri } : {}),
               highAvailability: prod,
           })
         : undefined;
@@ -146,6 +224,15 @@ const flows: Flow[] = [
     ...(cnpg || minioOperator || pxcOperator || strimzi ? [{ name: "operators-data", from: ns.names.operators, to: { namespace: ns.names.data, podLabels: {}, ports: [] } }] : []),
     ...(superset && postgres ? [{ name: "apps-postgres", from: ns.names.apps, to: postgres.serves }] : []),
     ...(superset && cache ? [{ name: "apps-cache", from: ns.names.apps, to: cache.serves }] : []),
+    ...(superset && trino ? [{ name: "apps-trino", from: ns.names.apps, to: trino.serves }] : []),
+    ...(sparkJobs && objectStore ? [{ name: "apps-object-store", from: ns.names.apps, to: objectStore.serves }] : []),
+    // The Flink operator drives the session cluster through its REST API.
+    ...(flinkOperator ? [{ name: "operators-processing", from: ns.names.operators, to: { namespace: ns.names.processing, podLabels: {}, ports: [] } }] : []),
+    ...((trino ?? flink) && objectStore ? [{ name: "processing-object-store", from: ns.names.processing, to: objectStore.serves }] : []),
+    ...((trino ?? flink) && kafka ? [{ name: "processing-kafka", from: ns.names.processing, to: kafka.serves }] : []),
+    ...(trino && nessie ? [{ name: "processing-nessie", from: ns.names.processing, to: nessie.serves }] : []),
+    ...(trino && postgres ? [{ name: "processing-postgres", from: ns.names.processing, to: postgres.serves }] : []),
+    ...(trino && clickhouse ? [{ name: "processing-clickhouse", from: ns.names.processing, to: clickhouse.serves }] : []),
 ];
 if (cfg.networkPolicies.enabled) {
     new NetworkPolicies(names.networkPolicies, {
@@ -174,6 +261,8 @@ export const endpoints = {
     ...(schemaRegistry ? { schemaRegistry: schemaRegistry.endpoint } : {}),
     ...(nessie ? { nessie: nessie.endpoint, icebergRestCatalog: nessie.icebergRestUri } : {}),
     ...(clickhouse ? { clickhouse: clickhouse.endpoint } : {}),
+    ...(trino ? { trino: trino.endpoint } : {}),
+    ...(flink ? { flink: flink.endpoint, flinkSqlGateway: flink.sqlGatewayEndpoint } : {}),
 };
 
 export const credentials = {
@@ -202,6 +291,11 @@ const footprints: Record<string, Footprint | undefined> = {
     nessie: nessie?.footprint,
     clickhouse: clickhouse?.footprint,
     superset: superset?.footprint,
+    flinkOperator: flinkOperator?.footprint,
+    flink: flink?.footprint,
+    sparkOperator: sparkOperator?.footprint,
+    sparkJobs: sparkJobs?.footprint,
+    trino: trino?.footprint,
 };
 const counted = Object.entries(footprints).filter((e): e is [string, Footprint] => e[1] !== undefined);
 

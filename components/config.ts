@@ -1,3 +1,5 @@
+import * as fs from "fs";
+import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 
 /**
@@ -8,6 +10,8 @@ import * as pulumi from "@pulumi/pulumi";
  */
 
 export const PROJECT = "analytics-platform";
+/** The project folder: files named in config (the Flink SQL job) are read relative to it. */
+const PROJECT_DIR = path.resolve(__dirname, "..");
 
 export type Profile = "dev" | "prod";
 export type ExposureMode = "none" | "ingress";
@@ -59,6 +63,11 @@ export interface StorageSizing extends Resources {
     readonly storage: string;
 }
 
+export interface FlinkTaskManagerSizing extends Resources {
+    readonly replicas: number;
+    readonly slots: number;
+}
+
 export interface Sizing {
     readonly postgres: PostgresSizing;
     readonly cache: CacheSizing;
@@ -71,6 +80,11 @@ export interface Sizing {
     readonly schemaRegistry: Resources;
     readonly nessie: Resources;
     readonly clickhouse: StorageSizing;
+    readonly flinkJobManager: Resources;
+    readonly flinkTaskManager: FlinkTaskManagerSizing;
+    readonly flinkSqlGateway: Resources;
+    readonly trinoCoordinator: Resources;
+    readonly trinoWorker: ReplicatedSizing;
 }
 
 export interface ComponentSwitches {
@@ -84,6 +98,24 @@ export interface ComponentSwitches {
     readonly kafkaConnect: boolean;
     readonly nessie: boolean;
     readonly clickhouse: boolean;
+    readonly flink: boolean;
+    readonly trino: boolean;
+    readonly spark: boolean;
+}
+
+export interface FlinkSettings {
+    /** Image with the connector jars (copied into the Flink classpath at start); empty: none. */
+    readonly connectorsImage: string;
+    /** Submit the CDC job. Needs the source Secret (`sourceSecret`) in the processing namespace. */
+    readonly jobEnabled: boolean;
+    /** Secret with MSSQL_HOST, MSSQL_PORT, MSSQL_DATABASE, MSSQL_USER, MSSQL_PASSWORD. */
+    readonly sourceSecret: string;
+    /** Path (relative to the project) of the SQL job. */
+    readonly sqlFile: string;
+    /** The SQL text of `sqlFile`, read when the job is enabled. */
+    readonly sql: string;
+    /** `s3://` savepoint the job starts from; empty for a fresh start. */
+    readonly restoreFromSavepoint: string;
 }
 
 export interface KafkaTopic {
@@ -167,6 +199,7 @@ export interface PlatformConfig {
     readonly kafka: KafkaSettings;
     readonly backups: Backups;
     readonly networkPolicies: NetworkPolicySettings;
+    readonly flink: FlinkSettings;
     /** Protect stateful resources (databases, volumes) against deletion by `pulumi destroy` or a replace. */
     readonly protectData: boolean;
 }
@@ -192,6 +225,15 @@ function describe(v: unknown): string {
 // ---------------------------------------------------------------------------------------------
 // Profile defaults: what each key means when a stack does not set it.
 
+const FLINK_DEFAULTS: FlinkSettings = {
+    connectorsImage: "",
+    jobEnabled: false,
+    sourceSecret: "flink-cdc-source",
+    sqlFile: "sql/cdc-job.sql",
+    sql: "",
+    restoreFromSavepoint: "",
+};
+
 const ALL_ON: ComponentSwitches = {
     postgres: true,
     cache: true,
@@ -203,6 +245,9 @@ const ALL_ON: ComponentSwitches = {
     kafkaConnect: true,
     nessie: true,
     clickhouse: true,
+    flink: true,
+    trino: true,
+    spark: true,
 };
 
 const KAFKA_DEFAULTS: KafkaSettings = {
@@ -223,7 +268,7 @@ const PROFILE_DEFAULTS: Record<Profile, Omit<PlatformConfig, "profile">> = {
         sizing: {
             postgres: { instances: 1, storage: "2Gi", cpu: "100m", memory: "256Mi", cpuLimit: "1", memoryLimit: "512Mi" },
             cache: { storage: "1Gi", cpu: "50m", memory: "64Mi", cpuLimit: "250m", memoryLimit: "128Mi" },
-            superset: { replicas: 1, workerReplicas: 1, cpu: "200m", memory: "512Mi", cpuLimit: "1", memoryLimit: "1Gi" },
+            superset: { replicas: 1, workerReplicas: 1, cpu: "200m", memory: "384Mi", cpuLimit: "1", memoryLimit: "1Gi" },
             objectStore: { servers: 1, volumesPerServer: 1, volumeSize: "10Gi", cpu: "100m", memory: "256Mi", cpuLimit: "1", memoryLimit: "1Gi" },
             xtradb: {
                 size: 1,
@@ -234,16 +279,22 @@ const PROFILE_DEFAULTS: Record<Profile, Omit<PlatformConfig, "profile">> = {
                 memoryLimit: "1Gi",
                 haproxy: { size: 1, cpu: "50m", memory: "64Mi", cpuLimit: "250m", memoryLimit: "256Mi" },
             },
-            kafkaBrokers: { storage: "5Gi", cpu: "250m", memory: "1Gi", cpuLimit: "1", memoryLimit: "1536Mi" },
+            kafkaBrokers: { storage: "5Gi", cpu: "250m", memory: "768Mi", cpuLimit: "1", memoryLimit: "1Gi" },
             kafkaControllers: { storage: "1Gi", cpu: "100m", memory: "512Mi", cpuLimit: "500m", memoryLimit: "768Mi" },
-            kafkaConnect: { replicas: 1, cpu: "200m", memory: "768Mi", cpuLimit: "1", memoryLimit: "1Gi" },
+            kafkaConnect: { replicas: 1, cpu: "200m", memory: "512Mi", cpuLimit: "1", memoryLimit: "768Mi" },
             schemaRegistry: { cpu: "50m", memory: "128Mi", cpuLimit: "500m", memoryLimit: "512Mi" },
             nessie: { cpu: "100m", memory: "384Mi", cpuLimit: "1", memoryLimit: "768Mi" },
-            clickhouse: { storage: "5Gi", cpu: "200m", memory: "512Mi", cpuLimit: "1", memoryLimit: "2Gi" },
+            clickhouse: { storage: "5Gi", cpu: "200m", memory: "256Mi", cpuLimit: "1", memoryLimit: "2Gi" },
+            flinkJobManager: { cpu: "250m", memory: "768Mi", cpuLimit: "1", memoryLimit: "1Gi" },
+            flinkTaskManager: { replicas: 1, slots: 2, cpu: "250m", memory: "1Gi", cpuLimit: "1", memoryLimit: "1Gi" },
+            flinkSqlGateway: { cpu: "100m", memory: "384Mi", cpuLimit: "500m", memoryLimit: "512Mi" },
+            trinoCoordinator: { cpu: "250m", memory: "768Mi", cpuLimit: "1", memoryLimit: "1536Mi" },
+            trinoWorker: { replicas: 1, cpu: "250m", memory: "768Mi", cpuLimit: "1", memoryLimit: "1536Mi" },
         },
         kafka: KAFKA_DEFAULTS,
         backups: { enabled: false, schedule: "0 2 * * *", retention: "7d", keep: 3, pitr: false },
         networkPolicies: { enabled: true, apiServerCidrs: ["0.0.0.0/0"] },
+        flink: FLINK_DEFAULTS,
         protectData: false,
     },
     prod: {
@@ -274,16 +325,22 @@ const PROFILE_DEFAULTS: Record<Profile, Omit<PlatformConfig, "profile">> = {
             schemaRegistry: { cpu: "100m", memory: "256Mi", cpuLimit: "1", memoryLimit: "512Mi" },
             nessie: { cpu: "500m", memory: "1Gi", cpuLimit: "2", memoryLimit: "2Gi" },
             clickhouse: { storage: "100Gi", cpu: "1", memory: "4Gi", cpuLimit: "4", memoryLimit: "8Gi" },
+            flinkJobManager: { cpu: "1", memory: "2Gi", cpuLimit: "2", memoryLimit: "2Gi" },
+            flinkTaskManager: { replicas: 2, slots: 4, cpu: "2", memory: "4Gi", cpuLimit: "4", memoryLimit: "4Gi" },
+            flinkSqlGateway: { cpu: "250m", memory: "1Gi", cpuLimit: "1", memoryLimit: "1Gi" },
+            trinoCoordinator: { cpu: "1", memory: "4Gi", cpuLimit: "2", memoryLimit: "4Gi" },
+            trinoWorker: { replicas: 3, cpu: "2", memory: "8Gi", cpuLimit: "4", memoryLimit: "8Gi" },
         },
         kafka: KAFKA_DEFAULTS,
         backups: { enabled: true, schedule: "0 2 * * *", retention: "14d", keep: 7, pitr: true },
         networkPolicies: { enabled: true, apiServerCidrs: ["0.0.0.0/0"] },
+        flink: FLINK_DEFAULTS,
         protectData: true,
     },
 };
 
 /** Every key of the project namespace, with the shape its value must have. */
-const KEYS = ["profile", "components", "namespaces", "storageClass", "domain", "exposure", "imageRegistry", "chartSource", "sizing", "kafka", "backups", "networkPolicies", "protectData"] as const;
+const KEYS = ["profile", "components", "namespaces", "storageClass", "domain", "exposure", "imageRegistry", "chartSource", "sizing", "kafka", "backups", "networkPolicies", "flink", "protectData"] as const;
 type Key = (typeof KEYS)[number];
 
 // ---------------------------------------------------------------------------------------------
@@ -428,6 +485,28 @@ function kafkaSettings(input: unknown, d: KafkaSettings, brokers: number): Kafka
     };
 }
 
+const SAVEPOINT = /^s3:\/\/[^\s'"]+$/;
+
+function flinkSettings(input: unknown, d: FlinkSettings): FlinkSettings {
+    const o = input === undefined ? {} : object("flink", input, ["connectorsImage", "jobEnabled", "sourceSecret", "sqlFile", "restoreFromSavepoint"]);
+    const jobEnabled = bool("flink.jobEnabled", o.jobEnabled, d.jobEnabled);
+    const sqlFile = str("flink.sqlFile", o.sqlFile, d.sqlFile, /^[\w./-]+\.sql$/, "a path to a .sql file inside the project");
+    let sql = "";
+    if (jobEnabled) {
+        const file = path.resolve(PROJECT_DIR, sqlFile);
+        if (!file.startsWith(PROJECT_DIR + path.sep) || !fs.existsSync(file)) throw new ConfigError("flink.sqlFile", sqlFile, "an existing .sql file inside the project");
+        sql = fs.readFileSync(file, "utf8");
+    }
+    return {
+        connectorsImage: str("flink.connectorsImage", o.connectorsImage, d.connectorsImage, /^[a-z0-9][\w.\-/:@]*$/, "an image reference such as registry.internal/flink-connectors:3.4"),
+        jobEnabled,
+        sourceSecret: str("flink.sourceSecret", o.sourceSecret, d.sourceSecret, K8S_NAME, "a Secret name in the processing namespace"),
+        sqlFile,
+        sql,
+        restoreFromSavepoint: str("flink.restoreFromSavepoint", o.restoreFromSavepoint, d.restoreFromSavepoint, SAVEPOINT, "an s3:// savepoint path, or empty for a fresh start"),
+    };
+}
+
 /** A raw value as the user wrote it: structured values decoded, anything else as the string. */
 function readable(raw: string): unknown {
     try {
@@ -465,6 +544,7 @@ const KIND: Record<Key, "string" | "boolean" | "json"> = {
     kafka: "json",
     backups: "json",
     networkPolicies: "json",
+    flink: "json",
     protectData: "boolean",
 };
 
@@ -549,6 +629,11 @@ export function parseConfig(raw: Readonly<Record<string, string>>): PlatformConf
         schemaRegistry: sized("sizing.schemaRegistry", szIn.schemaRegistry, ds.schemaRegistry, {}, []),
         nessie: sized("sizing.nessie", szIn.nessie, ds.nessie, {}, []),
         clickhouse: sized("sizing.clickhouse", szIn.clickhouse, ds.clickhouse, {}, ["storage"]),
+        flinkJobManager: sized("sizing.flinkJobManager", szIn.flinkJobManager, ds.flinkJobManager, {}, []),
+        flinkTaskManager: sized("sizing.flinkTaskManager", szIn.flinkTaskManager, ds.flinkTaskManager, { replicas: [1, 100], slots: [1, 64] }, []),
+        flinkSqlGateway: sized("sizing.flinkSqlGateway", szIn.flinkSqlGateway, ds.flinkSqlGateway, {}, []),
+        trinoCoordinator: sized("sizing.trinoCoordinator", szIn.trinoCoordinator, ds.trinoCoordinator, {}, []),
+        trinoWorker: sized("sizing.trinoWorker", szIn.trinoWorker, ds.trinoWorker, { replicas: [1, 100] }, []),
     };
     if (profile === "prod") {
         if (sizing.postgres.instances < 3) {
@@ -559,6 +644,9 @@ export function parseConfig(raw: Readonly<Record<string, string>>): PlatformConf
         }
         if (sizing.xtradb.size < 3 || sizing.xtradb.size % 2 === 0) {
             throw new ConfigError("sizing.xtradb.size", sizing.xtradb.size, "an odd number, 3 or more, in the prod profile (Galera quorum)");
+        }
+        if (sizing.trinoWorker.replicas < 2) {
+            throw new ConfigError("sizing.trinoWorker.replicas", sizing.trinoWorker.replicas, "2 or more in the prod profile");
         }
         if (sizing.xtradb.haproxy.size < 2) {
             throw new ConfigError("sizing.xtradb.haproxy.size", sizing.xtradb.haproxy.size, "2 or more in the prod profile");
@@ -588,7 +676,12 @@ export function parseConfig(raw: Readonly<Record<string, string>>): PlatformConf
         apiServerCidrs: (cidrs as unknown[]).map((c, i) => str(`networkPolicies.apiServerCidrs[${i}]`, c, "", /^([0-9]{1,3}\.){3}[0-9]{1,3}\/[0-9]{1,2}$|^[0-9a-f:]+\/[0-9]{1,3}$/, "an IPv4 or IPv6 CIDR such as 10.96.0.1/32")),
     };
 
+    const flink = flinkSettings(v("flink"), d.flink);
+
     const needs: Array<[keyof ComponentSwitches, keyof ComponentSwitches, string]> = [
+        ["flink", "objectStore", "Flink keeps checkpoints and savepoints in the object store"],
+        ["flink", "kafka", "the CDC pipeline writes to Kafka"],
+        ["spark", "objectStore", "Spark writes its event logs to the object store"],
         ["nessie", "postgres", "Nessie keeps its version store in the platform PostgreSQL"],
         ["nessie", "objectStore", "Nessie's Iceberg warehouse lives in the object store"],
         ["schemaRegistry", "kafka", "the schema registry stores its schemas in Kafka"],
@@ -610,7 +703,7 @@ export function parseConfig(raw: Readonly<Record<string, string>>): PlatformConf
         throw new ConfigError("components.superset", true, "false while components.cache is false: Superset needs the cache for results and Celery");
     }
 
-    return { profile, components, namespaces, storageClass, domain, exposure, imageRegistry, chartSource, sizing, kafka, backups, networkPolicies, protectData };
+    return { profile, components, namespaces, storageClass, domain, exposure, imageRegistry, chartSource, sizing, kafka, backups, networkPolicies, flink, protectData };
 }
 
 /** Reads the stack's configuration from the Pulumi runtime and validates it. */

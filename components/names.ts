@@ -22,6 +22,12 @@ export const names = {
     nessie: "nessie",
     clickhouse: "clickhouse",
     networkPolicies: "network-policies",
+    flinkOperator: "flink-operator",
+    flinkS3: "flink",
+    flink: "cdc",
+    trino: "trino",
+    sparkOperator: "spark-operator",
+    sparkJobs: "spark-jobs",
 } as const;
 
 /** Buckets created in the object store: the Iceberg warehouse, Flink state, and backups. */
@@ -30,12 +36,15 @@ export const buckets = {
     checkpoints: "checkpoints",
     savepoints: "savepoints",
     backups: "backups",
+    sparkEvents: "spark-events",
 } as const;
 
 /** Databases created in the platform PostgreSQL, one per application that uses it. */
 export const databases = {
     superset: "superset",
     nessie: "nessie",
+    /** The general-purpose database Trino's `postgresql` catalog reads and writes. */
+    analytics: "analytics",
 } as const;
 
 /** Host name prefixes under the configured domain. */

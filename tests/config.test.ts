@@ -38,6 +38,9 @@ describe("config", () => {
                 kafkaConnect: true,
                 nessie: true,
                 clickhouse: true,
+                flink: true,
+                trino: true,
+                spark: true,
             });
             assert.strictEqual(cfg.backups.enabled, false);
             assert.strictEqual(cfg.sizing.objectStore.servers, 1);
@@ -88,7 +91,7 @@ describe("config", () => {
 
         it("a sizing override replaces only the keys it names", () => {
             const cfg = parseConfig(raw({ profile: "dev", sizing: { superset: { replicas: 3, memoryLimit: "3Gi" } } }));
-            assert.deepStrictEqual(cfg.sizing.superset, { replicas: 3, workerReplicas: 1, cpu: "200m", memory: "512Mi", cpuLimit: "1", memoryLimit: "3Gi" });
+            assert.deepStrictEqual(cfg.sizing.superset, { replicas: 3, workerReplicas: 1, cpu: "200m", memory: "384Mi", cpuLimit: "1", memoryLimit: "3Gi" });
         });
 
         it("accepts an OCI chart mirror and a registry with port and path", () => {
@@ -132,15 +135,15 @@ describe("config", () => {
         });
 
         it("Nessie without the object store is an impossible combination", () => {
-            rejects({ profile: "dev", components: { objectStore: false } }, "components.nessie", /components\.objectStore is false: Nessie's Iceberg warehouse/);
+            rejects({ profile: "dev", components: { objectStore: false, flink: false, spark: false } }, "components.nessie", /components\.objectStore is false: Nessie's Iceberg warehouse/);
         });
 
         it("the schema registry without Kafka is an impossible combination", () => {
-            rejects({ profile: "dev", components: { kafka: false, kafkaConnect: false } }, "components.schemaRegistry", /components\.kafka is false/);
+            rejects({ profile: "dev", components: { kafka: false, kafkaConnect: false, flink: false } }, "components.schemaRegistry", /components\.kafka is false/);
         });
 
         it("backups without the object store are an impossible combination", () => {
-            rejects({ profile: "dev", components: { objectStore: false, nessie: false }, backups: { enabled: true } }, "backups.enabled", /backups are written to the object store/);
+            rejects({ profile: "dev", components: { objectStore: false, nessie: false, flink: false, spark: false }, backups: { enabled: true } }, "backups.enabled", /backups are written to the object store/);
         });
 
         it("prod with fewer than four object store servers is an error", () => {
@@ -165,6 +168,23 @@ describe("config", () => {
 
         it("a backup schedule that is not five-field cron is an error", () => {
             rejects({ profile: "prod", domain: "a.example.com", backups: { schedule: "daily" } }, "backups.schedule", /five-field cron/);
+        });
+
+        it("Flink without Kafka is an impossible combination", () => {
+            rejects({ profile: "dev", components: { kafka: false, kafkaConnect: false, schemaRegistry: false } }, "components.flink", /the CDC pipeline writes to Kafka/);
+        });
+
+        it("an enabled CDC job needs an existing SQL file", () => {
+            rejects({ profile: "dev", flink: { jobEnabled: true, sqlFile: "sql/missing.sql" } }, "flink.sqlFile", /an existing \.sql file inside the project/);
+        });
+
+        it("an enabled CDC job reads its SQL from the project", () => {
+            const cfg = parseConfig(raw({ profile: "dev", flink: { jobEnabled: true } }));
+            assert.match(cfg.flink.sql, /\$\{MSSQL_PASSWORD\}/);
+        });
+
+        it("a savepoint that is not on S3 is an error", () => {
+            rejects({ profile: "dev", flink: { restoreFromSavepoint: "/tmp/sp-1" } }, "flink.restoreFromSavepoint", /an s3:\/\/ savepoint path/);
         });
 
         it("Superset without the cache is an impossible combination", () => {

@@ -437,6 +437,19 @@ describe("Flink", () => {
             assert.throws(() => cdcWith({ jobSql: sql }), /literal 'password'/);
         });
 
+        it("without a job runs the session cluster and the SQL gateway and submits nothing", async () => {
+            const s = await stack(false, { jobSql: undefined, sourceSecretName: undefined });
+            assert.deepStrictEqual(s.capture.ofType(JOB), []);
+            assert.deepStrictEqual(s.capture.ofType("kubernetes:core/v1:ConfigMap").filter((c) => c.name === "cdc-sql"), []);
+            assert.strictEqual(s.cdc.bootstrapJob, undefined);
+            assert.deepStrictEqual(s.cdc.ready, [s.cdc.flinkDeployment, s.cdc.sqlGateway]);
+        });
+
+        it("refuses a job without the Secret holding the source credentials", async () => {
+            await useMocks({ profile: "dev" });
+            assert.throws(() => cdcWith({ sourceSecretName: undefined }), /jobSql needs sourceSecretName/);
+        });
+
         it("rejects a savepoint path that is not on S3", async () => {
             await useMocks({ profile: "dev" });
             assert.throws(() => cdcWith({ restoreFromSavepoint: "/tmp/savepoint-1" }), /restoreFromSavepoint/);

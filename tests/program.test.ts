@@ -121,6 +121,8 @@ describe("program", () => {
                     "kafka.strimzi.io": "strimzi-chart",
                     "minio.min.io": "minio-operator-chart",
                     "pxc.percona.com": "pxc-operator-chart",
+                    "flink.apache.org": "flink-operator-chart",
+                    "sparkoperator.k8s.io": "spark-operator-chart",
                 };
                 const crs = capture.resources.filter((r) => r.custom && r.type !== RELEASE && /^kubernetes:[a-z-]+\.[a-z.-]+\//.test(r.type));
                 assert.ok(crs.length >= 8, `custom resources: ${crs.length}`);
@@ -179,6 +181,8 @@ describe("program", () => {
                 assert.deepStrictEqual(Object.keys(exported.endpoints).sort(), [
                     "cache",
                     "clickhouse",
+                    "flink",
+                    "flinkSqlGateway",
                     "icebergRestCatalog",
                     "kafka",
                     "kafkaConnect",
@@ -188,6 +192,7 @@ describe("program", () => {
                     "postgres",
                     "schemaRegistry",
                     "superset",
+                    "trino",
                     "xtradb",
                 ]);
             });
@@ -241,7 +246,7 @@ describe("program", () => {
             const { capture } = await program("prod");
             const spec = capture.one("kubernetes:minio.min.io/v2:Tenant", "object-store-tenant").inputs.spec;
             assert.strictEqual(spec.pools[0].servers, 4);
-            assert.deepStrictEqual(spec.buckets.map((b: { name: string }) => b.name), ["warehouse", "checkpoints", "savepoints", "backups"]);
+            assert.deepStrictEqual(spec.buckets.map((b: { name: string }) => b.name), ["warehouse", "checkpoints", "savepoints", "backups", "spark-events"]);
         });
 
         it("prod schedules PostgreSQL backups to the object store; dev does not", async () => {
@@ -252,14 +257,14 @@ describe("program", () => {
             assert.deepStrictEqual(d.ofType("kubernetes:postgresql.cnpg.io/v1:ScheduledBackup"), []);
         });
 
-        it("the dev stack fits a laptop: at most 4 CPUs and 8 GiB requested", async () => {
+        it("the dev stack fits a laptop: at most 6 CPUs and 12 GiB requested", async () => {
             const { exported } = await program("dev");
             const total = await resolve(exported.footprint.total);
             assert.match(total.cpuRequests, /^[0-9]+(\.[0-9]+|m)?$/);
             const cpu = total.cpuRequests.endsWith("m") ? Number(total.cpuRequests.slice(0, -1)) : Number(total.cpuRequests) * 1000;
             const mem = total.memoryRequests.endsWith("Gi") ? Number(total.memoryRequests.slice(0, -2)) * 1024 : Number(total.memoryRequests.slice(0, -2));
-            assert.ok(cpu > 0 && cpu <= 4000, `dev requests ${total.cpuRequests} CPU`);
-            assert.ok(mem > 0 && mem <= 8192, `dev requests ${total.memoryRequests}`);
+            assert.ok(cpu > 0 && cpu <= 6000, `dev requests ${total.cpuRequests} CPU`);
+            assert.ok(mem > 0 && mem <= 12 * 1024, `dev requests ${total.memoryRequests}`);
         });
 
         it("prod runs cert-manager's three deployments twice with PDBs", async () => {
@@ -303,8 +308,8 @@ describe("program", () => {
 
         it("disabling Superset drops its release and database but keeps the data services", async () => {
             const { capture, exported } = await program("dev", { components: { superset: false } });
-            assert.deepStrictEqual(capture.ofType(RELEASE).map((r) => r.inputs.name).sort(), ["cert-manager", "cnpg", "minio-operator", "nessie", "pxc-operator", "strimzi"]);
-            assert.deepStrictEqual(capture.ofType(CR.pgDatabase).map((r) => r.inputs.spec.name), ["nessie"]);
+            assert.deepStrictEqual(capture.ofType(RELEASE).map((r) => r.inputs.name).sort(), ["cert-manager", "cnpg", "flink-operator", "minio-operator", "nessie", "pxc-operator", "spark-operator", "strimzi", "trino"]);
+            assert.deepStrictEqual(capture.ofType(CR.pgDatabase).map((r) => r.inputs.spec.name), ["nessie", "analytics"]);
             assert.strictEqual(exported.endpoints.superset, undefined);
             assert.strictEqual(exported.credentials.superset, undefined);
         });
@@ -324,7 +329,7 @@ describe("program", () => {
             const { capture } = await program("dev", { chartSource: { mode: "oci", location: "oci://mirror.internal/charts" } });
             const pins = Object.values(charts);
             const releases = capture.ofType(RELEASE);
-            assert.strictEqual(releases.length, 7);
+            assert.strictEqual(releases.length, 10);
             for (const r of releases) {
                 const pin = pins.find((p) => r.inputs.chart === `oci://mirror.internal/charts/${p.chart}`);
                 assert.ok(pin, `${r.name} charts from ${r.inputs.chart}`);
@@ -337,7 +342,7 @@ describe("program", () => {
             const { capture } = await program("dev", { chartSource: { mode: "local", location: "/srv/charts/" } });
             const archives = new Set(Object.values(charts).map((p) => `/srv/charts/${p.chart}-${p.version}.tgz`));
             const releases = capture.ofType(RELEASE);
-            assert.strictEqual(releases.length, 7);
+            assert.strictEqual(releases.length, 10);
             for (const r of releases) {
                 assert.ok(archives.has(r.inputs.chart), `${r.name} charts from ${r.inputs.chart}`);
                 assert.strictEqual(r.inputs.version, undefined);

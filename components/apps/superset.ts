@@ -47,6 +47,11 @@ export interface SupersetArgs {
     readonly cache: CacheAccess;
     /** External exposure through an Ingress; undefined keeps Superset cluster-internal. */
     readonly exposure?: SupersetExposure;
+    /**
+     * SQLAlchemy URI of the platform's Trino (no credentials in it), registered as the "Trino"
+     * database at install so the lake is queryable at first login. Default none.
+     */
+    readonly trinoUri?: pulumi.Input<string>;
     /** PodDisruptionBudgets and spread across nodes for the web and worker pods. Default false. */
     readonly highAvailability?: boolean;
 }
@@ -101,6 +106,7 @@ export class Superset extends pulumi.ComponentResource {
                     "admin-username": ADMIN_USER,
                     "admin-password": adminPassword.result,
                     SUPERSET_ADMIN_PASSWORD: adminPassword.result,
+                    SUPERSET_TRINO_URI: args.trinoUri ?? "",
                 },
             },
             { parent: this },
@@ -131,6 +137,8 @@ export class Superset extends pulumi.ComponentResource {
         const initScript = [
             ". /app/pythonpath/superset_bootstrap.sh",
             ". /app/pythonpath/superset_init.sh",
+            // Registering Trino needs the `trino` driver in the image; without it Superset still starts.
+            'if [ -n "${SUPERSET_TRINO_URI:-}" ]; then superset set-database-uri -d Trino -u "$SUPERSET_TRINO_URI" || echo "Trino was not registered: the image lacks the trino driver (see docs/operations.md)" >&2; fi',
             `if superset fab list-users | grep -q "username:${ADMIN_USER} "; then superset fab reset-password --username ${ADMIN_USER} --password "$SUPERSET_ADMIN_PASSWORD"; else superset fab create-admin --username ${ADMIN_USER} --firstname Platform --lastname Admin --email ${ADMIN_USER}@superset.local --password "$SUPERSET_ADMIN_PASSWORD"; fi`,
         ].join("\n");
 

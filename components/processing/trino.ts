@@ -7,6 +7,7 @@ import { installChart } from "../lib/chart";
 import { Footprint, mebibytes, podsFootprint, sumFootprints } from "../lib/footprint";
 import { registryFor } from "../lib/images";
 import { platformLabels } from "../lib/labels";
+import { ServedPorts } from "../lib/network";
 import { Endpoint, portForwardCommand } from "../lib/outputs";
 import { resourceRequirements, restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../lib/security";
 
@@ -153,6 +154,8 @@ export class Trino extends pulumi.ComponentResource {
     public readonly host: pulumi.Output<string>;
     public readonly port = PORT;
     public readonly endpoint: Endpoint;
+    /** The coordinator pods and port clients connect to (for NetworkPolicies). */
+    public readonly serves: ServedPorts;
     /** Names of the catalogs configured (besides the chart's `tpch` and `tpcds`). */
     public readonly catalogs: readonly string[];
     /** SQLAlchemy URI for Superset's database connection (no secret: Trino has no authentication). */
@@ -322,6 +325,7 @@ export class Trino extends pulumi.ComponentResource {
         this.sqlalchemyUri = pulumi.interpolate`trino://${SUPERSET_USER}@${this.host}:${PORT}/${args.iceberg ? "iceberg" : "system"}`;
         this.ready = [this.release];
         this.footprint = sumFootprints([podsFootprint(args.sizing.coordinator, 1), podsFootprint(args.sizing.worker, workers)]);
+        this.serves = { namespace: args.namespace, podLabels: { "app.kubernetes.io/name": "trino", "app.kubernetes.io/instance": RELEASE, "app.kubernetes.io/component": "coordinator" }, ports: [PORT] };
         this.registerOutputs({ host: this.host, endpoint: this.endpoint, sqlalchemyUri: this.sqlalchemyUri });
     }
 }
