@@ -1,11 +1,13 @@
 import * as assert from "assert";
 import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
 import { charts, images } from "../components/catalog";
 import { ChartSource } from "../components/config";
 import { ClickHouse } from "../components/data/clickhouse";
 import { CnpgOperator } from "../components/data/cnpgOperator";
 import { Nessie } from "../components/data/nessie";
 import { PostgresCluster } from "../components/data/postgresCluster";
+import { S3Access } from "../components/data/s3Access";
 import { Capture, SECRET_MARK, resolve, settle, strings, useMocks } from "./harness";
 
 const upstream: ChartSource = { mode: "upstream", location: "" };
@@ -181,5 +183,32 @@ describe("data services", () => {
             assert.strictEqual(await resolve(ch.endpoint.internal), "http://clickhouse.platform-data.svc.cluster.local:8123");
             assert.deepStrictEqual(noSecretOutsideSecrets(capture), []);
         });
+    });
+});
+
+describe("S3Access", () => {
+    it("copies the application key into a Secret of the client's namespace and points the location at it", async () => {
+        const capture = await useMocks({ profile: "dev" });
+        const ready = fakeObjectStore();
+        const keys = { accessKeyId: pulumi.secret(`${SECRET_MARK}-id`), secretAccessKey: pulumi.secret(`${SECRET_MARK}-key`) };
+        const access = new S3Access("flink", {
+            namespace: "platform-processing",
+            location: { endpoint: "http://minio.platform-data.svc.cluster.local", secretName: "object-store-s3-credentials", bucket: "checkpoints", ready: [ready], keys },
+        });
+        await settle();
+        const secret = capture.one("kubernetes:core/v1:Secret", "flink-credentials").inputs;
+        assert.strictEqual(secret.metadata.namespace, "platform-processing");
+        assert.deepStrictEqual(secret.stringData, { AWS_ACCESS_KEY_ID: `${SECRET_MARK}-id`, AWS_SECRET_ACCESS_KEY: `${SECRET_MARK}-key` });
+        assert.strictEqual(await resolve(access.location.secretName), "flink-s3-credentials");
+        assert.strictEqual(access.location.bucket, "checkpoints");
+        assert.deepStrictEqual(access.location.ready, [ready]);
+    });
+
+    it("refuses a location that carries no key", async () => {
+        await useMocks({ profile: "dev" });
+        assert.throws(
+            () => new S3Access("flink", { namespace: "platform-processing", location: { endpoint: "http://minio", secretName: "s", bucket: "checkpoints", ready: [] } }),
+            /the location of bucket "checkpoints" carries no access key to copy/,
+        );
     });
 });
