@@ -23,7 +23,7 @@ export const names = {
     clickhouse: "clickhouse",
     networkPolicies: "network-policies",
     flinkOperator: "flink-operator",
-    flinkS3: "flink",
+    flinkS3: "flink-s3",
     flink: "cdc",
     trino: "trino",
     sparkOperator: "spark-operator",

@@ -199,7 +199,7 @@ describe("S3Access", () => {
         const secret = capture.one("kubernetes:core/v1:Secret", "flink-credentials").inputs;
         assert.strictEqual(secret.metadata.namespace, "platform-processing");
         assert.deepStrictEqual(secret.stringData, { AWS_ACCESS_KEY_ID: `${SECRET_MARK}-id`, AWS_SECRET_ACCESS_KEY: `${SECRET_MARK}-key` });
-        assert.strictEqual(await resolve(access.location.secretName), "flink-s3-credentials");
+        assert.strictEqual(await resolve(access.location.secretName), "flink-credentials");
         assert.strictEqual(access.location.bucket, "checkpoints");
         assert.deepStrictEqual(access.location.ready, [ready]);
     });

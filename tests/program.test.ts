@@ -69,6 +69,14 @@ describe("program", () => {
                 }
             });
 
+            it("registers Trino in Superset without making Superset wait for Trino", () => {
+                const ss = capture.one(RELEASE, "superset-chart");
+                const deps = capture.dependencyNames(ss);
+                assert.ok(!deps.some((d) => d.includes("trino")), deps.join(", "));
+                const env = capture.one("kubernetes:core/v1:Secret", "superset-env").inputs.stringData;
+                assert.strictEqual(env.SUPERSET_TRINO_URI, "trino://superset@trino.platform-processing.svc.cluster.local:8080/iceberg");
+            });
+
             it("keeps every generated secret inside Secrets", () => {
                 const leaks = capture.resources
                     .filter((r) => r.type !== "kubernetes:core/v1:Secret" && !r.type.startsWith("tls:") && !r.type.startsWith("random:"))

@@ -25,7 +25,7 @@ export class S3Access extends pulumi.ComponentResource {
         const secret = new k8s.core.v1.Secret(
             `${name}-credentials`,
             {
-                metadata: { name: `${name}-s3-credentials`, namespace: args.namespace, labels: platformLabels("s3-access", name) },
+                metadata: { name: `${name}-credentials`, namespace: args.namespace, labels: platformLabels("s3-access", name) },
                 type: "Opaque",
                 stringData: { [S3_ACCESS_KEY_ID]: keys.accessKeyId, [S3_SECRET_ACCESS_KEY]: keys.secretAccessKey },
             },

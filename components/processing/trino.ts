@@ -322,7 +322,9 @@ export class Trino extends pulumi.ComponentResource {
         const namespace = this.release.status.namespace.apply((ns) => ns ?? "");
         this.host = pulumi.interpolate`${RELEASE}.${namespace}.svc.cluster.local`;
         this.endpoint = { internal: pulumi.interpolate`http://${this.host}:${PORT}`, external: null, portForward: portForwardCommand(namespace, RELEASE, PORT, PORT) };
-        this.sqlalchemyUri = pulumi.interpolate`trino://${SUPERSET_USER}@${this.host}:${PORT}/${args.iceberg ? "iceberg" : "system"}`;
+        // Built from the namespace, not the release: registering the connection in Superset needs no
+        // running Trino, so Superset does not have to wait for it.
+        this.sqlalchemyUri = pulumi.interpolate`trino://${SUPERSET_USER}@${RELEASE}.${args.namespace}.svc.cluster.local:${PORT}/${args.iceberg ? "iceberg" : "system"}`;
         this.ready = [this.release];
         this.footprint = sumFootprints([podsFootprint(args.sizing.coordinator, 1), podsFootprint(args.sizing.worker, workers)]);
         this.serves = { namespace: args.namespace, podLabels: { "app.kubernetes.io/name": "trino", "app.kubernetes.io/instance": RELEASE, "app.kubernetes.io/component": "coordinator" }, ports: [PORT] };

@@ -24,6 +24,13 @@ const ESTIMATES: Record<string, { dev: number; prod: number; why: string }> = {
     "analytics:data:Nessie": { dev: 90, prod: 120, why: "chart, schema migration" },
     "analytics:data:ClickHouse": { dev: 60, prod: 90, why: "one StatefulSet pod" },
     "analytics:apps:Superset": { dev: 300, prod: 360, why: "chart, database migration and init hook" },
+    "analytics:foundation:NetworkPolicies": { dev: 5, prod: 5, why: "policy objects" },
+    "analytics:data:S3Access": { dev: 5, prod: 5, why: "a Secret" },
+    "analytics:processing:FlinkOperator": { dev: 90, prod: 120, why: "operator chart, webhook certificate" },
+    "analytics:processing:FlinkCdc": { dev: 180, prod: 300, why: "session cluster READY, SQL gateway, job submission" },
+    "analytics:processing:Trino": { dev: 120, prod: 180, why: "coordinator and workers start" },
+    "analytics:processing:SparkOperator": { dev: 60, prod: 75, why: "operator chart" },
+    "analytics:processing:SparkJobs": { dev: 5, prod: 5, why: "RBAC and defaults" },
 };
 const DEFAULT_ESTIMATE = { dev: 90, prod: 120, why: "chart or workload rollout" };
 
