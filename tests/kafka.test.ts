@@ -288,6 +288,13 @@ describe("Kafka data layer", () => {
             assert.ok(d.includes(`${CR.kafka}::events-kafka`) && d.includes(OPERATOR_RELEASE), d.join(", "));
         });
 
+        it("does not hold the _schemas topic or the registry back for the platform's own topics", () => {
+            for (const r of [s.capture.one(CR.topic, "schema-registry-topic"), s.capture.one(DEPLOYMENT, "schema-registry-deployment")]) {
+                const d = deps(s.capture, r);
+                assert.deepStrictEqual(d.filter((x) => x.startsWith(`${CR.topic}::events-`)), [], d.join(", "));
+            }
+        });
+
         it("starts the schema registry only after the Ready Kafka cluster and its _schemas topic", () => {
             const d = deps(s.capture, s.capture.one(DEPLOYMENT, "schema-registry-deployment"));
             for (const want of [`${CR.kafka}::events-kafka`, `${CR.topic}::schema-registry-topic`]) assert.ok(d.includes(want), `${want} missing from ${d.join(", ")}`);

@@ -12,7 +12,7 @@ import { resourceRequirements, restrictedContainerSecurityContext, restrictedPod
 import { Kafka } from "./kafka";
 
 /** What the registry needs from the Kafka cluster. */
-export type SchemaRegistryKafka = Pick<Kafka, "clusterName" | "namespace" | "bootstrapServers" | "replicationFactor" | "operator" | "ready">;
+export type SchemaRegistryKafka = Pick<Kafka, "clusterName" | "namespace" | "bootstrapServers" | "replicationFactor" | "operator" | "kafka">;
 
 export interface SchemaRegistryArgs {
     /** Namespace for the registry's Deployment and Service. */
@@ -74,8 +74,9 @@ export class SchemaRegistry extends pulumi.ComponentResource {
                 },
                 spec: { topicName: TOPIC, partitions: 1, replicas: args.kafka.replicationFactor, config: { "cleanup.policy": "compact" } },
             },
-            // The KafkaTopic kind comes from the Strimzi release; the Topic Operator runs only once the cluster is Ready.
-            { parent: this, dependsOn: [args.kafka.operator, ...args.kafka.ready] },
+            // The KafkaTopic kind comes from the Strimzi release; the Topic Operator runs only once the
+            // cluster is Ready. The platform's own topics are unrelated, so they are not waited for.
+            { parent: this, dependsOn: [args.kafka.operator, args.kafka.kafka] },
         );
 
         const service = new k8s.core.v1.Service(
@@ -152,7 +153,7 @@ export class SchemaRegistry extends pulumi.ComponentResource {
                 },
             },
             // Karapace serves only once it has read `_schemas`, so it starts after the cluster and that topic are Ready.
-            { parent: this, dependsOn: [...args.kafka.ready, this.topic] },
+            { parent: this, dependsOn: [args.kafka.kafka, this.topic] },
         );
 
         if (ha) {

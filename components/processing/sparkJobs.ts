@@ -175,9 +175,8 @@ export class SparkJobs extends pulumi.ComponentResource {
                     { apiGroups: [""], resources: ["pods", "pods/log"], verbs: ["get", "list", "watch"] },
                 ],
             },
-            // The Role grants the kinds the operator release's CRDs define; with it, a submitter
-            // never sees the Role before the SparkApplication API exists.
-            { parent: this, dependsOn: [args.operator.release] },
+            // RBAC rules may name kinds whose CRDs do not exist yet, so the Role needs no operator.
+            { parent: this },
         );
         const binding = new k8s.rbac.v1.RoleBinding(
             `${name}-submitter`,
