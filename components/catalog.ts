@@ -29,7 +29,7 @@ export const charts = {
     sparkOperator: { chart: "spark-operator", version: "2.5.2", repository: "https://kubeflow.github.io/spark-operator" },
     trino: { chart: "trino", version: "1.42.2", repository: "https://trinodb.github.io/charts" },
     airflow: { chart: "airflow", version: "1.22.0", repository: "https://airflow.apache.org" },
-    nifi: { chart: "nifi", version: "1.2.1", repository: "https://cetic.github.io/helm-charts" },
+    kubePrometheusStack: { chart: "kube-prometheus-stack", version: "88.5.3", repository: "https://prometheus-community.github.io/helm-charts" },
 } as const satisfies Record<string, ChartPin>;
 
 export type ChartKey = keyof typeof charts;
@@ -72,6 +72,16 @@ export const images = {
     trino: { registry: "docker.io", repository: "trinodb/trino", tag: "480" },
     airflow: { registry: "docker.io", repository: "apache/airflow", tag: "3.2.2" },
     nifi: { registry: "docker.io", repository: "apache/nifi", tag: "1.23.2" },
+    /** Airflow's StatsD-to-Prometheus bridge (the chart's statsd deployment). */
+    statsdExporter: { registry: "quay.io", repository: "prometheus/statsd-exporter", tag: "v0.28.0" },
+    /** HAProxy 3.2 LTS in front of the Valkey Sentinel group (prod). */
+    haproxy: { registry: "docker.io", repository: "library/haproxy", tag: "3.2.19" },
+    /** JMX exporter sidecar for Trino's metrics. */
+    jmxExporter: { registry: "docker.io", repository: "bitnamilegacy/jmx-exporter", tag: "1.4.0" },
+    /** Built from images/duckdb: the DuckDB CLI with its iceberg and httpfs extensions baked in. */
+    duckdb: { registry: "ghcr.io", repository: "analytics-platform/duckdb", tag: "1.5.2" },
+    /** Built from images/appender: the Kafka-to-Iceberg appender. */
+    icebergAppender: { registry: "ghcr.io", repository: "analytics-platform/iceberg-appender", tag: "0.1.0" },
 } as const satisfies Record<string, ImagePin>;
 
 export type ImageKey = keyof typeof images;

@@ -254,7 +254,7 @@ describe("Flink", () => {
             ]);
         });
 
-        it("runs JobManager and TaskManagers restricted with writable scratch, log and plugin directories", () => {
+        it("runs JobManager and TaskManagers restricted with writable scratch, log and S3 plugin directories", () => {
             const pod = cluster(s.capture).inputs.spec.podTemplate.spec;
             const c = mainContainer(s.capture);
             assert.deepStrictEqual(pod.securityContext, { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" }, fsGroup: 9999, fsGroupChangePolicy: "OnRootMismatch" });
@@ -263,7 +263,7 @@ describe("Flink", () => {
             assert.deepStrictEqual(c.securityContext.capabilities, { drop: ["ALL"] });
             assert.deepStrictEqual(
                 c.volumeMounts.map((m: any) => m.mountPath),
-                ["/tmp", "/opt/flink/log", "/opt/flink/plugins"],
+                ["/tmp", "/opt/flink/log", `/opt/flink/plugins/flink-s3-fs-hadoop-${images.flink.tag.split("-")[0]}`],
             );
             assert.strictEqual(pod.initContainers, undefined);
         });

@@ -9,18 +9,12 @@ import { charts } from "../components/catalog";
 import { ChartSource } from "../components/config";
 import { SparkJobs, sparkApplicationSpec } from "../components/processing/sparkJobs";
 import { SparkOperator } from "../components/processing/sparkOperator";
-import { Capture, PROJECT_DIR, SECRET_MARK, resolve, settle, strings, useMocks } from "./harness";
+import { Capture, PROJECT_DIR, SECRET_MARK, resolve, settle, strings, useMocks, secretLeaks } from "./harness";
 
 const upstream: ChartSource = { mode: "upstream", location: "" };
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const SECRET = "kubernetes:core/v1:Secret";
 const CRD_FILE = path.join(PROJECT_DIR, "..", "shared", "reference", "crds", "spark-operator", "SparkApplication.yaml");
-
-function leaks(capture: Capture): string[] {
-    return capture.resources
-        .filter((r) => r.type !== SECRET && !r.type.startsWith("random:"))
-        .flatMap((r) => strings(r.inputs).filter(([, s]) => s.includes(SECRET_MARK)).map(([p]) => `${r.type} ${r.name} ${p}`));
-}
 
 /** Paths in `value` the schema does not allow: unknown fields, wrong basic types, missing required fields. */
 function schemaViolations(schema: any, value: unknown, at = "spec"): string[] {
@@ -253,7 +247,7 @@ describe("Spark", () => {
         });
 
         it("keeps every generated secret inside Secrets", () => {
-            assert.deepStrictEqual(leaks(capture), []);
+            assert.deepStrictEqual(secretLeaks(capture), []);
         });
 
         it("lists the operator release, the RBAC, the defaults and the Secret as ready", () => {

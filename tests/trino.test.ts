@@ -4,7 +4,7 @@ import * as random from "@pulumi/random";
 import { charts } from "../components/catalog";
 import { ChartSource } from "../components/config";
 import { Trino, TrinoArgs, trinoMemory } from "../components/processing/trino";
-import { Capture, SECRET_MARK, resolve, settle, strings, useMocks } from "./harness";
+import { Capture, SECRET_MARK, resolve, settle, useMocks, secretLeaks } from "./harness";
 
 const upstream: ChartSource = { mode: "upstream", location: "" };
 const RELEASE = "kubernetes:helm.sh/v3:Release";
@@ -13,12 +13,6 @@ const CONFIGMAP = "kubernetes:core/v1:ConfigMap";
 const PDB = "kubernetes:policy/v1:PodDisruptionBudget";
 const coordinator = { cpu: "500m", memory: "2Gi", cpuLimit: "2", memoryLimit: "2Gi" };
 const worker = { cpu: "1", memory: "4Gi", cpuLimit: "2", memoryLimit: "4Gi" };
-
-function leaks(capture: Capture): string[] {
-    return capture.resources
-        .filter((r) => r.type !== SECRET && !r.type.startsWith("random:"))
-        .flatMap((r) => strings(r.inputs).filter(([, s]) => s.includes(SECRET_MARK)).map(([p]) => `${r.type} ${r.name} ${p}`));
-}
 
 /** A stand-in for a backend's ready resource, so dependencies on it can be seen. */
 function readyStandIn(name: string): k8s.core.v1.ConfigMap {
@@ -157,7 +151,7 @@ describe("Trino", () => {
         });
 
         it("keeps every generated secret inside Secrets", () => {
-            assert.deepStrictEqual(leaks(capture), []);
+            assert.deepStrictEqual(secretLeaks(capture), []);
         });
 
         it("starts only after every catalog backend is ready", () => {
@@ -216,8 +210,9 @@ describe("Trino", () => {
             assert.strictEqual(trino.ready[0], trino.release);
         });
 
-        it("counts the coordinator and the workers in its footprint", () => {
-            assert.deepStrictEqual(trino.footprint, { cpuMillis: 1500, memoryMiB: 6144, cpuLimitMillis: 4000, memoryLimitMiB: 6144, storageGiB: 0 });
+        it("counts the coordinator, the workers and each pod's JMX exporter sidecar in its footprint", () => {
+            // 500m/2Gi + 1/4Gi, plus two sidecars of 50m/128Mi (limits 250m/256Mi).
+            assert.deepStrictEqual(trino.footprint, { cpuMillis: 1600, memoryMiB: 6400, cpuLimitMillis: 4500, memoryLimitMiB: 6656, storageGiB: 0 });
         });
     });
 
@@ -279,11 +274,12 @@ describe("Trino", () => {
 
         it("sizes the cluster-wide query memory over all workers", () => {
             assert.deepStrictEqual(capture.one(RELEASE, "trino-chart").inputs.values.server.config, { query: { maxMemory: "4608MB" } });
-            assert.strictEqual(trino.footprint.cpuMillis, 3500);
+            // Coordinator 500m, three workers of 1 CPU, four exporter sidecars of 50m.
+            assert.strictEqual(trino.footprint.cpuMillis, 3700);
         });
 
         it("keeps every generated secret inside Secrets", () => {
-            assert.deepStrictEqual(leaks(capture), []);
+            assert.deepStrictEqual(secretLeaks(capture), []);
         });
     });
 

@@ -1,3 +1,4 @@
+import { createHash } from "crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
@@ -6,6 +7,7 @@ import { Resources } from "../config";
 import { Footprint, podsFootprint } from "../lib/footprint";
 import { imageRef } from "../lib/images";
 import { platformLabels } from "../lib/labels";
+import { ScrapeTarget } from "../lib/monitoring";
 import { ServedPorts } from "../lib/network";
 import { CredentialRef, Endpoint, portForwardCommand } from "../lib/outputs";
 import { resourceRequirements, restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../lib/security";
@@ -33,6 +35,27 @@ const CLICKHOUSE_UID = 101;
 const HTTP_PORT = 8123;
 const NATIVE_PORT = 9000;
 const ADMIN_USER = "admin";
+/** ClickHouse's built-in Prometheus endpoint, enabled by {@link PROMETHEUS_CONFIG}. */
+export const CLICKHOUSE_METRICS_PORT = 9363;
+const CONFIG_DIR = "/etc/clickhouse-server/config.d";
+const PROMETHEUS_CONFIG_FILE = "prometheus.xml";
+/**
+ * Server configuration added to the image's `config.d`: ClickHouse's own Prometheus handler on
+ * 9363 (listening where the image's configuration listens), with current metrics, event counters
+ * and asynchronous metrics. It needs no login.
+ */
+export const PROMETHEUS_CONFIG = [
+    "<clickhouse>",
+    "    <prometheus>",
+    "        <endpoint>/metrics</endpoint>",
+    `        <port>${CLICKHOUSE_METRICS_PORT}</port>`,
+    "        <metrics>true</metrics>",
+    "        <events>true</events>",
+    "        <asynchronous_metrics>true</asynchronous_metrics>",
+    "    </prometheus>",
+    "</clickhouse>",
+    "",
+].join("\n");
 
 /**
  * A single ClickHouse server from the official image (docs/decisions/0004-data-services.md): an
@@ -51,6 +74,8 @@ export class ClickHouse extends pulumi.ComponentResource {
     public readonly footprint: Footprint;
     /** Secret with `username` and `password` keys. */
     public readonly secretName: pulumi.Output<string>;
+    /** The server's `/metrics` on container port `metrics` (9363). */
+    public readonly metrics: ScrapeTarget[];
 
     constructor(name: string, args: ClickHouseArgs, opts?: pulumi.ComponentResourceOptions) {
         super("analytics:data:ClickHouse", name, {}, opts);
@@ -83,6 +108,12 @@ export class ClickHouse extends pulumi.ComponentResource {
             { parent: this },
         );
 
+        const config = new k8s.core.v1.ConfigMap(
+            `${name}-config`,
+            { metadata: { name: `${name}-config`, namespace: args.namespace, labels }, data: { [PROMETHEUS_CONFIG_FILE]: PROMETHEUS_CONFIG } },
+            { parent: this },
+        );
+
         const fromSecret = (key: string) => ({ secretKeyRef: { name: secret.metadata.name, key } });
         const scratch = (volume: string, mountPath: string) => ({ volume: { name: volume, emptyDir: {} }, mount: { name: volume, mountPath } });
         // The entrypoint writes the user definition into users.d and logs to its log folder: both are
@@ -97,7 +128,12 @@ export class ClickHouse extends pulumi.ComponentResource {
                     replicas: 1,
                     selector: { matchLabels: selector },
                     template: {
-                        metadata: { labels: { ...labels, ...selector } },
+                        // The configuration is mounted file by file (subPath), which Kubernetes never updates
+                        // in place: a changed file rolls the pod through this hash.
+                        metadata: {
+                            labels: { ...labels, ...selector },
+                            annotations: { "analytics-platform/config-sha256": createHash("sha256").update(PROMETHEUS_CONFIG).digest("hex") },
+                        },
                         spec: {
                             automountServiceAccountToken: false,
                             securityContext: restrictedPodSecurityContext(CLICKHOUSE_UID),
@@ -113,16 +149,22 @@ export class ClickHouse extends pulumi.ComponentResource {
                                     ports: [
                                         { name: "http", containerPort: HTTP_PORT },
                                         { name: "native", containerPort: NATIVE_PORT },
+                                        { name: "metrics", containerPort: CLICKHOUSE_METRICS_PORT },
                                     ],
                                     resources: resourceRequirements(args.sizing),
                                     securityContext: restrictedContainerSecurityContext(CLICKHOUSE_UID),
                                     startupProbe: { httpGet: { path: "/ping", port: "http" }, periodSeconds: 2, failureThreshold: 60 },
                                     livenessProbe: { httpGet: { path: "/ping", port: "http" }, periodSeconds: 10, failureThreshold: 3 },
                                     readinessProbe: { httpGet: { path: "/ping", port: "http" }, periodSeconds: 5, failureThreshold: 3 },
-                                    volumeMounts: [{ name: "data", mountPath: "/var/lib/clickhouse" }, ...writable.map((w) => w.mount)],
+                                    volumeMounts: [
+                                        { name: "data", mountPath: "/var/lib/clickhouse" },
+                                        ...writable.map((w) => w.mount),
+                                        // One file next to the image's own config.d files, which stay visible.
+                                        { name: "config", mountPath: `${CONFIG_DIR}/${PROMETHEUS_CONFIG_FILE}`, subPath: PROMETHEUS_CONFIG_FILE, readOnly: true },
+                                    ],
                                 },
                             ],
-                            volumes: writable.map((w) => w.volume),
+                            volumes: [...writable.map((w) => w.volume), { name: "config", configMap: { name: config.metadata.name } }],
                         },
                     },
                     volumeClaimTemplates: [
@@ -151,6 +193,17 @@ export class ClickHouse extends pulumi.ComponentResource {
         this.footprint = podsFootprint(args.sizing, 1, args.sizing.storage);
         this.credential = { namespace, secret: secret.metadata.name, usernameKey: "username", username: ADMIN_USER, passwordKey: "password", password: pulumi.secret(password.result) };
         this.serves = { namespace: args.namespace, podLabels: selector, ports: [HTTP_PORT, NATIVE_PORT] };
+        this.metrics = [
+            {
+                name,
+                namespace: args.namespace,
+                kind: "pod",
+                selector,
+                port: "metrics",
+                containerPort: CLICKHOUSE_METRICS_PORT,
+                path: "/metrics",
+            },
+        ];
         this.registerOutputs({ host: this.host, endpoint: this.endpoint, credential: this.credential });
     }
 }

@@ -3,11 +3,16 @@ import * as pulumi from "@pulumi/pulumi";
 import { charts, images } from "../catalog";
 import { OperatorArgs, installChart } from "../lib/chart";
 import { Footprint, podsFootprint } from "../lib/footprint";
+import { ScrapeTarget } from "../lib/monitoring";
 import { resourceRequirements } from "../lib/security";
 import { repositoryRef } from "../lib/images";
 
 /** Where and how to install; see {@link OperatorArgs}. */
 export type CnpgOperatorArgs = OperatorArgs;
+
+const RELEASE = "cnpg";
+/** The operator's controller-runtime metrics port, named `metrics` in the chart's Deployment. */
+export const CNPG_OPERATOR_METRICS_PORT = 8080;
 
 /**
  * The CloudNativePG operator from its chart, with its CRDs. The release waits for the operator
@@ -16,6 +21,8 @@ export type CnpgOperatorArgs = OperatorArgs;
 export class CnpgOperator extends pulumi.ComponentResource {
     public readonly release: k8s.helm.v3.Release;
     public readonly footprint: Footprint;
+    /** The operator pods' `/metrics` on the `metrics` container port (8080), always served. */
+    public readonly metrics: ScrapeTarget[];
 
     constructor(name: string, args: CnpgOperatorArgs, opts?: pulumi.ComponentResourceOptions) {
         super("analytics:data:CnpgOperator", name, {}, opts);
@@ -26,7 +33,7 @@ export class CnpgOperator extends pulumi.ComponentResource {
             {
                 pin: charts.cloudnativePg,
                 source: args.chartSource,
-                releaseName: "cnpg",
+                releaseName: RELEASE,
                 namespace: args.namespace,
                 values: {
                     replicaCount: replicas,
@@ -39,6 +46,18 @@ export class CnpgOperator extends pulumi.ComponentResource {
             { parent: this },
         );
         this.footprint = podsFootprint(resources, replicas);
+        this.metrics = [
+            {
+                name,
+                namespace: args.namespace,
+                kind: "pod",
+                // The chart's selector labels: its name and the release.
+                selector: { "app.kubernetes.io/name": "cloudnative-pg", "app.kubernetes.io/instance": RELEASE },
+                port: "metrics",
+                containerPort: CNPG_OPERATOR_METRICS_PORT,
+                path: "/metrics",
+            },
+        ];
         this.registerOutputs({ release: this.release.status.name });
     }
 }

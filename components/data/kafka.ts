@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { Resources } from "../config";
 import { Footprint, podsFootprint, sumFootprints } from "../lib/footprint";
 import { platformLabels } from "../lib/labels";
+import { ScrapeTarget } from "../lib/monitoring";
 import { ServedPorts } from "../lib/network";
 import { Endpoint, portForwardCommand } from "../lib/outputs";
 import { waitForCondition } from "../lib/readiness";
@@ -77,6 +78,16 @@ const API_VERSION = "kafka.strimzi.io/v1";
 const PLAIN_PORT = 9092;
 const TLS_PORT = 9093;
 const CONNECT_PORT = 8083;
+/** Where Strimzi serves a component's Prometheus metrics: container port `tcp-prometheus`. */
+export const KAFKA_METRICS_PORT = 9404;
+/** The Topic Operator's health and `/metrics` port, container port `healthcheck`. */
+export const TOPIC_OPERATOR_METRICS_PORT = 8080;
+/**
+ * `metricsConfig` of the Kafka nodes and Connect workers: the Strimzi Metrics Reporter, a Kafka
+ * plugin in Strimzi's images that serves Kafka's own metrics in Prometheus format on 9404, with
+ * fixed metric names and no JMX or rules ConfigMap. Its allow-list keeps its default (every metric).
+ */
+const METRICS_CONFIG = { type: "strimziMetricsReporter" };
 const ZONE = "topology.kubernetes.io/zone";
 const HOSTNAME = "kubernetes.io/hostname";
 
@@ -128,6 +139,11 @@ export class Kafka extends pulumi.ComponentResource {
     /** Kafka Connect REST API (port 8083), when Connect is enabled. */
     public readonly connectEndpoint: Endpoint | undefined;
     public readonly footprint: Footprint;
+    /**
+     * Prometheus endpoints: every Kafka node (brokers and controllers, `tcp-prometheus`), the
+     * Entity Operator's Topic Operator (`healthcheck`), and the Connect workers when Connect runs.
+     */
+    public readonly metrics: ScrapeTarget[];
 
     constructor(name: string, args: KafkaArgs, opts?: pulumi.ComponentResourceOptions) {
         super("analytics:data:Kafka", name, {}, opts);
@@ -199,6 +215,7 @@ export class Kafka extends pulumi.ComponentResource {
                             "min.insync.replicas": minIsr,
                         },
                         ...(ha ? { rack: { topologyKey: ZONE } } : {}),
+                        metricsConfig: METRICS_CONFIG,
                     },
                     // The Topic Operator reconciles the KafkaTopic objects below.
                     entityOperator: {
@@ -282,6 +299,7 @@ export class Kafka extends pulumi.ComponentResource {
                             "status.storage.replication.factor": rf,
                         },
                         resources: resourceRequirements(c.resources ?? CONNECT_DEFAULT),
+                        metricsConfig: METRICS_CONFIG,
                         ...(ha
                             ? {
                                   template: {
@@ -338,6 +356,40 @@ export class Kafka extends pulumi.ComponentResource {
             ...(args.connect === undefined ? [] : [podsFootprint(args.connect.resources ?? CONNECT_DEFAULT, args.connect.replicas)]),
         ]);
         this.serves = { namespace: args.namespace, podLabels: { "strimzi.io/cluster": name, "strimzi.io/kind": "Kafka" }, ports: [PLAIN_PORT, TLS_PORT] };
+        this.metrics = [
+            {
+                name,
+                namespace: args.namespace,
+                kind: "pod",
+                // Every node of every pool; the Entity Operator pod shares these labels but has no such port.
+                selector: { "strimzi.io/cluster": name, "strimzi.io/kind": "Kafka" },
+                port: "tcp-prometheus",
+                containerPort: KAFKA_METRICS_PORT,
+                path: "/metrics",
+            },
+            {
+                name: `${name}-entity-operator`,
+                namespace: args.namespace,
+                kind: "pod",
+                selector: { "strimzi.io/cluster": name, "strimzi.io/name": `${name}-entity-operator` },
+                port: "healthcheck",
+                containerPort: TOPIC_OPERATOR_METRICS_PORT,
+                path: "/metrics",
+            },
+            ...(args.connect === undefined
+                ? []
+                : [
+                      {
+                          name: `${name}-connect`,
+                          namespace: args.namespace,
+                          kind: "pod" as const,
+                          selector: { "strimzi.io/cluster": `${name}-connect`, "strimzi.io/kind": "KafkaConnect" },
+                          port: "tcp-prometheus",
+                          containerPort: KAFKA_METRICS_PORT,
+                          path: "/metrics",
+                      },
+                  ]),
+        ];
         this.registerOutputs({
             clusterName: this.clusterName,
             bootstrapServers: this.bootstrapServers,

@@ -4,6 +4,7 @@ import { charts, images } from "../catalog";
 import { OperatorArgs, installChart } from "../lib/chart";
 import { Footprint, podsFootprint } from "../lib/footprint";
 import { repositoryRef } from "../lib/images";
+import { ScrapeTarget } from "../lib/monitoring";
 import { resourceRequirements } from "../lib/security";
 
 /** Where and how to install; see {@link OperatorArgs}. */
@@ -21,6 +22,11 @@ export type MinioOperatorArgs = OperatorArgs;
 export class MinioOperator extends pulumi.ComponentResource {
     public readonly release: k8s.helm.v3.Release;
     public readonly footprint: Footprint;
+    /**
+     * Empty: the operator serves no Prometheus endpoint (its chart declares no container port and
+     * has no metrics option). The tenant's MinIO servers do; see ObjectStore.
+     */
+    public readonly metrics: ScrapeTarget[] = [];
 
     constructor(name: string, args: MinioOperatorArgs, opts?: pulumi.ComponentResourceOptions) {
         super("analytics:data:MinioOperator", name, {}, opts);

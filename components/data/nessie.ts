@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { charts, images } from "../catalog";
 import { ChartSource, Resources } from "../config";
 import { installChart } from "../lib/chart";
+import { ScrapeTarget } from "../lib/monitoring";
 import { ServedPorts } from "../lib/network";
 import { Footprint, podsFootprint } from "../lib/footprint";
 import { repositoryRef } from "../lib/images";
@@ -30,6 +31,9 @@ export interface NessieArgs {
 
 const RELEASE = "nessie";
 const PORT = 19120;
+/** Quarkus management interface (health and metrics): the chart's `managementService` port. */
+export const NESSIE_MANAGEMENT_PORT = 9000;
+const MANAGEMENT_PORT_NAME = "nessie-mgmt";
 /** Symbolic name of the default Iceberg warehouse, as clients name it in `warehouse=`. */
 export const WAREHOUSE_NAME = "warehouse";
 
@@ -47,6 +51,8 @@ export class Nessie extends pulumi.ComponentResource {
     public readonly icebergRestUri: pulumi.Output<string>;
     /** Nessie's own API (v2). */
     public readonly apiUri: pulumi.Output<string>;
+    /** Quarkus's Micrometer endpoint `/q/metrics` on the management container port `nessie-mgmt` (9000). */
+    public readonly metrics: ScrapeTarget[];
 
     constructor(name: string, args: NessieArgs, opts?: pulumi.ComponentResourceOptions) {
         super("analytics:data:Nessie", name, {}, opts);
@@ -86,6 +92,11 @@ export class Nessie extends pulumi.ComponentResource {
                             },
                         },
                     },
+                    // Metrics on the management port; the chart's own ServiceMonitor (on by default, created
+                    // whenever the monitoring CRDs exist) stays off: monitors are created centrally.
+                    metrics: { enabled: true },
+                    serviceMonitor: { enabled: false },
+                    managementService: { portName: MANAGEMENT_PORT_NAME, portNumber: NESSIE_MANAGEMENT_PORT },
                     podSecurityContext: { runAsNonRoot: true, fsGroup: 10001, seccompProfile: { type: "RuntimeDefault" } },
                     securityContext: {
                         runAsNonRoot: true,
@@ -120,7 +131,19 @@ export class Nessie extends pulumi.ComponentResource {
         this.apiUri = pulumi.interpolate`${base}/api/v2`;
         this.endpoint = { internal: base, external: null, portForward: portForwardCommand(namespace, RELEASE, PORT, PORT) };
         this.footprint = podsFootprint(args.resources, replicas);
-        this.serves = { namespace: args.namespace, podLabels: { "app.kubernetes.io/name": RELEASE, "app.kubernetes.io/instance": RELEASE }, ports: [PORT] };
+        const podLabels = { "app.kubernetes.io/name": RELEASE, "app.kubernetes.io/instance": RELEASE };
+        this.serves = { namespace: args.namespace, podLabels, ports: [PORT] };
+        this.metrics = [
+            {
+                name,
+                namespace: args.namespace,
+                kind: "pod",
+                selector: podLabels,
+                port: MANAGEMENT_PORT_NAME,
+                containerPort: NESSIE_MANAGEMENT_PORT,
+                path: "/q/metrics",
+            },
+        ];
         this.registerOutputs({ endpoint: this.endpoint, icebergRestUri: this.icebergRestUri });
     }
 }

@@ -6,6 +6,7 @@ import { Resources } from "../config";
 import { Footprint, mebibytes, podsFootprint } from "../lib/footprint";
 import { imageRef } from "../lib/images";
 import { platformLabels } from "../lib/labels";
+import { ScrapeTarget } from "../lib/monitoring";
 import { ServedPorts } from "../lib/network";
 import { CredentialRef, Endpoint, portForwardCommand } from "../lib/outputs";
 import { waitForJsonPath } from "../lib/readiness";
@@ -50,6 +51,12 @@ const CONSOLE_PORT = 9090;
 /** The operator's pod label naming the tenant, used for anti-affinity and spreading. */
 const TENANT_LABEL = "v1.min.io/tenant";
 const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+/** The MinIO server's S3 port, which also serves its Prometheus metrics. */
+export const MINIO_PORT = 9000;
+/** Cluster-wide metrics (capacity, usage, health, with a `server` label per node), MinIO's v2 API. */
+export const MINIO_METRICS_PATH = "/minio/v2/metrics/cluster";
+/** Name of the metrics Service's port, the one its ServiceMonitor scrapes. */
+const METRICS_PORT_NAME = "http-metrics";
 
 /**
  * S3-compatible object storage: a MinIO `Tenant` managed by the MinIO operator.
@@ -96,6 +103,13 @@ export class ObjectStore extends pulumi.ComponentResource {
     public readonly footprint: Footprint;
     /** Resources a client must wait for: the initialized Tenant. */
     public readonly ready: pulumi.Resource[];
+    /**
+     * MinIO's cluster metrics on the server port (9000), readable without a token
+     * (`MINIO_PROMETHEUS_AUTH_TYPE=public`). The operator's own Services each select every MinIO
+     * pod under the same labels and it did not name the container port in every release, so a
+     * dedicated headless Service (`<name>-metrics`, port `http-metrics`) is scraped instead.
+     */
+    public readonly metrics: ScrapeTarget[];
 
     /** One of the store's buckets as an S3 client needs it (the application access key's Secret). */
     public location(bucket: string): S3Location {
@@ -162,6 +176,9 @@ export class ObjectStore extends pulumi.ComponentResource {
                     users: [{ name: appUserSecret.metadata.name }],
                     buckets: buckets.map((bucket) => ({ name: bucket })),
                     requestAutoCert: false,
+                    // Lets Prometheus read the metrics endpoints without a bearer token. They show usage and
+                    // health, never objects, and port 9000 is reachable only by the store's NetworkPolicy peers.
+                    env: [{ name: "MINIO_PROMETHEUS_AUTH_TYPE", value: "public" }],
                     podManagementPolicy: "Parallel",
                     pools: [
                         {
@@ -213,7 +230,7 @@ export class ObjectStore extends pulumi.ComponentResource {
         this.endpoint = {
             internal: this.s3Endpoint,
             external: null,
-            portForward: portForwardCommand(this.namespace, "minio", 9000, S3_PORT),
+            portForward: portForwardCommand(this.namespace, "minio", MINIO_PORT, S3_PORT),
         };
         const consoleService = pulumi.interpolate`${this.tenant.metadata.name}-console`;
         this.consoleEndpoint = {
@@ -239,7 +256,33 @@ export class ObjectStore extends pulumi.ComponentResource {
         const volumesGiB = (mebibytes(args.sizing.volumeSize) / 1024) * args.sizing.volumesPerServer * args.sizing.servers;
         this.footprint = { ...podsFootprint(args.sizing, args.sizing.servers), storageGiB: volumesGiB };
         this.ready = [this.tenant];
-        this.serves = { namespace: args.namespace, podLabels: { [TENANT_LABEL]: name }, ports: [9000] };
+        this.serves = { namespace: args.namespace, podLabels: { [TENANT_LABEL]: name }, ports: [MINIO_PORT] };
+
+        const metricsLabels = { ...labels, "app.kubernetes.io/component": "metrics" };
+        new k8s.core.v1.Service(
+            `${name}-metrics`,
+            {
+                metadata: { name: `${name}-metrics`, namespace: args.namespace, labels: metricsLabels },
+                spec: {
+                    clusterIP: "None",
+                    selector: { [TENANT_LABEL]: name },
+                    ports: [{ name: METRICS_PORT_NAME, port: MINIO_PORT, targetPort: MINIO_PORT }],
+                },
+            },
+            { parent: this },
+        );
+        this.metrics = [
+            {
+                name,
+                namespace: args.namespace,
+                kind: "service",
+                selector: { "app.kubernetes.io/name": "minio", "app.kubernetes.io/instance": name, "app.kubernetes.io/component": "metrics" },
+                port: METRICS_PORT_NAME,
+                containerPort: MINIO_PORT,
+                path: MINIO_METRICS_PATH,
+                podLabels: { [TENANT_LABEL]: name },
+            },
+        ];
         this.registerOutputs({ s3Endpoint: this.s3Endpoint, s3SecretName: this.s3SecretName, endpoint: this.endpoint, consoleEndpoint: this.consoleEndpoint });
     }
 }

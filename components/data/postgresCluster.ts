@@ -6,6 +6,7 @@ import { PostgresSizing } from "../config";
 import { Footprint, podsFootprint } from "../lib/footprint";
 import { imageRef } from "../lib/images";
 import { platformLabels } from "../lib/labels";
+import { ScrapeTarget } from "../lib/monitoring";
 import { ServedPorts } from "../lib/network";
 import { CredentialRef, Endpoint, portForwardCommand } from "../lib/outputs";
 import { waitForCondition, waitForJsonPath } from "../lib/readiness";
@@ -47,6 +48,9 @@ export interface PostgresClusterArgs {
     readonly backup?: PostgresBackup;
 }
 
+/** Port of the exporter every CloudNativePG instance runs, container port `metrics`. */
+export const POSTGRES_METRICS_PORT = 9187;
+
 /** How an application reaches its database. */
 export interface DatabaseAccess {
     readonly host: pulumi.Output<string>;
@@ -80,6 +84,11 @@ export class PostgresCluster extends pulumi.ComponentResource {
     public readonly endpoint: Endpoint;
     public readonly footprint: Footprint;
     public readonly databases: Readonly<Record<string, DatabaseAccess>>;
+    /**
+     * The instance pods' built-in exporter (`/metrics` on container port `metrics`, 9187, plain
+     * HTTP), on by default; the operator's own PodMonitor option stays off.
+     */
+    public readonly metrics: ScrapeTarget[];
 
     constructor(name: string, args: PostgresClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("analytics:data:PostgresCluster", name, {}, opts);
@@ -214,6 +223,18 @@ export class PostgresCluster extends pulumi.ComponentResource {
         this.databases = databases;
         this.footprint = podsFootprint(args.sizing, args.sizing.instances, args.sizing.storage);
         this.serves = { namespace: args.namespace, podLabels: { "cnpg.io/cluster": name }, ports: [5432] };
+        this.metrics = [
+            {
+                name,
+                namespace: args.namespace,
+                kind: "pod",
+                // Instance pods only: the cluster's initdb/join Job pods carry the cluster label too.
+                selector: { "cnpg.io/cluster": name, "cnpg.io/podRole": "instance" },
+                port: "metrics",
+                containerPort: POSTGRES_METRICS_PORT,
+                path: "/metrics",
+            },
+        ];
         this.registerOutputs({ clusterName: this.clusterName, host: this.host, endpoint: this.endpoint });
     }
 }

@@ -4,10 +4,15 @@ import { charts, images } from "../catalog";
 import { OperatorArgs, installChart } from "../lib/chart";
 import { Footprint, podsFootprint } from "../lib/footprint";
 import { imageRef } from "../lib/images";
+import { ScrapeTarget } from "../lib/monitoring";
 import { resourceRequirements, restrictedContainerSecurityContext } from "../lib/security";
 
 /** Where and how to install; see {@link OperatorArgs}. */
 export type PxcOperatorArgs = OperatorArgs;
+
+const RELEASE = "pxc-operator";
+/** The operator's controller-runtime metrics port, named `metrics` in the chart's Deployment. */
+export const PXC_OPERATOR_METRICS_PORT = 8080;
 
 /**
  * The Percona Operator for MySQL (XtraDB Cluster) from its chart, cluster-wide. The chart ships
@@ -17,6 +22,8 @@ export type PxcOperatorArgs = OperatorArgs;
 export class PxcOperator extends pulumi.ComponentResource {
     public readonly release: k8s.helm.v3.Release;
     public readonly footprint: Footprint;
+    /** The operator pods' `/metrics` on the `metrics` container port (8080), always served (it is also their liveness probe). */
+    public readonly metrics: ScrapeTarget[];
 
     constructor(name: string, args: PxcOperatorArgs, opts?: pulumi.ComponentResourceOptions) {
         super("analytics:data:PxcOperator", name, {}, opts);
@@ -27,7 +34,7 @@ export class PxcOperator extends pulumi.ComponentResource {
             {
                 pin: charts.pxcOperator,
                 source: args.chartSource,
-                releaseName: "pxc-operator",
+                releaseName: RELEASE,
                 namespace: args.namespace,
                 values: {
                     replicaCount: replicas,
@@ -45,6 +52,18 @@ export class PxcOperator extends pulumi.ComponentResource {
             { parent: this },
         );
         this.footprint = podsFootprint(resources, replicas);
+        this.metrics = [
+            {
+                name,
+                namespace: args.namespace,
+                kind: "pod",
+                // The chart's pod selector: component, chart name and release.
+                selector: { "app.kubernetes.io/component": "operator", "app.kubernetes.io/name": "pxc-operator", "app.kubernetes.io/instance": RELEASE },
+                port: "metrics",
+                containerPort: PXC_OPERATOR_METRICS_PORT,
+                path: "/metrics",
+            },
+        ];
         this.registerOutputs({ release: this.release.status.name });
     }
 }

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { charts, images } from "../catalog";
 import { OperatorArgs, installChart } from "../lib/chart";
 import { Footprint, podsFootprint } from "../lib/footprint";
+import { ScrapeTarget } from "../lib/monitoring";
 import { resourceRequirements } from "../lib/security";
 import { registryFor } from "../lib/images";
 
@@ -11,6 +12,8 @@ export type StrimziOperatorArgs = OperatorArgs;
 
 /** Labels the chart puts on the operator's pods (its Deployment selector). */
 const OPERATOR_POD_LABELS = { name: "strimzi-cluster-operator", "strimzi.io/kind": "cluster-operator" };
+/** The operator's HTTP port (health checks and `/metrics`), named `http` in the chart's Deployment. */
+export const STRIMZI_OPERATOR_METRICS_PORT = 8080;
 
 /**
  * The Strimzi cluster operator from its chart, with its CRDs (`kafka.strimzi.io/v1` only). It
@@ -21,6 +24,8 @@ const OPERATOR_POD_LABELS = { name: "strimzi-cluster-operator", "strimzi.io/kind
 export class StrimziOperator extends pulumi.ComponentResource {
     public readonly release: k8s.helm.v3.Release;
     public readonly footprint: Footprint;
+    /** The operator pods' `/metrics` on the `http` container port (8080), always served. */
+    public readonly metrics: ScrapeTarget[];
 
     constructor(name: string, args: StrimziOperatorArgs, opts?: pulumi.ComponentResourceOptions) {
         super("analytics:data:StrimziOperator", name, {}, opts);
@@ -57,6 +62,17 @@ export class StrimziOperator extends pulumi.ComponentResource {
             { parent: this },
         );
         this.footprint = podsFootprint(resources, replicas);
+        this.metrics = [
+            {
+                name,
+                namespace: args.namespace,
+                kind: "pod",
+                selector: OPERATOR_POD_LABELS,
+                port: "http",
+                containerPort: STRIMZI_OPERATOR_METRICS_PORT,
+                path: "/metrics",
+            },
+        ];
         this.registerOutputs({ release: this.release.status.name });
     }
 }

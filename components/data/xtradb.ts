@@ -6,6 +6,7 @@ import { Resources } from "../config";
 import { Footprint, podsFootprint, sumFootprints } from "../lib/footprint";
 import { imageRef } from "../lib/images";
 import { platformLabels } from "../lib/labels";
+import { ScrapeTarget } from "../lib/monitoring";
 import { ServedPorts } from "../lib/network";
 import { CredentialRef, Endpoint, portForwardCommand } from "../lib/outputs";
 import { waitForJsonPath } from "../lib/readiness";
@@ -80,6 +81,8 @@ export interface XtraDbDatabaseAccess {
 }
 
 const PORT = 3306;
+/** The operator's HAProxy configuration serves HAProxy's Prometheus exporter here, container port `stats`. */
+export const HAPROXY_METRICS_PORT = 8404;
 /** The mysql user of the PXC and HAProxy images. */
 const MYSQL_UID = 1001;
 /** Keys the operator requires in the users Secret (it generates any that are missing). */
@@ -127,6 +130,14 @@ export class XtraDbCluster extends pulumi.ComponentResource {
     public readonly footprint: Footprint;
     /** Resources a client must wait for: the ready cluster. */
     public readonly ready: pulumi.Resource[];
+    /**
+     * The HAProxy pods' `/metrics` on container port `stats` (8404), which the operator's HAProxy
+     * configuration always serves: connections, and each PXC node's state as a backend server.
+     * The PXC nodes themselves serve no Prometheus endpoint: the operator only adds a MySQL
+     * exporter as part of Percona Monitoring and Management (a PMM client sidecar that reports to a
+     * PMM server), which the platform does not run, so database-internal metrics are not collected.
+     */
+    public readonly metrics: ScrapeTarget[];
 
     constructor(name: string, args: XtraDbClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("analytics:data:XtraDbCluster", name, {}, opts);
@@ -270,7 +281,19 @@ export class XtraDbCluster extends pulumi.ComponentResource {
             };
         }
         this.databases = databases;
-        this.serves = { namespace: args.namespace, podLabels: { "app.kubernetes.io/instance": name, "app.kubernetes.io/component": "haproxy" }, ports: [PORT] };
+        const haproxyLabels = { "app.kubernetes.io/instance": name, "app.kubernetes.io/component": "haproxy" };
+        this.serves = { namespace: args.namespace, podLabels: haproxyLabels, ports: [PORT] };
+        this.metrics = [
+            {
+                name: `${name}-haproxy`,
+                namespace: args.namespace,
+                kind: "pod",
+                selector: haproxyLabels,
+                port: "stats",
+                containerPort: HAPROXY_METRICS_PORT,
+                path: "/metrics",
+            },
+        ];
         this.registerOutputs({ clusterName: this.clusterName, host: this.host, endpoint: this.endpoint, usersSecretName: this.usersSecretName });
     }
 }

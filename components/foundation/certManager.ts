@@ -3,10 +3,15 @@ import * as pulumi from "@pulumi/pulumi";
 import { charts } from "../catalog";
 import { OperatorArgs, installChart } from "../lib/chart";
 import { Footprint, podsFootprint, sumFootprints } from "../lib/footprint";
+import { ScrapeTarget } from "../lib/monitoring";
 import { resourceRequirements } from "../lib/security";
 
 /** Where and how to install; see {@link OperatorArgs}. */
 export type CertManagerArgs = OperatorArgs;
+
+const RELEASE = "cert-manager";
+/** Port of the Prometheus endpoint of the controller, the webhook and the cainjector (`prometheus.enabled`). */
+export const CERT_MANAGER_METRICS_PORT = 9402;
 
 /**
  * cert-manager from its official chart, CRDs included. The release only reports ready after the
@@ -17,6 +22,12 @@ export class CertManager extends pulumi.ComponentResource {
     public readonly release: k8s.helm.v3.Release;
     public readonly namespace: pulumi.Output<string>;
     public readonly footprint: Footprint;
+    /**
+     * The controller, webhook and cainjector pods, each serving `/metrics` on its `http-metrics`
+     * container port (9402). The chart's own PodMonitor/ServiceMonitor stay off: monitors are
+     * created centrally from this description.
+     */
+    public readonly metrics: ScrapeTarget[];
 
     constructor(name: string, args: CertManagerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("analytics:foundation:CertManager", name, {}, opts);
@@ -31,7 +42,7 @@ export class CertManager extends pulumi.ComponentResource {
                           maxSkew: 1,
                           topologyKey: "kubernetes.io/hostname",
                           whenUnsatisfiable: "DoNotSchedule",
-                          labelSelector: { matchLabels: { "app.kubernetes.io/instance": "cert-manager", "app.kubernetes.io/component": component } },
+                          labelSelector: { matchLabels: { "app.kubernetes.io/instance": RELEASE, "app.kubernetes.io/component": component } },
                       },
                   ]
                 : [];
@@ -40,7 +51,7 @@ export class CertManager extends pulumi.ComponentResource {
             {
                 pin: charts.certManager,
                 source: args.chartSource,
-                releaseName: "cert-manager",
+                releaseName: RELEASE,
                 namespace: args.namespace,
                 values: {
                     crds: { enabled: true, keep: true },
@@ -63,13 +74,27 @@ export class CertManager extends pulumi.ComponentResource {
                         topologySpreadConstraints: spread("cainjector"),
                     },
                     startupapicheck: { enabled: true, timeout: "5m", resources: resourceRequirements(small) },
-                    prometheus: { enabled: true },
+                    // Opens the metrics ports of all three Deployments; no chart-made monitor.
+                    prometheus: { enabled: true, servicemonitor: { enabled: false }, podmonitor: { enabled: false } },
                 },
             },
             { parent: this },
         );
         this.footprint = sumFootprints([podsFootprint(controller, replicas * 2), podsFootprint(small, replicas)]);
         this.namespace = this.release.status.namespace.apply((ns) => ns ?? "");
+        // Every pod of the release carries the instance label; only the three Deployments have the
+        // named metrics port (the startupapicheck Job has none, so a PodMonitor skips it).
+        this.metrics = [
+            {
+                name,
+                namespace: args.namespace,
+                kind: "pod",
+                selector: { "app.kubernetes.io/instance": RELEASE },
+                port: "http-metrics",
+                containerPort: CERT_MANAGER_METRICS_PORT,
+                path: "/metrics",
+            },
+        ];
         this.registerOutputs({ release: this.release.status.name, namespace: this.namespace });
     }
 }

@@ -6,6 +6,7 @@ import { Resources } from "../config";
 import { Footprint, cpuMillis, mebibytes, podsFootprint, sumFootprints } from "../lib/footprint";
 import { imageRef } from "../lib/images";
 import { platformLabels } from "../lib/labels";
+import { ScrapeTarget } from "../lib/monitoring";
 import { Endpoint, portForwardCommand } from "../lib/outputs";
 import { waitForJsonPath } from "../lib/readiness";
 import { resourceRequirements, restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../lib/security";
@@ -114,6 +115,10 @@ const FLINK_VERSION_ENUM = `v${FLINK_VERSION.split(".").slice(0, 2).join("_")}`;
  * credential chain; the Presto plugin does not read them without a custom provider class.
  */
 const S3_PLUGIN_JAR = `flink-s3-fs-hadoop-${FLINK_VERSION}.jar`;
+/** The plugin folder the entrypoint creates for the S3 plugin and links its jar into. */
+const S3_PLUGIN_DIR = `/opt/flink/plugins/${S3_PLUGIN_JAR.replace(/\.jar$/, "")}`;
+/** Port of Flink's Prometheus reporter in every JobManager and TaskManager, container port `metrics`. */
+export const FLINK_METRICS_PORT = 9249;
 const MAIN_CONTAINER = "flink-main-container";
 const SAVEPOINT_PATH = /^s3:\/\/[^\s'";]+$/;
 const LITERAL_PASSWORD = /'password'\s*=\s*'(?!\$\{[A-Z_][A-Z0-9_]*\}')/i;
@@ -156,6 +161,8 @@ function limitFactor(what: string, request: number, limit: number): string {
  *   job: to change the SQL, stop the job with a savepoint (`STOP JOB '<id>' WITH SAVEPOINT` or the
  *   REST API), set `restoreFromSavepoint`, then update. The resolved SQL exists only inside that
  *   pod; the client's output is masked for the password.
+ * - **Metrics**: Flink's Prometheus reporter in every JobManager and TaskManager on 9249
+ *   (container port `metrics`).
  * - **RBAC**: the chart's `flink` service account exists only in the operator namespace, so this
  *   component creates `<name>-flink` with the chart's job Role rules (pods, configmaps,
  *   deployments), which native TaskManager management and Kubernetes HA need.
@@ -176,6 +183,12 @@ export class FlinkCdc extends pulumi.ComponentResource {
     /** The ready cluster, the serving gateway and the completed submission. */
     public readonly ready: pulumi.Resource[];
     public readonly footprint: Footprint;
+    /**
+     * Flink's Prometheus reporter (the image's `metrics-prometheus` plugin) in every JobManager and
+     * TaskManager: `/metrics` on container port `metrics` (9249), added to the operator-built main
+     * container through the pod template. The SQL gateway runs no reporter.
+     */
+    public readonly metrics: ScrapeTarget[];
 
     constructor(name: string, args: FlinkCdcArgs, opts?: pulumi.ComponentResourceOptions) {
         super("analytics:processing:FlinkCdc", name, {}, opts);
@@ -275,6 +288,8 @@ export class FlinkCdc extends pulumi.ComponentResource {
             "s3.endpoint": args.checkpoints.endpoint,
             "s3.path.style.access": "true",
             "kubernetes.rest-service.exposed.type": "ClusterIP",
+            "metrics.reporter.prom.factory.class": "org.apache.flink.metrics.prometheus.PrometheusReporterFactory",
+            "metrics.reporter.prom.port": String(FLINK_METRICS_PORT),
             "kubernetes.jobmanager.cpu.limit-factor": limitFactor("jobManager cpu", cpuMillis(jm.cpu), cpuMillis(jm.cpuLimit)),
             "kubernetes.jobmanager.memory.limit-factor": limitFactor("jobManager memory", mebibytes(jm.memory), mebibytes(jm.memoryLimit)),
             "kubernetes.taskmanager.cpu.limit-factor": limitFactor("taskManager cpu", cpuMillis(tm.cpu), cpuMillis(tm.cpuLimit)),
@@ -314,8 +329,11 @@ export class FlinkCdc extends pulumi.ComponentResource {
                                     name: MAIN_CONTAINER,
                                     env: [...s3Env, { name: "ENABLE_BUILT_IN_PLUGINS", value: S3_PLUGIN_JAR }],
                                     securityContext: restrictedContainerSecurityContext(FLINK_UID),
-                                    // The entrypoint links the S3 plugin into /opt/flink/plugins, so it is writable.
-                                    volumeMounts: [...scratch, { name: "plugins", mountPath: "/opt/flink/plugins" }, ...libMount],
+                                    // Named so a PodMonitor finds the reporter; Flink adds its own ports next to it.
+                                    ports: [{ name: "metrics", containerPort: FLINK_METRICS_PORT }],
+                                    // The entrypoint links the S3 plugin jar into its own plugin folder, the only one that
+                                    // must be writable: the image's other plugins (the Prometheus reporter) stay visible.
+                                    volumeMounts: [...scratch, { name: "plugins", mountPath: S3_PLUGIN_DIR }, ...libMount],
                                 },
                             ],
                             volumes: [...scratchVolumes, { name: "plugins", emptyDir: { sizeLimit: "256Mi" } }, ...libVolume],
@@ -513,6 +531,18 @@ export class FlinkCdc extends pulumi.ComponentResource {
         this.bootstrapJob = args.jobSql !== undefined && args.sourceSecretName !== undefined ? submit(args.jobSql, args.sourceSecretName) : undefined;
 
         this.ready = [this.flinkDeployment, this.sqlGateway, ...(this.bootstrapJob === undefined ? [] : [this.bootstrapJob])];
+        this.metrics = [
+            {
+                name,
+                namespace: args.namespace,
+                kind: "pod",
+                // JobManagers and TaskManagers, by the labels Flink's native mode gives them.
+                selector: { app: name, type: "flink-native-kubernetes" },
+                port: "metrics",
+                containerPort: FLINK_METRICS_PORT,
+                path: "/metrics",
+            },
+        ];
         this.footprint = sumFootprints([
             podsFootprint(jm, jmReplicas),
             podsFootprint(tm, tm.replicas),

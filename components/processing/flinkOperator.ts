@@ -6,6 +6,7 @@ import { OperatorArgs, installChart } from "../lib/chart";
 import { Footprint, podsFootprint, sumFootprints } from "../lib/footprint";
 import { repositoryRef } from "../lib/images";
 import { platformLabels } from "../lib/labels";
+import { ScrapeTarget } from "../lib/monitoring";
 import { resourceRequirements, restrictedContainerSecurityContext } from "../lib/security";
 
 export interface FlinkOperatorArgs extends OperatorArgs {
@@ -59,6 +60,8 @@ function operatorConf(ha: boolean): string {
 export class FlinkOperator extends pulumi.ComponentResource {
     public readonly release: k8s.helm.v3.Release;
     public readonly footprint: Footprint;
+    /** The operator container's Prometheus reporter: `/metrics` on container port `metrics` (9999). */
+    public readonly metrics: ScrapeTarget[];
 
     constructor(name: string, args: FlinkOperatorArgs, opts?: pulumi.ComponentResourceOptions) {
         super("analytics:processing:FlinkOperator", name, {}, opts);
@@ -150,6 +153,18 @@ export class FlinkOperator extends pulumi.ComponentResource {
         }
 
         this.footprint = sumFootprints([podsFootprint(operator, replicas), podsFootprint(webhook, replicas)]);
+        this.metrics = [
+            {
+                name,
+                namespace: args.namespace,
+                kind: "pod",
+                selector: OPERATOR_POD_LABELS,
+                // The chart names the container port `metrics` once `metrics.port` is set.
+                port: "metrics",
+                containerPort: FLINK_OPERATOR_METRICS_PORT,
+                path: "/metrics",
+            },
+        ];
         this.registerOutputs({ release: this.release.status.name });
     }
 }

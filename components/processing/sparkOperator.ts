@@ -5,6 +5,7 @@ import { Resources } from "../config";
 import { OperatorArgs, installChart } from "../lib/chart";
 import { Footprint, podsFootprint, sumFootprints } from "../lib/footprint";
 import { registryFor } from "../lib/images";
+import { ScrapeTarget } from "../lib/monitoring";
 import { resourceRequirements, restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../lib/security";
 
 export interface SparkOperatorArgs extends OperatorArgs {
@@ -21,6 +22,8 @@ const SPARK_UID = 185;
 /** The controller runs spark-submit (a JVM, -Xmx128m each) per submission, so it gets more memory than the webhook. */
 const CONTROLLER_RESOURCES: Resources = { cpu: "100m", memory: "256Mi", cpuLimit: "1", memoryLimit: "1Gi" };
 const WEBHOOK_RESOURCES: Resources = { cpu: "50m", memory: "64Mi", cpuLimit: "500m", memoryLimit: "256Mi" };
+/** Port of the controller's and the webhook's Prometheus endpoint (`prometheus.metrics.port`). */
+export const SPARK_OPERATOR_METRICS_PORT = 8080;
 
 /**
  * The Kubeflow Spark operator from its chart, with its CRDs (SparkApplication,
@@ -40,6 +43,11 @@ export class SparkOperator extends pulumi.ComponentResource {
     public readonly sparkServiceAccountName = `${RELEASE}-spark`;
     public readonly jobNamespaces: pulumi.Output<string[]>;
     public readonly footprint: Footprint;
+    /**
+     * The controller and webhook pods' `/metrics` on container port `metrics` (8080): application
+     * counts, submission and start latencies. The chart's PodMonitor stays off.
+     */
+    public readonly metrics: ScrapeTarget[];
 
     constructor(name: string, args: SparkOperatorArgs, opts?: pulumi.ComponentResourceOptions) {
         super("analytics:processing:SparkOperator", name, {}, opts);
@@ -81,6 +89,10 @@ export class SparkOperator extends pulumi.ComponentResource {
                         podDisruptionBudget: { enable: ha, minAvailable: 1 },
                     },
                     certManager: { enable: false },
+                    prometheus: {
+                        metrics: { enable: true, port: SPARK_OPERATOR_METRICS_PORT, portName: "metrics", endpoint: "/metrics" },
+                        podMonitor: { create: false },
+                    },
                     spark: {
                         jobNamespaces: args.jobNamespaces,
                         serviceAccount: { create: true, name: this.sparkServiceAccountName },
@@ -92,6 +104,18 @@ export class SparkOperator extends pulumi.ComponentResource {
         );
         this.jobNamespaces = pulumi.output(args.jobNamespaces);
         this.footprint = sumFootprints([podsFootprint(CONTROLLER_RESOURCES, replicas), podsFootprint(WEBHOOK_RESOURCES, replicas)]);
+        this.metrics = [
+            {
+                name,
+                namespace: args.namespace,
+                kind: "pod",
+                // The chart's selector labels shared by the controller and the webhook pods.
+                selector: { "app.kubernetes.io/name": "spark-operator", "app.kubernetes.io/instance": RELEASE },
+                port: "metrics",
+                containerPort: SPARK_OPERATOR_METRICS_PORT,
+                path: "/metrics",
+            },
+        ];
         this.registerOutputs({ release: this.release.status.name, jobNamespaces: this.jobNamespaces });
     }
 }

@@ -1,12 +1,13 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { charts, images } from "../catalog";
+import { ImagePin, charts, images } from "../catalog";
 import { ChartSource, Resources } from "../config";
 import { WAREHOUSE_NAME } from "../data/nessie";
 import { installChart } from "../lib/chart";
 import { Footprint, mebibytes, podsFootprint, sumFootprints } from "../lib/footprint";
-import { registryFor } from "../lib/images";
+import { imageRef, registryFor } from "../lib/images";
 import { platformLabels } from "../lib/labels";
+import { ScrapeTarget } from "../lib/monitoring";
 import { ServedPorts } from "../lib/network";
 import { Endpoint, portForwardCommand } from "../lib/outputs";
 import { resourceRequirements, restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../lib/security";
@@ -83,7 +84,45 @@ export interface TrinoArgs {
     readonly kafka?: TrinoKafkaCatalog;
     /** Two or more workers spread over nodes with a PodDisruptionBudget. Default false. */
     readonly highAvailability?: boolean;
+    /**
+     * Serve Prometheus metrics: Trino's JMX RMI connector (9080/9081, unauthenticated) read over
+     * localhost by a JMX exporter sidecar in every pod. Default true; false runs neither and
+     * describes no scrape target.
+     */
+    readonly metrics?: boolean;
+    /** The JMX exporter sidecar image (the chart's choice, Bitnami's). Default {@link JMX_EXPORTER_IMAGE}, resolved against `imageRegistry`. */
+    readonly jmxExporterImage?: ImagePin;
+    /** Each JMX exporter sidecar. Default {@link JMX_EXPORTER_RESOURCES}: 50m/128Mi, limits 250m/256Mi. */
+    readonly jmxExporterResources?: Resources;
 }
+
+/** The chart's default JMX exporter image, pinned (Bitnami's frozen legacy repository). */
+export const JMX_EXPORTER_IMAGE: ImagePin = images.jmxExporter;
+/** Default JMX exporter sidecar resources. */
+export const JMX_EXPORTER_RESOURCES: Resources = { cpu: "50m", memory: "128Mi", cpuLimit: "250m", memoryLimit: "256Mi" };
+/** The JMX exporter's HTTP port, container port `jmx-exporter` in the chart. */
+export const TRINO_METRICS_PORT = 5556;
+/** Trino's JMX RMI registry and server ports (chart defaults), reached by the sidecar over localhost only. */
+const JMX_REGISTRY_PORT = 9080;
+const JMX_SERVER_PORT = 9081;
+/** The user of Bitnami's images. */
+const BITNAMI_UID = 1001;
+/**
+ * The exporter's configuration: it reads Trino's MBeans over JMX on localhost and keeps the query,
+ * task executor, memory and failure-detector beans plus the JVM's, with lower-case names.
+ */
+export const JMX_EXPORTER_CONFIG = [
+    `hostPort: localhost:${JMX_REGISTRY_PORT}`,
+    "lowercaseOutputName: true",
+    "lowercaseOutputLabelNames: true",
+    "includeObjectNames:",
+    '  - "trino.execution:*"',
+    '  - "trino.execution.executor:*"',
+    '  - "trino.memory:*"',
+    '  - "trino.failuredetector:*"',
+    '  - "java.lang:*"',
+    "",
+].join("\n");
 
 const RELEASE = "trino";
 /** The chart names the coordinator Service after the release (fullname), on `service.port`. */
@@ -148,6 +187,8 @@ function validate(name: string, sizing: TrinoSizing, ha: boolean): void {
  *   spread over nodes, with a PodDisruptionBudget allowing one worker down at a time.
  * - Pods run under the restricted profile with a read-only root filesystem; Trino's data
  *   directory and /tmp are emptyDir volumes.
+ * - Metrics (unless `metrics: false`): JMX on in every pod and the chart's JMX exporter sidecar
+ *   serving a filtered set of MBeans in Prometheus format on 5556.
  */
 export class Trino extends pulumi.ComponentResource {
     public readonly release: k8s.helm.v3.Release;
@@ -163,6 +204,12 @@ export class Trino extends pulumi.ComponentResource {
     /** Resources a client waits for: the release (Helm waits for the coordinator and workers). */
     public readonly ready: pulumi.Resource[];
     public readonly footprint: Footprint;
+    /**
+     * The JMX exporter sidecars of the coordinator and the workers: `/metrics` on container port
+     * `jmx-exporter` (5556). Trino's own `/metrics` on its HTTP port needs an `X-Trino-User` header,
+     * which a PodMonitor cannot send. Empty with `metrics: false`.
+     */
+    public readonly metrics: ScrapeTarget[];
 
     constructor(name: string, args: TrinoArgs, opts?: pulumi.ComponentResourceOptions) {
         super("analytics:processing:Trino", name, {}, opts);
@@ -172,6 +219,8 @@ export class Trino extends pulumi.ComponentResource {
         const workers = args.sizing.workers;
         const coordinatorMemory = trinoMemory(args.sizing.coordinator);
         const workerMemory = trinoMemory(args.sizing.worker);
+        const withMetrics = args.metrics ?? true;
+        const exporterResources = args.jmxExporterResources ?? JMX_EXPORTER_RESOURCES;
 
         // Catalog files and the credentials their `${ENV:…}` references need.
         const catalogs: Record<string, pulumi.Output<string>> = {};
@@ -274,6 +323,27 @@ export class Trino extends pulumi.ComponentResource {
                     securityContext: { ...restrictedPodSecurityContext(TRINO_UID), runAsUser: TRINO_UID, runAsGroup: TRINO_UID },
                     containerSecurityContext: restrictedContainerSecurityContext(TRINO_UID),
                     service: { type: "ClusterIP", port: PORT },
+                    // JMX (coordinator and workers) and the exporter sidecar that turns it into Prometheus
+                    // metrics. The RMI ports have no authentication: the sidecar uses them over localhost,
+                    // and the platform's NetworkPolicies admit only same-namespace pods to them.
+                    ...(withMetrics
+                        ? {
+                              jmx: {
+                                  enabled: true,
+                                  registryPort: JMX_REGISTRY_PORT,
+                                  serverPort: JMX_SERVER_PORT,
+                                  exporter: {
+                                      enabled: true,
+                                      image: imageRef(args.jmxExporterImage ?? JMX_EXPORTER_IMAGE, args.imageRegistry),
+                                      pullPolicy: "IfNotPresent",
+                                      port: TRINO_METRICS_PORT,
+                                      configProperties: JMX_EXPORTER_CONFIG,
+                                      securityContext: restrictedContainerSecurityContext(BITNAMI_UID),
+                                      resources: resourceRequirements(exporterResources),
+                                  },
+                              },
+                          }
+                        : {}),
                     coordinator: {
                         jvm: { maxHeapSize: coordinatorMemory.maxHeapSize },
                         config: {
@@ -326,8 +396,27 @@ export class Trino extends pulumi.ComponentResource {
         // running Trino, so Superset does not have to wait for it.
         this.sqlalchemyUri = pulumi.interpolate`trino://${SUPERSET_USER}@${RELEASE}.${args.namespace}.svc.cluster.local:${PORT}/${args.iceberg ? "iceberg" : "system"}`;
         this.ready = [this.release];
-        this.footprint = sumFootprints([podsFootprint(args.sizing.coordinator, 1), podsFootprint(args.sizing.worker, workers)]);
-        this.serves = { namespace: args.namespace, podLabels: { "app.kubernetes.io/name": "trino", "app.kubernetes.io/instance": RELEASE, "app.kubernetes.io/component": "coordinator" }, ports: [PORT] };
+        this.footprint = sumFootprints([
+            podsFootprint(args.sizing.coordinator, 1),
+            podsFootprint(args.sizing.worker, workers),
+            ...(withMetrics ? [podsFootprint(exporterResources, 1 + workers)] : []),
+        ]);
+        const podLabels = { "app.kubernetes.io/name": "trino", "app.kubernetes.io/instance": RELEASE };
+        this.serves = { namespace: args.namespace, podLabels: { ...podLabels, "app.kubernetes.io/component": "coordinator" }, ports: [PORT] };
+        this.metrics = withMetrics
+            ? [
+                  {
+                      name,
+                      namespace: args.namespace,
+                      kind: "pod",
+                      // Coordinator and workers.
+                      selector: podLabels,
+                      port: "jmx-exporter",
+                      containerPort: TRINO_METRICS_PORT,
+                      path: "/metrics",
+                  },
+              ]
+            : [];
         this.registerOutputs({ host: this.host, endpoint: this.endpoint, sqlalchemyUri: this.sqlalchemyUri });
     }
 }

@@ -201,3 +201,13 @@ export function strings(value: unknown, at = ""): Array<[string, string]> {
     if (value && typeof value === "object") return Object.entries(value).flatMap(([k, v]) => strings(v, at ? `${at}.${k}` : k));
     return [];
 }
+
+/**
+ * Where a generated value stands outside a Secret: `type name path` for every string input of a
+ * resource other than a Secret or a provider that generates values (random, tls) that carries one.
+ */
+export function secretLeaks(capture: Capture): string[] {
+    return capture.resources
+        .filter((r) => r.type !== "kubernetes:core/v1:Secret" && !r.type.startsWith("random:") && !r.type.startsWith("tls:"))
+        .flatMap((r) => strings(r.inputs).filter(([, s]) => s.includes(SECRET_MARK)).map(([p]) => `${r.type} ${r.name} ${p}`));
+}
