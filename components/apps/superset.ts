@@ -5,6 +5,7 @@ import { charts, images } from "../catalog";
 import { ChartSource, SupersetSizing } from "../config";
 import { DatabaseAccess } from "../data/postgresCluster";
 import { installChart } from "../lib/chart";
+import { WebService } from "../lib/exposure";
 import { ServedPorts } from "../lib/network";
 import { Footprint, podsFootprint } from "../lib/footprint";
 import { repositoryRef } from "../lib/images";
@@ -22,16 +23,6 @@ export interface CacheAccess {
     readonly ready: pulumi.Resource[];
 }
 
-/** How Superset is reached from outside the cluster. */
-export interface SupersetExposure {
-    /** Fully qualified host name, e.g. superset.analytics.example.com. */
-    readonly host: string;
-    /** IngressClass; empty for the cluster default. */
-    readonly ingressClassName: string;
-    /** ClusterIssuer that signs the host's certificate. */
-    readonly clusterIssuer: pulumi.Input<string>;
-}
-
 export interface SupersetArgs {
     /** Namespace for Superset. */
     readonly namespace: pulumi.Input<string>;
@@ -45,13 +36,13 @@ export interface SupersetArgs {
     readonly database: DatabaseAccess;
     /** The cache used for results, query cache and the Celery broker. */
     readonly cache: CacheAccess;
-    /** External exposure through an Ingress; undefined keeps Superset cluster-internal. */
-    readonly exposure?: SupersetExposure;
     /**
      * SQLAlchemy URI of the platform's Trino (no credentials in it), registered as the "Trino"
      * database at install so the lake is queryable at first login. Default none.
      */
     readonly trinoUri?: pulumi.Input<string>;
+    /** Host name prefix under the platform domain when exposed. Default "superset". */
+    readonly webHost?: string;
     /** PodDisruptionBudgets and spread across nodes for the web and worker pods. Default false. */
     readonly highAvailability?: boolean;
 }
@@ -73,6 +64,8 @@ export class Superset extends pulumi.ComponentResource {
     public readonly release: k8s.helm.v3.Release;
     /** The pods and ports clients connect to (for NetworkPolicies). */
     public readonly serves: ServedPorts;
+    /** The web UI, for the platform's exposure. */
+    public readonly web: WebService;
     public readonly endpoint: Endpoint;
     public readonly footprint: Footprint;
     /** The admin login: the Secret and keys holding it, the password as a Pulumi secret. */
@@ -142,7 +135,6 @@ export class Superset extends pulumi.ComponentResource {
             `if superset fab list-users | grep -q "username:${ADMIN_USER} "; then superset fab reset-password --username ${ADMIN_USER} --password "$SUPERSET_ADMIN_PASSWORD"; else superset fab create-admin --username ${ADMIN_USER} --firstname Platform --lastname Admin --email ${ADMIN_USER}@superset.local --password "$SUPERSET_ADMIN_PASSWORD"; fi`,
         ].join("\n");
 
-        const exposure = args.exposure;
         this.release = installChart(
             `${name}-chart`,
             {
@@ -191,17 +183,8 @@ export class Superset extends pulumi.ComponentResource {
                         podSecurityContext,
                         containerSecurityContext,
                     },
-                    ingress: exposure
-                        ? {
-                              enabled: true,
-                              ...(exposure.ingressClassName === "" ? {} : { ingressClassName: exposure.ingressClassName }),
-                              annotations: { "cert-manager.io/cluster-issuer": exposure.clusterIssuer },
-                              path: "/",
-                              pathType: "Prefix",
-                              hosts: [exposure.host],
-                              tls: [{ secretName: `${RELEASE}-tls`, hosts: [exposure.host] }],
-                          }
-                        : { enabled: false },
+                    // Published by the platform's Exposure component (ingress, gateway or route), not the chart.
+                    ingress: { enabled: false },
                 },
             },
             // Superset migrates its metadata database in the init hook and connects to the cache at
@@ -213,7 +196,7 @@ export class Superset extends pulumi.ComponentResource {
         const service = this.release.status.name.apply((n) => n ?? RELEASE);
         this.endpoint = {
             internal: pulumi.interpolate`http://${service}.${namespace}.svc.cluster.local:${PORT}`,
-            external: exposure ? pulumi.output(`https://${exposure.host}`) : null,
+            external: null,
             portForward: portForwardCommand(namespace, service, PORT, PORT),
         };
         this.footprint = podsFootprint(args.sizing, args.sizing.replicas + args.sizing.workerReplicas);
@@ -226,6 +209,7 @@ export class Superset extends pulumi.ComponentResource {
             password: pulumi.secret(adminPassword.result),
         };
         this.serves = { namespace: args.namespace, podLabels: { app: RELEASE, release: RELEASE }, ports: [PORT] };
+        this.web = { host: args.webHost ?? "superset", namespace: args.namespace, service, port: PORT, podLabels: this.serves.podLabels, containerPort: PORT };
         this.registerOutputs({ endpoint: this.endpoint, credential: this.credential });
     }
 }

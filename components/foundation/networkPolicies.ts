@@ -16,13 +16,35 @@ export interface NetworkPoliciesArgs {
     readonly flows: readonly Flow[];
     /** Webhook ports the API server must reach; its source address is not selectable, so any source is allowed on them. */
     readonly webhooks: readonly WebhookPorts[];
-    /** Services published through the ingress controller: reachable from any namespace on their ports. */
+    /** Services published through the ingress controller, gateway or router, on their ports. */
     readonly exposed: readonly ServedPorts[];
+    /** Namespace of the ingress controller, gateway or router, the only source allowed to reach exposed services. Default "": any namespace. */
+    readonly edgeNamespace?: string;
+    /** Destinations outside the cluster (CDC sources, connector targets, kubelets for Prometheus). Default none. */
+    readonly externalEgress?: readonly ExternalDestination[];
+    /**
+     * ACME HTTP-01 challenges (when the issuer is not the platform CA): the edge reaches cert-manager's
+     * solver pods in these namespaces, and cert-manager reaches the ACME server and the challenge URL.
+     * Default none.
+     */
+    readonly acme?: { readonly certManagerNamespace: pulumi.Input<string>; readonly solverNamespaces: readonly pulumi.Input<string>[] };
     /** CIDRs of the Kubernetes API server, for operators and controllers. Default ["0.0.0.0/0"] (ports 443 and 6443 only). */
     readonly apiServerCidrs?: readonly string[];
 }
 
+/** A CIDR outside the cluster that pods of one namespace may reach on the given ports. */
+export interface ExternalDestination {
+    /** Short DNS-label name, used in the policy's name. */
+    readonly name: string;
+    readonly from: pulumi.Input<string>;
+    readonly cidr: string;
+    readonly ports: readonly number[];
+}
+
 const API_PORTS = [443, 6443];
+/** Port of cert-manager's HTTP-01 solver pods, and their label. */
+const ACME_SOLVER_PORT = 8089;
+const ACME_SOLVER_LABELS = { "acme.cert-manager.io/http01-solver": "true" };
 const nsSelector = (ns: pulumi.Input<string>) => ({ matchLabels: { "kubernetes.io/metadata.name": ns } });
 const tcp = (ports: readonly number[]) => ports.map((port) => ({ protocol: "TCP", port }));
 /** Ports as a policy lists them; no ports means every port. */
@@ -91,13 +113,38 @@ export class NetworkPolicies extends pulumi.ComponentResource {
             policy(`webhook-${i}`, w.namespace, `allow-webhooks-${i}`, { podSelector: {}, policyTypes: ["Ingress"], ingress: [{ ports: tcp(w.ports) }] });
         });
 
+        const edge = (args.edgeNamespace ?? "") === "" ? { namespaceSelector: {} } : { namespaceSelector: nsSelector(args.edgeNamespace as string) };
         args.exposed.forEach((e, i) => {
             policy(`exposed-${i}`, e.namespace, `allow-ingress-controller-${i}`, {
                 podSelector: { matchLabels: { ...e.podLabels } },
                 policyTypes: ["Ingress"],
-                ingress: [{ from: [{ namespaceSelector: {} }], ports: tcp(e.ports) }],
+                ingress: [{ from: [edge], ports: tcp(e.ports) }],
             });
         });
+
+        for (const x of args.externalEgress ?? []) {
+            policy(`external-${x.name}`, x.from, `allow-external-${x.name}`, {
+                podSelector: {},
+                policyTypes: ["Egress"],
+                egress: [{ to: [{ ipBlock: { cidr: x.cidr } }], ports: tcp(x.ports) }],
+            });
+        }
+
+        if (args.acme) {
+            policy("acme-client", args.acme.certManagerNamespace, "allow-acme", {
+                podSelector: {},
+                policyTypes: ["Egress"],
+                // The ACME directory (443) and the self-check of the challenge URL (80), both outside.
+                egress: [{ to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: tcp([80, 443]) }],
+            });
+            args.acme.solverNamespaces.forEach((ns, i) => {
+                policy(`acme-solver-${i}`, ns, "allow-acme-solver", {
+                    podSelector: { matchLabels: ACME_SOLVER_LABELS },
+                    policyTypes: ["Ingress"],
+                    ingress: [{ from: [edge], ports: tcp([ACME_SOLVER_PORT]) }],
+                });
+            });
+        }
         this.policyCount = count;
         this.registerOutputs({ policyCount: count });
     }

@@ -1,0 +1,207 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { ExposureMode } from "../config";
+import { WebService } from "../lib/exposure";
+import { platformLabels } from "../lib/labels";
+import { ServedPorts } from "../lib/network";
+
+export interface ExposureArgs {
+    /** "ingress": an Ingress per service; "gateway": one platform Gateway plus an HTTPRoute per service; "route": OpenShift Routes. "none" registers nothing. */
+    readonly mode: ExposureMode;
+    /** DNS domain; each service is published as `<host>.<domain>`. */
+    readonly domain: string;
+    /** The web services to publish. */
+    readonly services: readonly WebService[];
+    /** ClusterIssuer that signs the certificates (ingress and gateway modes). */
+    readonly clusterIssuer: pulumi.Input<string>;
+    /** The cert-manager release: Certificate objects need its CRDs and webhook. */
+    readonly certManager: pulumi.Resource;
+    /** PEM of the CA that signed backends serving HTTPS themselves (re-encryption at the edge). */
+    readonly backendCaPem: pulumi.Input<string>;
+    /** IngressClass (ingress mode); empty for the cluster default. Default "". */
+    readonly ingressClassName?: string;
+    /** GatewayClass of the platform Gateway (gateway mode). Required in that mode. */
+    readonly gatewayClassName?: string;
+    /** Namespace of the platform Gateway and its certificates (gateway mode). Required in that mode. */
+    readonly gatewayNamespace?: pulumi.Input<string>;
+}
+
+const GATEWAY_API = "gateway.networking.k8s.io/v1";
+
+/**
+ * Publishes the platform's web UIs and HTTP APIs outside the cluster under one domain, with TLS:
+ * certificates come from cert-manager (the platform CA or a configured issuer such as ACME) in the
+ * ingress and gateway modes, and from the OpenShift router in route mode. Backends that serve HTTPS
+ * themselves are re-encrypted to, trusting the platform CA.
+ */
+export class Exposure extends pulumi.ComponentResource {
+    /** External URL of each published service, by host prefix. */
+    public readonly urls: Readonly<Record<string, string>>;
+    /** The pods the edge (ingress controller, gateway or router) must reach, for NetworkPolicies. */
+    public readonly edges: readonly ServedPorts[];
+
+    constructor(name: string, args: ExposureArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("analytics:foundation:Exposure", name, {}, opts);
+        const labels = platformLabels("exposure", name);
+        const fqdn = (s: WebService) => `${s.host}.${args.domain}`;
+        const published = args.mode === "none" ? [] : args.services;
+        const hosts = new Set<string>();
+        for (const s of published) {
+            if (hosts.has(s.host)) throw new Error(`Exposure ${name}: host "${s.host}" is published twice`);
+            hosts.add(s.host);
+        }
+        if (args.mode === "gateway" && ((args.gatewayClassName ?? "") === "" || args.gatewayNamespace === undefined)) {
+            throw new Error(`Exposure ${name}: gateway mode needs gatewayClassName and gatewayNamespace`);
+        }
+
+        // cert-manager signs one certificate per host, into a TLS Secret the edge reads.
+        const certificate = (s: WebService, namespace: pulumi.Input<string>) =>
+            new k8s.apiextensions.CustomResource(
+                `${name}-${s.host}-certificate`,
+                {
+                    apiVersion: "cert-manager.io/v1",
+                    kind: "Certificate",
+                    metadata: { name: `${s.host}-tls`, namespace, labels },
+                    spec: {
+                        secretName: `${s.host}-tls`,
+                        dnsNames: [fqdn(s)],
+                        issuerRef: { group: "cert-manager.io", kind: "ClusterIssuer", name: args.clusterIssuer },
+                        privateKey: { algorithm: "ECDSA", size: 256, rotationPolicy: "Always" },
+                    },
+                },
+                // The Certificate kind and its validating webhook come with the cert-manager release.
+                { parent: this, dependsOn: [args.certManager] },
+            );
+
+        // Backends that speak HTTPS: the edge verifies them against the platform CA.
+        const tlsNamespaces = new Map<string, pulumi.Input<string>>();
+        for (const s of published.filter((x) => x.backendTls ?? false)) tlsNamespaces.set(s.host, s.namespace);
+        if (args.mode === "gateway") {
+            for (const [host, namespace] of tlsNamespaces) {
+                new k8s.core.v1.ConfigMap(`${name}-${host}-backend-ca`, { metadata: { name: `${host}-backend-ca`, namespace, labels }, data: { "ca.crt": args.backendCaPem } }, { parent: this });
+            }
+        }
+
+        if (args.mode === "ingress") {
+            for (const s of published) {
+                certificate(s, s.namespace);
+                new k8s.networking.v1.Ingress(
+                    `${name}-${s.host}`,
+                    {
+                        metadata: {
+                            name: s.host,
+                            namespace: s.namespace,
+                            labels,
+                            // ingress-nginx re-encrypts to HTTPS backends only when told so.
+                            ...((s.backendTls ?? false) ? { annotations: { "nginx.ingress.kubernetes.io/backend-protocol": "HTTPS" } } : {}),
+                        },
+                        spec: {
+                            ...((args.ingressClassName ?? "") === "" ? {} : { ingressClassName: args.ingressClassName }),
+                            tls: [{ hosts: [fqdn(s)], secretName: `${s.host}-tls` }],
+                            rules: [
+                                {
+                                    host: fqdn(s),
+                                    http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: s.service, port: { number: s.port } } } }] },
+                                },
+                            ],
+                        },
+                    },
+                    { parent: this },
+                );
+            }
+        }
+
+        if (args.mode === "gateway" && published.length > 0) {
+            const gatewayNamespace = args.gatewayNamespace as pulumi.Input<string>;
+            const certs = published.map((s) => certificate(s, gatewayNamespace));
+            const routeNamespaces = pulumi.all(published.map((s) => s.namespace)).apply((ns) => [...new Set(ns)].sort());
+            const gateway = new k8s.apiextensions.CustomResource(
+                `${name}-gateway`,
+                {
+                    apiVersion: GATEWAY_API,
+                    kind: "Gateway",
+                    metadata: { name: "platform", namespace: gatewayNamespace, labels },
+                    spec: {
+                        gatewayClassName: args.gatewayClassName,
+                        listeners: published.map((s) => ({
+                            name: s.host,
+                            hostname: fqdn(s),
+                            port: 443,
+                            protocol: "HTTPS",
+                            tls: { mode: "Terminate", certificateRefs: [{ kind: "Secret", group: "", name: `${s.host}-tls` }] },
+                            allowedRoutes: {
+                                namespaces: { from: "Selector", selector: { matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "In", values: routeNamespaces }] } },
+                            },
+                        })),
+                    },
+                },
+                // A listener whose Secret does not exist yet is reported invalid; create the Certificates first.
+                { parent: this, dependsOn: certs },
+            );
+            for (const s of published) {
+                new k8s.apiextensions.CustomResource(
+                    `${name}-${s.host}-route`,
+                    {
+                        apiVersion: GATEWAY_API,
+                        kind: "HTTPRoute",
+                        metadata: { name: s.host, namespace: s.namespace, labels },
+                        spec: {
+                            parentRefs: [{ name: gateway.metadata.name, namespace: gatewayNamespace, sectionName: s.host }],
+                            hostnames: [fqdn(s)],
+                            rules: [{ matches: [{ path: { type: "PathPrefix", value: "/" } }], backendRefs: [{ name: s.service, port: s.port }] }],
+                        },
+                    },
+                    { parent: this },
+                );
+                if (s.backendTls ?? false) {
+                    new k8s.apiextensions.CustomResource(
+                        `${name}-${s.host}-backend-tls`,
+                        {
+                            apiVersion: GATEWAY_API,
+                            kind: "BackendTLSPolicy",
+                            metadata: { name: s.host, namespace: s.namespace, labels },
+                            spec: {
+                                targetRefs: [{ group: "", kind: "Service", name: s.service }],
+                                validation: {
+                                    caCertificateRefs: [{ group: "", kind: "ConfigMap", name: `${s.host}-backend-ca` }],
+                                    hostname: pulumi.interpolate`${s.service}.${s.namespace}.svc.cluster.local`,
+                                },
+                            },
+                        },
+                        { parent: this },
+                    );
+                }
+            }
+        }
+
+        if (args.mode === "route") {
+            for (const s of published) {
+                const reencrypt = s.backendTls ?? false;
+                new k8s.apiextensions.CustomResource(
+                    `${name}-${s.host}-route`,
+                    {
+                        apiVersion: "route.openshift.io/v1",
+                        kind: "Route",
+                        metadata: { name: s.host, namespace: s.namespace, labels },
+                        spec: {
+                            host: fqdn(s),
+                            to: { kind: "Service", name: s.service, weight: 100 },
+                            port: { targetPort: s.containerPort },
+                            // The router's certificate serves the edge; see docs/decisions/0014-exposure.md.
+                            tls: {
+                                termination: reencrypt ? "reencrypt" : "edge",
+                                insecureEdgeTerminationPolicy: "Redirect",
+                                ...(reencrypt ? { destinationCACertificate: args.backendCaPem } : {}),
+                            },
+                        },
+                    },
+                    { parent: this },
+                );
+            }
+        }
+
+        this.urls = Object.fromEntries(published.map((s) => [s.host, `https://${fqdn(s)}`]));
+        this.edges = published.map((s) => ({ namespace: s.namespace, podLabels: s.podLabels, ports: [s.containerPort] }));
+        this.registerOutputs({ urls: this.urls });
+    }
+}
