@@ -1,4 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
+import { Airflow } from "./components/apps/airflow";
+import { DuckDb } from "./components/apps/duckdb";
+import { IcebergAppender } from "./components/apps/icebergAppender";
+import { Nifi } from "./components/apps/nifi";
 import { Superset } from "./components/apps/superset";
 import { loadConfig } from "./components/config";
 import { Cache } from "./components/data/cache";
@@ -24,234 +28,461 @@ import { FlinkOperator } from "./components/processing/flinkOperator";
 import { SparkJobs } from "./components/processing/sparkJobs";
 import { SparkOperator } from "./components/processing/sparkOperator";
 import { Trino } from "./components/processing/trino";
-import { Flow } from "./components/lib/network";
+import { Flow, ServedPorts } from "./components/lib/network";
+import { Exposure } from "./components/foundation/exposure";
+import { Monitoring } from "./components/foundation/monitoring";
+import { WebService } from "./components/lib/exposure";
+import { ScrapeTarget } from "./components/lib/monitoring";
+import { openShiftTransformation } from "./components/lib/openshift";
+import { Endpoint } from "./components/lib/outputs";
 import { buckets, databases, hosts, names, podSecurity, webhookPorts } from "./components/names";
 
 // Everything is validated before the first resource is registered.
 const cfg = loadConfig();
+// On OpenShift, restricted-v2 assigns UIDs and fsGroups per namespace: every component drops the
+// fixed ones it would set (the transformation reaches all children of each component).
+const platform: pulumi.ComponentResourceOptions = cfg.platform === "openshift" ? { transformations: [openShiftTransformation] } : {};
 const prod = cfg.profile === "prod";
 const on = cfg.components;
 const charts = { chartSource: cfg.chartSource, imageRegistry: cfg.imageRegistry };
 const storage = { storageClass: cfg.storageClass, imageRegistry: cfg.imageRegistry, protect: cfg.protectData };
 
 // ---- Foundation -------------------------------------------------------------------------------
-const ns = new Namespaces(names.namespaces, {
-    namespaces: Object.fromEntries(
-        (Object.keys(cfg.namespaces) as (keyof typeof cfg.namespaces)[]).map((role) => [role, { name: cfg.namespaces[role], enforce: podSecurity[role] }]),
-    ),
-});
-const certManager = new CertManager(names.certManager, { namespace: ns.names.certManager, ...charts, highAvailability: prod });
-const ca = new PlatformCa(names.platformCa, { namespace: ns.names.certManager, certManager: certManager.release });
+const ns = new Namespaces(
+    names.namespaces,
+    {
+        namespaces: {
+            ...Object.fromEntries((Object.keys(cfg.namespaces) as (keyof typeof cfg.namespaces)[]).map((role) => [role, { name: cfg.namespaces[role], enforce: podSecurity[role] }])),
+            ...(on.monitoring ? { monitoring: { name: cfg.monitoring.namespace, enforce: podSecurity.monitoring } } : {}),
+        },
+    },
+    platform,
+);
+const certManager = new CertManager(names.certManager, { namespace: ns.names.certManager, ...charts, highAvailability: prod }, platform);
+const ca = new PlatformCa(names.platformCa, { namespace: ns.names.certManager, certManager: certManager.release }, platform);
 const issuer = cfg.exposure.clusterIssuer === "" ? ca.issuerName : pulumi.output(cfg.exposure.clusterIssuer);
+/** Where users reach a published web UI, when the stack publishes them. */
+const publicUrl = (host: string): string | undefined => (cfg.exposure.mode === "none" ? undefined : `https://${host}.${cfg.domain}`);
 
 // ---- Operators (independent of each other: they install in parallel) ---------------------------
-const cnpg = on.postgres ? new CnpgOperator(names.cnpgOperator, { namespace: ns.names.operators, ...charts, highAvailability: prod }) : undefined;
-const minioOperator = on.objectStore ? new MinioOperator(names.minioOperator, { namespace: ns.names.operators, ...charts, highAvailability: prod }) : undefined;
-const pxcOperator = on.xtradb ? new PxcOperator(names.pxcOperator, { namespace: ns.names.operators, ...charts, highAvailability: prod }) : undefined;
-const strimzi = on.kafka ? new StrimziOperator(names.strimzi, { namespace: ns.names.operators, ...charts, highAvailability: prod }) : undefined;
-const flinkOperator = on.flink
-    ? new FlinkOperator(names.flinkOperator, { namespace: ns.names.operators, ...charts, certManager: certManager.release, highAvailability: prod })
-    : undefined;
-const sparkOperator = on.spark
-    ? new SparkOperator(names.sparkOperator, { namespace: ns.names.operators, ...charts, jobNamespaces: [ns.names.apps], highAvailability: prod })
-    : undefined;
+const operatorArgs = { namespace: ns.names.operators, ...charts, highAvailability: prod };
+const cnpg = on.postgres ? new CnpgOperator(names.cnpgOperator, operatorArgs, platform) : undefined;
+const minioOperator = on.objectStore ? new MinioOperator(names.minioOperator, operatorArgs, platform) : undefined;
+const pxcOperator = on.xtradb ? new PxcOperator(names.pxcOperator, operatorArgs, platform) : undefined;
+const strimzi = on.kafka ? new StrimziOperator(names.strimzi, operatorArgs, platform) : undefined;
+const flinkOperator = on.flink ? new FlinkOperator(names.flinkOperator, { ...operatorArgs, certManager: certManager.release }, platform) : undefined;
+const sparkOperator = on.spark ? new SparkOperator(names.sparkOperator, { ...operatorArgs, jobNamespaces: [ns.names.apps] }, platform) : undefined;
 
 // ---- Data services ----------------------------------------------------------------------------
 const objectStore = minioOperator
-    ? new ObjectStore(names.objectStore, {
-          namespace: ns.names.data,
-          operator: minioOperator.release,
-          sizing: cfg.sizing.objectStore,
-          buckets: Object.values(buckets),
-          highAvailability: prod,
-          ...storage,
-      })
+    ? new ObjectStore(
+          names.objectStore,
+          {
+              namespace: ns.names.data,
+              operator: minioOperator.release,
+              sizing: cfg.sizing.objectStore,
+              buckets: Object.values(buckets),
+              highAvailability: prod,
+              ...storage,
+          },
+          platform,
+      )
     : undefined;
 const backupTarget = cfg.backups.enabled && objectStore ? objectStore : undefined;
 
 const postgres = cnpg
-    ? new PostgresCluster(names.postgres, {
-          namespace: ns.names.data,
-          operator: cnpg.release,
-          sizing: cfg.sizing.postgres,
-          databases: [
-              ...(on.superset ? [{ name: databases.superset }] : []),
-              ...(on.nessie ? [{ name: databases.nessie }] : []),
-              ...(on.trino ? [{ name: databases.analytics }] : []),
-          ],
-          highAvailability: prod,
-          backup: backupTarget ? { ...backupTarget.location(buckets.backups), schedule: cfg.backups.schedule, retention: cfg.backups.retention } : undefined,
-          ...storage,
-      })
+    ? new PostgresCluster(
+          names.postgres,
+          {
+              namespace: ns.names.data,
+              operator: cnpg.release,
+              sizing: cfg.sizing.postgres,
+              databases: [
+                  ...(on.superset ? [{ name: databases.superset }] : []),
+                  ...(on.nessie ? [{ name: databases.nessie }] : []),
+                  ...(on.trino ? [{ name: databases.analytics }] : []),
+                  ...(on.airflow && cfg.airflow.metadataDatabase === "postgresql" ? [{ name: databases.airflow }] : []),
+              ],
+              highAvailability: prod,
+              backup: backupTarget ? { ...backupTarget.location(buckets.backups), schedule: cfg.backups.schedule, retention: cfg.backups.retention } : undefined,
+              ...storage,
+          },
+          platform,
+      )
     : undefined;
 
 const xtradb = pxcOperator
-    ? new XtraDbCluster(names.xtradb, {
-          namespace: ns.names.data,
-          operator: pxcOperator.release,
-          sizing: cfg.sizing.xtradb,
-          tlsIssuer: ca.issuerName,
-          highAvailability: prod,
-          backup: backupTarget ? { ...backupTarget.location(buckets.backups), schedule: cfg.backups.schedule, keep: cfg.backups.keep, pitr: cfg.backups.pitr } : undefined,
-          ...storage,
-      })
+    ? new XtraDbCluster(
+          names.xtradb,
+          {
+              namespace: ns.names.data,
+              operator: pxcOperator.release,
+              sizing: cfg.sizing.xtradb,
+              tlsIssuer: ca.issuerName,
+              databases: on.airflow && cfg.airflow.metadataDatabase === "mysql" ? [databases.airflow] : [],
+              highAvailability: prod,
+              backup: backupTarget ? { ...backupTarget.location(buckets.backups), schedule: cfg.backups.schedule, keep: cfg.backups.keep, pitr: cfg.backups.pitr } : undefined,
+              ...storage,
+          },
+          platform,
+      )
     : undefined;
 
-const cache = on.cache ? new Cache(names.cache, { namespace: ns.names.data, sizing: cfg.sizing.cache, ...storage }) : undefined;
+const cache = on.cache ? new Cache(names.cache, { namespace: ns.names.data, sizing: cfg.sizing.cache, highAvailability: prod, ...storage }, platform) : undefined;
 
 const kafka = strimzi
-    ? new Kafka(names.kafka, {
-          namespace: ns.names.data,
-          operator: strimzi.release,
-          sizing: { brokers: cfg.sizing.kafkaBrokers, controllers: cfg.sizing.kafkaControllers },
-          storageClass: cfg.storageClass,
-          topics: cfg.kafka.topics,
-          connect: on.kafkaConnect
-              ? {
-                    ...(cfg.kafka.connectImage === "" ? {} : { image: cfg.kafka.connectImage }),
-                    replicas: cfg.sizing.kafkaConnect.replicas,
-                    resources: cfg.sizing.kafkaConnect,
-                    connectors: cfg.kafka.connectors,
-                }
-              : undefined,
-          highAvailability: prod,
-          protect: cfg.protectData,
-      })
+    ? new Kafka(
+          names.kafka,
+          {
+              namespace: ns.names.data,
+              operator: strimzi.release,
+              sizing: { brokers: cfg.sizing.kafkaBrokers, controllers: cfg.sizing.kafkaControllers },
+              storageClass: cfg.storageClass,
+              topics: cfg.kafka.topics,
+              connect: on.kafkaConnect
+                  ? {
+                        ...(cfg.kafka.connectImage === "" ? {} : { image: cfg.kafka.connectImage }),
+                        replicas: cfg.sizing.kafkaConnect.replicas,
+                        resources: cfg.sizing.kafkaConnect,
+                        connectors: cfg.kafka.connectors,
+                    }
+                  : undefined,
+              highAvailability: prod,
+              protect: cfg.protectData,
+          },
+          platform,
+      )
     : undefined;
 
 const schemaRegistry =
     on.schemaRegistry && kafka
-        ? new SchemaRegistry(names.schemaRegistry, { namespace: ns.names.data, kafka, imageRegistry: cfg.imageRegistry, resources: cfg.sizing.schemaRegistry, highAvailability: prod })
+        ? new SchemaRegistry(
+              names.schemaRegistry,
+              { namespace: ns.names.data, kafka, imageRegistry: cfg.imageRegistry, resources: cfg.sizing.schemaRegistry, highAvailability: prod },
+              platform,
+          )
         : undefined;
 
 const nessie =
     on.nessie && postgres && objectStore
-        ? new Nessie(names.nessie, {
-              namespace: ns.names.data,
-              ...charts,
-              database: postgres.databases[databases.nessie],
-              warehouse: objectStore.location(buckets.warehouse),
-              resources: cfg.sizing.nessie,
-              highAvailability: prod,
-          })
+        ? new Nessie(
+              names.nessie,
+              {
+                  namespace: ns.names.data,
+                  ...charts,
+                  database: postgres.databases[databases.nessie],
+                  warehouse: objectStore.location(buckets.warehouse),
+                  resources: cfg.sizing.nessie,
+                  highAvailability: prod,
+              },
+              platform,
+          )
         : undefined;
 
-const clickhouse = on.clickhouse ? new ClickHouse(names.clickhouse, { namespace: ns.names.data, sizing: cfg.sizing.clickhouse, ...storage }) : undefined;
+const clickhouse = on.clickhouse ? new ClickHouse(names.clickhouse, { namespace: ns.names.data, sizing: cfg.sizing.clickhouse, ...storage }, platform) : undefined;
 
 // ---- Processing -------------------------------------------------------------------------------
-const flinkS3 = flinkOperator && objectStore ? new S3Access(names.flinkS3, { namespace: ns.names.processing, location: objectStore.location(buckets.checkpoints) }) : undefined;
+const flinkS3 = flinkOperator && objectStore ? new S3Access(names.flinkS3, { namespace: ns.names.processing, location: objectStore.location(buckets.checkpoints) }, platform) : undefined;
 const flink =
     flinkOperator && flinkS3 && kafka
-        ? new FlinkCdc(names.flink, {
-              namespace: ns.names.processing,
-              operator: flinkOperator.release,
-              imageRegistry: cfg.imageRegistry,
-              ...(cfg.flink.connectorsImage === "" ? {} : { connectorsImage: cfg.flink.connectorsImage }),
-              checkpoints: flinkS3.location,
-              savepoints: { ...flinkS3.location, bucket: buckets.savepoints },
-              kafkaBootstrap: kafka.bootstrapServers,
-              kafkaReady: kafka.ready,
-              ...(cfg.flink.jobEnabled ? { jobSql: cfg.flink.sql, sourceSecretName: cfg.flink.sourceSecret } : {}),
-              ...(cfg.flink.restoreFromSavepoint === "" ? {} : { restoreFromSavepoint: cfg.flink.restoreFromSavepoint }),
-              sizing: { jobManager: cfg.sizing.flinkJobManager, taskManager: cfg.sizing.flinkTaskManager, sqlGateway: cfg.sizing.flinkSqlGateway },
-              highAvailability: prod,
-          })
+        ? new FlinkCdc(
+              names.flink,
+              {
+                  namespace: ns.names.processing,
+                  operator: flinkOperator.release,
+                  imageRegistry: cfg.imageRegistry,
+                  ...(cfg.flink.connectorsImage === "" ? {} : { connectorsImage: cfg.flink.connectorsImage }),
+                  checkpoints: flinkS3.location,
+                  savepoints: { ...flinkS3.location, bucket: buckets.savepoints },
+                  kafkaBootstrap: kafka.bootstrapServers,
+                  kafkaReady: kafka.ready,
+                  ...(cfg.flink.jobEnabled ? { jobSql: cfg.flink.sql, sourceSecretName: cfg.flink.sourceSecret } : {}),
+                  ...(cfg.flink.restoreFromSavepoint === "" ? {} : { restoreFromSavepoint: cfg.flink.restoreFromSavepoint }),
+                  sizing: { jobManager: cfg.sizing.flinkJobManager, taskManager: cfg.sizing.flinkTaskManager, sqlGateway: cfg.sizing.flinkSqlGateway },
+                  highAvailability: prod,
+              },
+              platform,
+          )
         : undefined;
 
 const warehouse = objectStore?.location(buckets.warehouse);
 const analyticsDb = postgres?.databases[databases.analytics];
 const trino = on.trino
-    ? new Trino(names.trino, {
-          namespace: ns.names.processing,
-          ...charts,
-          sizing: { workers: cfg.sizing.trinoWorker.replicas, coordinator: cfg.sizing.trinoCoordinator, worker: cfg.sizing.trinoWorker },
-          iceberg:
-              nessie && warehouse?.keys
-                  ? {
-                        restUri: nessie.icebergRestUri,
-                        s3Endpoint: warehouse.endpoint,
-                        s3AccessKeyId: warehouse.keys.accessKeyId,
-                        s3SecretAccessKey: warehouse.keys.secretAccessKey,
-                        ready: [nessie.release, ...warehouse.ready],
-                    }
+    ? new Trino(
+          names.trino,
+          {
+              namespace: ns.names.processing,
+              ...charts,
+              sizing: { workers: cfg.sizing.trinoWorker.replicas, coordinator: cfg.sizing.trinoCoordinator, worker: cfg.sizing.trinoWorker },
+              iceberg:
+                  nessie && warehouse?.keys
+                      ? {
+                            restUri: nessie.icebergRestUri,
+                            s3Endpoint: warehouse.endpoint,
+                            s3AccessKeyId: warehouse.keys.accessKeyId,
+                            s3SecretAccessKey: warehouse.keys.secretAccessKey,
+                            ready: [nessie.release, ...warehouse.ready],
+                        }
+                      : undefined,
+              postgresql: analyticsDb
+                  ? { host: analyticsDb.host, port: analyticsDb.port, database: analyticsDb.database, username: analyticsDb.username, password: analyticsDb.password, ready: analyticsDb.ready }
                   : undefined,
-          postgresql: analyticsDb
-              ? { host: analyticsDb.host, port: analyticsDb.port, database: analyticsDb.database, username: analyticsDb.username, password: analyticsDb.password, ready: analyticsDb.ready }
-              : undefined,
-          clickhouse: clickhouse
-              ? { host: clickhouse.host, port: clickhouse.httpPort, username: clickhouse.credential.username ?? "", password: clickhouse.credential.password, ready: [clickhouse.statefulSet] }
-              : undefined,
-          kafka: kafka ? { bootstrapServers: kafka.bootstrapServers, topics: cfg.kafka.topics.map((t) => t.name), ready: kafka.ready } : undefined,
-          highAvailability: prod,
-      })
+              clickhouse: clickhouse
+                  ? { host: clickhouse.host, port: clickhouse.httpPort, username: clickhouse.credential.username ?? "", password: clickhouse.credential.password, ready: [clickhouse.statefulSet] }
+                  : undefined,
+              kafka: kafka ? { bootstrapServers: kafka.bootstrapServers, topics: cfg.kafka.topics.map((t) => t.name), ready: kafka.ready } : undefined,
+              // The JMX exporter sidecars only earn their keep when Prometheus scrapes them.
+              metrics: on.monitoring,
+              highAvailability: prod,
+          },
+          platform,
+      )
     : undefined;
 
 const sparkEvents = objectStore?.location(buckets.sparkEvents);
 const sparkJobs =
     sparkOperator && sparkEvents
-        ? new SparkJobs(names.sparkJobs, {
-              namespace: ns.names.apps,
-              operator: sparkOperator,
-              eventLog: sparkEvents,
-              ...(sparkEvents.keys ? { s3Keys: sparkEvents.keys } : {}),
-              eventLogPrefix: "",
-              imageRegistry: cfg.imageRegistry,
-          })
+        ? new SparkJobs(
+              names.sparkJobs,
+              {
+                  namespace: ns.names.apps,
+                  operator: sparkOperator,
+                  eventLog: sparkEvents,
+                  ...(sparkEvents.keys ? { s3Keys: sparkEvents.keys } : {}),
+                  eventLogPrefix: "",
+                  imageRegistry: cfg.imageRegistry,
+              },
+              platform,
+          )
         : undefined;
 
 // ---- Apps -------------------------------------------------------------------------------------
 // The config module rejects superset without postgres or cache, so both exist here when it is on.
 const superset =
     on.superset && postgres && cache
-        ? new Superset(names.superset, {
-              namespace: ns.names.apps,
-              ...charts,
-              sizing: cfg.sizing.superset,
-              database: postgres.databases[databases.superset],
-              cache: { host: cache.host, port: cache.port, password: cache.password, ready: [cache.statefulSet] },
-              exposure:
-                  cfg.exposure.mode === "ingress"
-                      ? { host: `${hosts.superset}.${cfg.domain}`, ingressClassName: cfg.exposure.ingressClassName, clusterIssuer: issuer }
-                      : undefined,
-              ...(trino ? { trinoUri: trino.sqlalchemyUri } : {}),
-              highAvailability: prod,
-          })
+        ? new Superset(
+              names.superset,
+              {
+                  namespace: ns.names.apps,
+                  ...charts,
+                  sizing: cfg.sizing.superset,
+                  database: postgres.databases[databases.superset],
+                  cache: { host: cache.host, port: cache.port, password: cache.password, ready: cache.ready },
+                  webHost: hosts.superset,
+                  ...(trino ? { trinoUri: trino.sqlalchemyUri } : {}),
+                  highAvailability: prod,
+              },
+              platform,
+          )
         : undefined;
 
+// The config module rejects airflow without its metadata database or the cache.
+const airflowDb = cfg.airflow.metadataDatabase === "mysql" ? xtradb?.databases[databases.airflow] : postgres?.databases[databases.airflow];
+const airflow =
+    on.airflow && airflowDb && cache
+        ? new Airflow(
+              names.airflow,
+              {
+                  namespace: ns.names.apps,
+                  ...charts,
+                  sizing: cfg.sizing.airflow,
+                  storageClass: cfg.storageClass,
+                  metadata: { kind: cfg.airflow.metadataDatabase, ...airflowDb },
+                  broker: { host: cache.host, port: cache.port, password: cache.password, ready: cache.ready },
+                  ...(trino ? { trino: { host: trino.host, port: trino.port } } : {}),
+                  ...(kafka ? { kafka: { bootstrapServers: kafka.bootstrapServers } } : {}),
+                  ...(sparkJobs ? { spark: { namespace: ns.names.apps } } : {}),
+                  ...(publicUrl(hosts.airflow) === undefined ? {} : { publicUrl: publicUrl(hosts.airflow) }),
+                  highAvailability: prod,
+              },
+              platform,
+          )
+        : undefined;
+
+const nifi = on.nifi
+    ? new Nifi(
+          names.nifi,
+          {
+              namespace: ns.names.apps,
+              sizing: cfg.sizing.nifi,
+              storageClass: cfg.storageClass,
+              imageRegistry: cfg.imageRegistry,
+              clusterIssuer: ca.issuerName,
+              domain: cfg.exposure.mode === "none" ? "" : cfg.domain,
+              webHost: hosts.nifi,
+              protect: cfg.protectData,
+          },
+          platform,
+      )
+    : undefined;
+
+// DuckDB and the appender read and write the warehouse from the apps namespace with their own copy of the key.
+const lakeS3 = (on.duckdb || on.appender) && warehouse ? new S3Access(names.lakeS3, { namespace: ns.names.apps, location: warehouse }, platform) : undefined;
+const duckdb =
+    on.duckdb && lakeS3 && nessie
+        ? new DuckDb(
+              names.duckdb,
+              {
+                  namespace: ns.names.apps,
+                  imageRegistry: cfg.imageRegistry,
+                  ...(cfg.lake.duckdbImage === "" ? {} : { image: cfg.lake.duckdbImage }),
+                  s3: lakeS3.location,
+                  icebergRestUri: nessie.icebergRestUri,
+                  resources: cfg.sizing.duckdb,
+                  ready: [nessie.release],
+              },
+              platform,
+          )
+        : undefined;
+const appender =
+    on.appender && lakeS3 && nessie && kafka
+        ? new IcebergAppender(
+              names.appender,
+              {
+                  namespace: ns.names.apps,
+                  imageRegistry: cfg.imageRegistry,
+                  ...(cfg.lake.appenderImage === "" ? {} : { image: cfg.lake.appenderImage }),
+                  bootstrapServers: kafka.bootstrapServers,
+                  topic: cfg.lake.appenderTopic,
+                  table: cfg.lake.appenderTable,
+                  icebergRestUri: nessie.icebergRestUri,
+                  s3: lakeS3.location,
+                  replicas: cfg.sizing.appender.replicas,
+                  resources: cfg.sizing.appender,
+                  // It consumes its topic from the first poll, and commits through Nessie.
+                  ready: [...kafka.ready, ...(kafka.topics[cfg.lake.appenderTopic] ? [kafka.topics[cfg.lake.appenderTopic]] : []), nessie.release],
+              },
+              platform,
+          )
+        : undefined;
+
+// ---- Monitoring and exposure ------------------------------------------------------------------
+/** Everything Prometheus scrapes: each enabled component describes its own metrics endpoints. */
+const scrapeTargets: ScrapeTarget[] = [
+    certManager,
+    cnpg,
+    minioOperator,
+    pxcOperator,
+    strimzi,
+    flinkOperator,
+    sparkOperator,
+    objectStore,
+    postgres,
+    xtradb,
+    kafka,
+    nessie,
+    clickhouse,
+    flink,
+    trino,
+    airflow,
+    appender,
+].flatMap((c) => c?.metrics ?? []);
+const monitoring = on.monitoring
+    ? new Monitoring(
+          names.monitoring,
+          {
+              namespace: ns.names.monitoring,
+              ...charts,
+              certManager: certManager.release,
+              targets: scrapeTargets,
+              retention: cfg.monitoring.retention,
+              sizing: { prometheus: cfg.sizing.prometheus, grafana: cfg.sizing.grafana, small: cfg.sizing.monitoringSmall },
+              storageClass: cfg.storageClass,
+              highAvailability: prod,
+          },
+          platform,
+      )
+    : undefined;
+
+/** The UIs published outside the cluster: only those with their own login. */
+const webServices: WebService[] = [superset?.web, airflow?.web, nifi?.web, monitoring?.web].filter((w): w is WebService => w !== undefined);
+const exposure =
+    cfg.exposure.mode === "none"
+        ? undefined
+        : new Exposure(
+              names.exposure,
+              {
+                  mode: cfg.exposure.mode,
+                  domain: cfg.domain,
+                  services: webServices,
+                  clusterIssuer: issuer,
+                  certManager: certManager.release,
+                  backendCaPem: ca.caCertPem,
+                  ingressClassName: cfg.exposure.ingressClassName,
+                  gatewayClassName: cfg.exposure.gatewayClassName,
+                  gatewayNamespace: ns.names.apps,
+              },
+              platform,
+          );
+/** An endpoint with its external URL, when the service is published. */
+const published = (e: Endpoint, host: string): Endpoint => (exposure && host in exposure.urls ? { ...e, external: pulumi.output(exposure.urls[host]) } : e);
+
 // ---- Network policies: default deny, then the connections the enabled components make -------
+/** A flow from one namespace to a served set of pods, when both ends exist. */
+const flow = (name: string, from: pulumi.Input<string>, to: { serves: ServedPorts } | undefined, when: unknown): Flow[] => (to && when ? [{ name, from, to: to.serves }] : []);
 const flows: Flow[] = [
     // Operators reconcile the pods they manage (status, control and admin ports).
     ...(cnpg || minioOperator || pxcOperator || strimzi ? [{ name: "operators-data", from: ns.names.operators, to: { namespace: ns.names.data, podLabels: {}, ports: [] } }] : []),
-    ...(superset && postgres ? [{ name: "apps-postgres", from: ns.names.apps, to: postgres.serves }] : []),
-    ...(superset && cache ? [{ name: "apps-cache", from: ns.names.apps, to: cache.serves }] : []),
-    ...(superset && trino ? [{ name: "apps-trino", from: ns.names.apps, to: trino.serves }] : []),
-    ...(sparkJobs && objectStore ? [{ name: "apps-object-store", from: ns.names.apps, to: objectStore.serves }] : []),
     // The Flink operator drives the session cluster through its REST API.
     ...(flinkOperator ? [{ name: "operators-processing", from: ns.names.operators, to: { namespace: ns.names.processing, podLabels: {}, ports: [] } }] : []),
-    ...((trino ?? flink) && objectStore ? [{ name: "processing-object-store", from: ns.names.processing, to: objectStore.serves }] : []),
-    ...((trino ?? flink) && kafka ? [{ name: "processing-kafka", from: ns.names.processing, to: kafka.serves }] : []),
-    ...(trino && nessie ? [{ name: "processing-nessie", from: ns.names.processing, to: nessie.serves }] : []),
-    ...(trino && postgres ? [{ name: "processing-postgres", from: ns.names.processing, to: postgres.serves }] : []),
-    ...(trino && clickhouse ? [{ name: "processing-clickhouse", from: ns.names.processing, to: clickhouse.serves }] : []),
+    ...flow("apps-postgres", ns.names.apps, postgres, superset ?? (airflow && cfg.airflow.metadataDatabase === "postgresql")),
+    ...flow("apps-xtradb", ns.names.apps, xtradb, airflow && cfg.airflow.metadataDatabase === "mysql"),
+    ...flow("apps-cache", ns.names.apps, cache, superset ?? airflow),
+    ...flow("apps-trino", ns.names.apps, trino, superset ?? airflow),
+    ...flow("apps-kafka", ns.names.apps, kafka, airflow ?? appender),
+    ...flow("apps-nessie", ns.names.apps, nessie, duckdb ?? appender),
+    ...flow("apps-object-store", ns.names.apps, objectStore, sparkJobs ?? duckdb ?? appender),
+    ...flow("processing-object-store", ns.names.processing, objectStore, trino ?? flink),
+    ...flow("processing-kafka", ns.names.processing, kafka, trino ?? flink),
+    ...flow("processing-nessie", ns.names.processing, nessie, trino),
+    ...flow("processing-postgres", ns.names.processing, postgres, trino),
+    ...flow("processing-clickhouse", ns.names.processing, clickhouse, trino),
 ];
+// Prometheus scrapes each target from the monitoring namespace.
+if (monitoring) {
+    for (const t of scrapeTargets) {
+        flows.push({ name: `monitoring-${t.name}`, from: ns.names.monitoring, to: { namespace: t.namespace, podLabels: t.podLabels ?? t.selector, ports: [t.containerPort] } });
+    }
+}
+// cert-manager solves ACME HTTP-01 challenges with solver pods next to each certificate.
+const acmeSolverNamespaces =
+    cfg.exposure.clusterIssuer === "" || cfg.exposure.mode === "none" || cfg.exposure.mode === "route"
+        ? []
+        : cfg.exposure.mode === "gateway"
+          ? [ns.names.apps]
+          : [...new Set(webServices.map((w) => w.namespace))];
 if (cfg.networkPolicies.enabled) {
-    new NetworkPolicies(names.networkPolicies, {
-        namespaces: ns.names,
-        flows,
-        webhooks: [
-            { namespace: ns.names.certManager, ports: webhookPorts.certManager },
-            { namespace: ns.names.operators, ports: webhookPorts.operators },
-        ],
-        exposed: cfg.exposure.mode === "ingress" && superset ? [superset.serves] : [],
-        apiServerCidrs: cfg.networkPolicies.apiServerCidrs,
-    });
+    new NetworkPolicies(
+        names.networkPolicies,
+        {
+            namespaces: ns.names,
+            flows,
+            webhooks: [
+                { namespace: ns.names.certManager, ports: webhookPorts.certManager },
+                { namespace: ns.names.operators, ports: webhookPorts.operators },
+            ],
+            exposed: exposure?.edges ?? [],
+            edgeNamespace: cfg.networkPolicies.ingressNamespace,
+            externalEgress: [
+                ...cfg.networkPolicies.externalEgress.map((x) => ({ ...x, from: ns.names[x.from] })),
+                // Prometheus scrapes the kubelets (cAdvisor) on the nodes' addresses.
+                ...(monitoring ? [{ name: "kubelet", from: ns.names.monitoring, cidr: "0.0.0.0/0", ports: [10250] }] : []),
+            ],
+            ...(acmeSolverNamespaces.length > 0 ? { acme: { certManagerNamespace: ns.names.certManager, solverNamespaces: acmeSolverNamespaces } } : {}),
+            apiServerCidrs: cfg.networkPolicies.apiServerCidrs,
+        },
+        platform,
+    );
 }
 
 // ---- Outputs ----------------------------------------------------------------------------------
 export const profile = cfg.profile;
 
 export const endpoints = {
-    ...(superset ? { superset: superset.endpoint } : {}),
+    ...(superset ? { superset: published(superset.endpoint, superset.web.host) } : {}),
+    ...(airflow ? { airflow: published(airflow.endpoint, airflow.web.host) } : {}),
+    ...(nifi ? { nifi: published(nifi.endpoint, nifi.web.host) } : {}),
+    ...(monitoring ? { grafana: published(monitoring.grafana, monitoring.web.host), prometheus: monitoring.prometheus } : {}),
     ...(postgres ? { postgres: postgres.endpoint } : {}),
     ...(xtradb ? { xtradb: xtradb.endpoint } : {}),
     ...(cache ? { cache: cache.endpoint } : {}),
@@ -265,13 +496,19 @@ export const endpoints = {
     ...(flink ? { flink: flink.endpoint, flinkSqlGateway: flink.sqlGatewayEndpoint } : {}),
 };
 
+/** Open the lake in DuckDB: the command to run, with the Iceberg catalog already attached. */
+export const duckdbShell = duckdb?.shell;
+
 export const credentials = {
     ...(superset ? { superset: superset.credential } : {}),
+    ...(airflow ? { airflow: airflow.credential } : {}),
+    ...(nifi ? { nifi: nifi.credential } : {}),
     ...(postgres ? { postgres: Object.fromEntries(Object.entries(postgres.databases).map(([db, access]) => [db, access.credential])) } : {}),
     ...(xtradb ? { xtradb: xtradb.credential } : {}),
     ...(cache ? { cache: cache.credential } : {}),
     ...(objectStore ? { objectStore: objectStore.credential, objectStoreApplication: objectStore.s3Credential } : {}),
     ...(clickhouse ? { clickhouse: clickhouse.credential } : {}),
+    ...(monitoring ? { grafana: monitoring.credential } : {}),
 };
 
 export const platformCa = { clusterIssuer: issuer, caCertPem: ca.caCertPem };
@@ -291,11 +528,16 @@ const footprints: Record<string, Footprint | undefined> = {
     nessie: nessie?.footprint,
     clickhouse: clickhouse?.footprint,
     superset: superset?.footprint,
+    airflow: airflow?.footprint,
+    nifi: nifi?.footprint,
+    duckdb: duckdb?.footprint,
+    appender: appender?.footprint,
     flinkOperator: flinkOperator?.footprint,
     flink: flink?.footprint,
     sparkOperator: sparkOperator?.footprint,
     sparkJobs: sparkJobs?.footprint,
     trino: trino?.footprint,
+    monitoring: monitoring?.footprint,
 };
 const counted = Object.entries(footprints).filter((e): e is [string, Footprint] => e[1] !== undefined);
 

@@ -14,7 +14,9 @@ export const PROJECT = "analytics-platform";
 const PROJECT_DIR = path.resolve(__dirname, "..");
 
 export type Profile = "dev" | "prod";
-export type ExposureMode = "none" | "ingress";
+export type ExposureMode = "none" | "ingress" | "gateway" | "route";
+export type PlatformKind = "kubernetes" | "openshift";
+export type MetadataDatabase = "postgresql" | "mysql";
 export type ChartSourceMode = "upstream" | "oci" | "local";
 
 /** CPU and memory for one container or pod: requests, and limits that cap them. */
@@ -68,6 +70,88 @@ export interface FlinkTaskManagerSizing extends Resources {
     readonly slots: number;
 }
 
+/** Resources and pod count of one Airflow role. */
+export interface AirflowRoleSizing extends Resources {
+    /** Pods of this role: at least 1. */
+    readonly replicas: number;
+}
+
+/**
+ * Pods and resources per Airflow role. Defaults: {@link airflowDevSizing} (one pod per role, no
+ * log volumes) and {@link airflowProdSizing} (two schedulers, API servers, triggerers and DAG
+ * processors, three Celery workers, log volumes).
+ */
+export interface AirflowSizing {
+    readonly scheduler: AirflowRoleSizing;
+    /** The API server (REST API and UI); `workers` is its number of uvicorn worker processes (`[api] workers`). */
+    readonly apiServer: AirflowRoleSizing & { readonly workers: number };
+    /** Celery workers; `concurrency` is the task slots per worker (`[celery] worker_concurrency`). */
+    readonly workers: AirflowRoleSizing & { readonly concurrency: number };
+    readonly triggerer: AirflowRoleSizing;
+    readonly dagProcessor: AirflowRoleSizing;
+    /** The StatsD exporter that turns Airflow's metrics into Prometheus metrics (one pod). */
+    readonly statsd: Resources;
+    /** The migration and admin-user Jobs (transient: not counted in the footprint). */
+    readonly jobs: Resources;
+    /** Task-log volume per Celery worker and per triggerer, e.g. "10Gi"; "" keeps logs in an emptyDir. */
+    readonly logStorage: string;
+}
+
+/** Dev: one pod per role, no log volumes; about 0.9 CPU and 1.8Gi requested (log groomers included). */
+export const airflowDevSizing: AirflowSizing = {
+    // Requests below what a busy role uses, limits above it: a laptop overcommits, prod does not.
+    scheduler: { replicas: 1, cpu: "200m", memory: "384Mi", cpuLimit: "1", memoryLimit: "1Gi" },
+    apiServer: { replicas: 1, workers: 1, cpu: "200m", memory: "384Mi", cpuLimit: "1", memoryLimit: "1Gi" },
+    workers: { replicas: 1, concurrency: 4, cpu: "200m", memory: "384Mi", cpuLimit: "1", memoryLimit: "1536Mi" },
+    triggerer: { replicas: 1, cpu: "100m", memory: "192Mi", cpuLimit: "500m", memoryLimit: "512Mi" },
+    dagProcessor: { replicas: 1, cpu: "100m", memory: "256Mi", cpuLimit: "500m", memoryLimit: "768Mi" },
+    statsd: { cpu: "20m", memory: "32Mi", cpuLimit: "100m", memoryLimit: "64Mi" },
+    jobs: { cpu: "100m", memory: "384Mi", cpuLimit: "1", memoryLimit: "768Mi" },
+    logStorage: "",
+};
+
+/** Prod: every long-running role twice (workers three times), spread over nodes, 10Gi log volumes. */
+export const airflowProdSizing: AirflowSizing = {
+    scheduler: { replicas: 2, cpu: "500m", memory: "1Gi", cpuLimit: "2", memoryLimit: "2Gi" },
+    apiServer: { replicas: 2, workers: 2, cpu: "500m", memory: "1Gi", cpuLimit: "2", memoryLimit: "2Gi" },
+    workers: { replicas: 3, concurrency: 8, cpu: "1", memory: "2Gi", cpuLimit: "2", memoryLimit: "4Gi" },
+    triggerer: { replicas: 2, cpu: "250m", memory: "512Mi", cpuLimit: "1", memoryLimit: "1Gi" },
+    dagProcessor: { replicas: 2, cpu: "250m", memory: "768Mi", cpuLimit: "1", memoryLimit: "1536Mi" },
+    statsd: { cpu: "50m", memory: "64Mi", cpuLimit: "250m", memoryLimit: "128Mi" },
+    jobs: { cpu: "250m", memory: "512Mi", cpuLimit: "1", memoryLimit: "1Gi" },
+    logStorage: "10Gi",
+};
+
+/** NiFi's pod resources and volume sizes. The JVM heap is half the memory limit. */
+export interface NifiSizing extends Resources {
+    readonly storage: {
+        /** Flow definition and its archive, FlowFile repository, database repository, local component state. */
+        readonly data: string;
+        /** Content repository (the FlowFiles' payloads, and their archive). */
+        readonly content: string;
+        /** Provenance repository (lineage events). */
+        readonly provenance: string;
+    };
+}
+
+/** A laptop-sized node for the one-node kind cluster. */
+export const nifiDevSizing: NifiSizing = {
+    cpu: "250m",
+    memory: "1Gi",
+    cpuLimit: "2",
+    memoryLimit: "2Gi",
+    storage: { data: "2Gi", content: "5Gi", provenance: "2Gi" },
+};
+
+/** One production node (see docs/decisions/0011-nifi.md: NiFi is not clustered). */
+export const nifiProdSizing: NifiSizing = {
+    cpu: "1",
+    memory: "4Gi",
+    cpuLimit: "4",
+    memoryLimit: "8Gi",
+    storage: { data: "20Gi", content: "100Gi", provenance: "50Gi" },
+};
+
 export interface Sizing {
     readonly postgres: PostgresSizing;
     readonly cache: CacheSizing;
@@ -85,6 +169,16 @@ export interface Sizing {
     readonly flinkSqlGateway: Resources;
     readonly trinoCoordinator: Resources;
     readonly trinoWorker: ReplicatedSizing;
+    readonly prometheus: StorageSizing;
+    readonly grafana: Resources;
+    /** Prometheus operator, kube-state-metrics and each Alertmanager. */
+    readonly monitoringSmall: Resources;
+    readonly airflow: AirflowSizing;
+    readonly nifi: NifiSizing;
+    /** The interactive DuckDB pod; DuckDB's memory limit and threads follow the limits. */
+    readonly duckdb: Resources;
+    /** Each Kafka-to-Iceberg appender replica (consumers in one group). */
+    readonly appender: ReplicatedSizing;
 }
 
 export interface ComponentSwitches {
@@ -101,6 +195,11 @@ export interface ComponentSwitches {
     readonly flink: boolean;
     readonly trino: boolean;
     readonly spark: boolean;
+    readonly airflow: boolean;
+    readonly nifi: boolean;
+    readonly duckdb: boolean;
+    readonly appender: boolean;
+    readonly monitoring: boolean;
 }
 
 export interface FlinkSettings {
@@ -162,17 +261,56 @@ export interface Namespaces {
     readonly apps: string;
 }
 
+/** A destination outside the cluster that pods of one namespace may reach (e.g. a CDC source database). */
+export interface ExternalEgress {
+    /** Short DNS-label name, used in the policy's name. */
+    readonly name: string;
+    /** Namespace role whose pods connect out. */
+    readonly from: "data" | "processing" | "apps";
+    readonly cidr: string;
+    readonly ports: readonly number[];
+}
+
 export interface NetworkPolicySettings {
     /** Default deny plus the allows the enabled components need, in every owned namespace. */
     readonly enabled: boolean;
     /** CIDRs of the Kubernetes API server (egress on 443/6443 for operators and controllers). */
     readonly apiServerCidrs: readonly string[];
+    /** External destinations: the CDC source for Flink, Kafka Connect's sources and sinks, package mirrors. */
+    readonly externalEgress: readonly ExternalEgress[];
+    /** Namespace of the ingress controller or Gateway implementation, which alone may reach exposed services; empty allows any namespace. */
+    readonly ingressNamespace: string;
+}
+
+export interface MonitoringSettings {
+    /** How long Prometheus keeps samples, e.g. "10d". */
+    readonly retention: string;
+    /** Namespace for Prometheus, Alertmanager and Grafana. */
+    readonly namespace: string;
+}
+
+export interface AirflowSettings {
+    /** Where Airflow keeps its metadata: the platform PostgreSQL or the XtraDB cluster. */
+    readonly metadataDatabase: MetadataDatabase;
+}
+
+export interface LakeAppsSettings {
+    /** DuckDB image with the iceberg and httpfs extensions baked in; empty uses the catalog pin. */
+    readonly duckdbImage: string;
+    /** Kafka-to-Iceberg appender image; empty uses the catalog pin. */
+    readonly appenderImage: string;
+    /** Topic the appender consumes; must be one of kafka.topics. */
+    readonly appenderTopic: string;
+    /** Iceberg table (namespace.table) the appender appends to. */
+    readonly appenderTable: string;
 }
 
 export interface Exposure {
     readonly mode: ExposureMode;
     /** IngressClass to use; empty means the cluster's default class. */
     readonly ingressClassName: string;
+    /** GatewayClass of the platform's Gateway (mode "gateway"). */
+    readonly gatewayClassName: string;
     /** ClusterIssuer that signs the ingress certificates; empty means the platform CA. */
     readonly clusterIssuer: string;
 }
@@ -192,6 +330,11 @@ export interface PlatformConfig {
     /** DNS domain under which exposed services get `<service>.<domain>`. */
     readonly domain: string;
     readonly exposure: Exposure;
+    /** Vanilla Kubernetes, or OpenShift (restricted-v2 SCC: no fixed UIDs or fsGroups; Routes). */
+    readonly platform: PlatformKind;
+    readonly monitoring: MonitoringSettings;
+    readonly airflow: AirflowSettings;
+    readonly lake: LakeAppsSettings;
     /** Registry host (and optional path) that replaces every image's registry; empty keeps upstream. */
     readonly imageRegistry: string;
     readonly chartSource: ChartSource;
@@ -248,6 +391,18 @@ const ALL_ON: ComponentSwitches = {
     flink: true,
     trino: true,
     spark: true,
+    airflow: true,
+    nifi: true,
+    duckdb: true,
+    appender: true,
+    monitoring: true,
+};
+
+const LAKE_DEFAULTS: LakeAppsSettings = {
+    duckdbImage: "",
+    appenderImage: "",
+    appenderTopic: "telemetry-logs",
+    appenderTable: "telemetry.logs",
 };
 
 const KAFKA_DEFAULTS: KafkaSettings = {
@@ -258,11 +413,17 @@ const KAFKA_DEFAULTS: KafkaSettings = {
 
 const PROFILE_DEFAULTS: Record<Profile, Omit<PlatformConfig, "profile">> = {
     dev: {
-        components: ALL_ON,
+        // Off in dev, to fit a laptop: monitoring (Prometheus and Grafana, about 1.3Gi) and NiFi (a 1Gi JVM
+        // and 9Gi of volumes). Either is one `components` key away (docs/operations.md).
+        components: { ...ALL_ON, monitoring: false, nifi: false },
         namespaces: { certManager: "cert-manager", operators: "platform-operators", data: "platform-data", processing: "platform-processing", apps: "platform-apps" },
         storageClass: "",
         domain: "analytics.localtest.me",
-        exposure: { mode: "none", ingressClassName: "", clusterIssuer: "" },
+        exposure: { mode: "none", ingressClassName: "", gatewayClassName: "", clusterIssuer: "" },
+        platform: "kubernetes",
+        monitoring: { retention: "2d", namespace: "platform-monitoring" },
+        airflow: { metadataDatabase: "postgresql" },
+        lake: LAKE_DEFAULTS,
         imageRegistry: "",
         chartSource: { mode: "upstream", location: "" },
         sizing: {
@@ -290,10 +451,17 @@ const PROFILE_DEFAULTS: Record<Profile, Omit<PlatformConfig, "profile">> = {
             flinkSqlGateway: { cpu: "100m", memory: "384Mi", cpuLimit: "500m", memoryLimit: "512Mi" },
             trinoCoordinator: { cpu: "250m", memory: "768Mi", cpuLimit: "1", memoryLimit: "1536Mi" },
             trinoWorker: { replicas: 1, cpu: "250m", memory: "768Mi", cpuLimit: "1", memoryLimit: "1536Mi" },
+            prometheus: { storage: "5Gi", cpu: "200m", memory: "512Mi", cpuLimit: "1", memoryLimit: "1Gi" },
+            grafana: { cpu: "50m", memory: "128Mi", cpuLimit: "500m", memoryLimit: "256Mi" },
+            monitoringSmall: { cpu: "50m", memory: "64Mi", cpuLimit: "200m", memoryLimit: "128Mi" },
+            airflow: airflowDevSizing,
+            nifi: nifiDevSizing,
+            duckdb: { cpu: "100m", memory: "256Mi", cpuLimit: "1", memoryLimit: "2Gi" },
+            appender: { replicas: 1, cpu: "100m", memory: "256Mi", cpuLimit: "1", memoryLimit: "1Gi" },
         },
         kafka: KAFKA_DEFAULTS,
         backups: { enabled: false, schedule: "0 2 * * *", retention: "7d", keep: 3, pitr: false },
-        networkPolicies: { enabled: true, apiServerCidrs: ["0.0.0.0/0"] },
+        networkPolicies: { enabled: true, apiServerCidrs: ["0.0.0.0/0"], externalEgress: [], ingressNamespace: "" },
         flink: FLINK_DEFAULTS,
         protectData: false,
     },
@@ -302,7 +470,11 @@ const PROFILE_DEFAULTS: Record<Profile, Omit<PlatformConfig, "profile">> = {
         namespaces: { certManager: "cert-manager", operators: "platform-operators", data: "platform-data", processing: "platform-processing", apps: "platform-apps" },
         storageClass: "",
         domain: "",
-        exposure: { mode: "ingress", ingressClassName: "", clusterIssuer: "" },
+        exposure: { mode: "ingress", ingressClassName: "", gatewayClassName: "", clusterIssuer: "" },
+        platform: "kubernetes",
+        monitoring: { retention: "15d", namespace: "platform-monitoring" },
+        airflow: { metadataDatabase: "postgresql" },
+        lake: LAKE_DEFAULTS,
         imageRegistry: "",
         chartSource: { mode: "upstream", location: "" },
         sizing: {
@@ -330,17 +502,43 @@ const PROFILE_DEFAULTS: Record<Profile, Omit<PlatformConfig, "profile">> = {
             flinkSqlGateway: { cpu: "250m", memory: "1Gi", cpuLimit: "1", memoryLimit: "1Gi" },
             trinoCoordinator: { cpu: "1", memory: "4Gi", cpuLimit: "2", memoryLimit: "4Gi" },
             trinoWorker: { replicas: 3, cpu: "2", memory: "8Gi", cpuLimit: "4", memoryLimit: "8Gi" },
+            prometheus: { storage: "50Gi", cpu: "500m", memory: "2Gi", cpuLimit: "2", memoryLimit: "4Gi" },
+            grafana: { cpu: "100m", memory: "256Mi", cpuLimit: "1", memoryLimit: "512Mi" },
+            monitoringSmall: { cpu: "100m", memory: "128Mi", cpuLimit: "500m", memoryLimit: "256Mi" },
+            airflow: airflowProdSizing,
+            nifi: nifiProdSizing,
+            duckdb: { cpu: "250m", memory: "1Gi", cpuLimit: "2", memoryLimit: "4Gi" },
+            appender: { replicas: 2, cpu: "250m", memory: "512Mi", cpuLimit: "1", memoryLimit: "1Gi" },
         },
         kafka: KAFKA_DEFAULTS,
         backups: { enabled: true, schedule: "0 2 * * *", retention: "14d", keep: 7, pitr: true },
-        networkPolicies: { enabled: true, apiServerCidrs: ["0.0.0.0/0"] },
+        networkPolicies: { enabled: true, apiServerCidrs: ["0.0.0.0/0"], externalEgress: [], ingressNamespace: "" },
         flink: FLINK_DEFAULTS,
         protectData: true,
     },
 };
 
 /** Every key of the project namespace, with the shape its value must have. */
-const KEYS = ["profile", "components", "namespaces", "storageClass", "domain", "exposure", "imageRegistry", "chartSource", "sizing", "kafka", "backups", "networkPolicies", "flink", "protectData"] as const;
+const KEYS = [
+    "profile",
+    "platform",
+    "components",
+    "namespaces",
+    "storageClass",
+    "domain",
+    "exposure",
+    "imageRegistry",
+    "chartSource",
+    "sizing",
+    "kafka",
+    "backups",
+    "networkPolicies",
+    "flink",
+    "monitoring",
+    "airflow",
+    "lake",
+    "protectData",
+] as const;
 type Key = (typeof KEYS)[number];
 
 // ---------------------------------------------------------------------------------------------
@@ -403,6 +601,30 @@ function resources(key: string, v: Obj, d: Resources): Resources {
 const RESOURCE_KEYS = ["cpu", "memory", "cpuLimit", "memoryLimit"] as const;
 
 const CRON = /^(\S+\s+){4}\S+$/;
+const CIDR = /^([0-9]{1,3}\.){3}[0-9]{1,3}\/[0-9]{1,2}$|^[0-9a-f:]+\/[0-9]{1,3}$/;
+const CIDR_WHAT = "an IPv4 or IPv6 CIDR such as 10.96.0.1/32";
+const IMAGE = /^[a-z0-9][\w.\-/:@]*$/;
+
+function externalEgress(input: unknown, d: readonly ExternalEgress[]): ExternalEgress[] {
+    if (input === undefined) return [...d];
+    if (!Array.isArray(input)) throw new ConfigError("networkPolicies.externalEgress", input, "a list of {name, from, cidr, ports}");
+    const seen = new Set<string>();
+    return input.map((e, i) => {
+        const k = `networkPolicies.externalEgress[${i}]`;
+        const o = object(k, e, ["name", "from", "cidr", "ports"]);
+        if (o.name === undefined || o.cidr === undefined || o.ports === undefined || o.from === undefined) throw new ConfigError(k, e, "an object with name, from, cidr and ports (all required)");
+        const name = str(`${k}.name`, o.name, "", DNS_LABEL, "a DNS label such as cdc-source");
+        if (name === "" || seen.has(name)) throw new ConfigError(`${k}.name`, name, "a DNS label not used by another entry");
+        seen.add(name);
+        if (!Array.isArray(o.ports) || o.ports.length === 0) throw new ConfigError(`${k}.ports`, o.ports, "a non-empty list of TCP ports such as [1433]");
+        return {
+            name,
+            from: oneOf<ExternalEgress["from"]>(`${k}.from`, o.from, "processing", ["data", "processing", "apps"]),
+            cidr: str(`${k}.cidr`, o.cidr, "", CIDR, CIDR_WHAT),
+            ports: (o.ports as unknown[]).map((p, j) => int(`${k}.ports[${j}]`, p, 0, 1, 65535)),
+        };
+    });
+}
 const SIZE_WHAT = 'a volume size such as "10Gi"';
 
 /**
@@ -425,6 +647,45 @@ function xtradbSizing(input: unknown, d: XtraDbSizing): XtraDbSizing {
     const { haproxy, ...rest } = d;
     const base = sized(key, Object.fromEntries(Object.entries(o).filter(([k]) => k !== "haproxy")), rest, { size: [1, 9] }, ["storage"]);
     return { ...base, haproxy: sized(`${key}.haproxy`, o.haproxy, haproxy, { size: [1, 9] }, []) };
+}
+
+function airflowSizing(input: unknown, d: AirflowSizing): AirflowSizing {
+    const key = "sizing.airflow";
+    const o = input === undefined ? {} : object(key, input, ["scheduler", "apiServer", "workers", "triggerer", "dagProcessor", "statsd", "jobs", "logStorage"]);
+    const role = (r: "scheduler" | "triggerer" | "dagProcessor") => sized(`${key}.${r}`, o[r], d[r], { replicas: [1, 10] }, []);
+    return {
+        scheduler: role("scheduler"),
+        apiServer: sized(`${key}.apiServer`, o.apiServer, d.apiServer, { replicas: [1, 10], workers: [1, 16] }, []),
+        workers: sized(`${key}.workers`, o.workers, d.workers, { replicas: [1, 100], concurrency: [1, 128] }, []),
+        triggerer: role("triggerer"),
+        dagProcessor: role("dagProcessor"),
+        statsd: sized(`${key}.statsd`, o.statsd, d.statsd, {}, []),
+        jobs: sized(`${key}.jobs`, o.jobs, d.jobs, {}, []),
+        logStorage: str(`${key}.logStorage`, o.logStorage, d.logStorage, MEMORY, `${SIZE_WHAT}, or "" for logs in an emptyDir`),
+    };
+}
+
+function nifiSizing(input: unknown, d: NifiSizing): NifiSizing {
+    const key = "sizing.nifi";
+    const o = input === undefined ? {} : object(key, input, ["storage", ...RESOURCE_KEYS]);
+    const st = o.storage === undefined ? {} : object(`${key}.storage`, o.storage, ["data", "content", "provenance"]);
+    const base = resources(key, o, d);
+    if (mebibytesOf(base.memoryLimit) < 1024) throw new ConfigError(`${key}.memoryLimit`, base.memoryLimit, "1Gi or more (half of it is the JVM heap)");
+    return {
+        ...base,
+        storage: {
+            data: str(`${key}.storage.data`, st.data, d.storage.data, MEMORY, SIZE_WHAT),
+            content: str(`${key}.storage.content`, st.content, d.storage.content, MEMORY, SIZE_WHAT),
+            provenance: str(`${key}.storage.provenance`, st.provenance, d.storage.provenance, MEMORY, SIZE_WHAT),
+        },
+    };
+}
+
+/** A memory quantity (validated by MEMORY) in MiB. */
+function mebibytesOf(q: string): number {
+    const m = /^([0-9]+)(Ki|Mi|Gi|Ti)$/.exec(q);
+    if (!m) return 0;
+    return Number(m[1]) * { Ki: 1 / 1024, Mi: 1, Gi: 1024, Ti: 1024 * 1024 }[m[2] as "Ki" | "Mi" | "Gi" | "Ti"];
 }
 
 const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
@@ -533,6 +794,7 @@ function decode(key: string, raw: string | undefined, kind: "string" | "boolean"
 
 const KIND: Record<Key, "string" | "boolean" | "json"> = {
     profile: "string",
+    platform: "string",
     components: "json",
     namespaces: "json",
     storageClass: "string",
@@ -545,6 +807,9 @@ const KIND: Record<Key, "string" | "boolean" | "json"> = {
     backups: "json",
     networkPolicies: "json",
     flink: "json",
+    monitoring: "json",
+    airflow: "json",
+    lake: "json",
     protectData: "boolean",
 };
 
@@ -588,12 +853,26 @@ export function parseConfig(raw: Readonly<Record<string, string>>): PlatformConf
     const storageClass = str("storageClass", v("storageClass"), d.storageClass, DNS_NAME, "a StorageClass name, or empty for the cluster default");
     const domain = str("domain", v("domain"), d.domain, DNS_NAME, "a DNS domain such as analytics.example.com");
 
+    const platform = oneOf<PlatformKind>("platform", v("platform"), d.platform, ["kubernetes", "openshift"]);
     const expIn = v("exposure") === undefined ? {} : object("exposure", v("exposure"), Object.keys(d.exposure));
     const exposure: Exposure = {
-        mode: oneOf<ExposureMode>("exposure.mode", expIn.mode, d.exposure.mode, ["none", "ingress"]),
+        mode: oneOf<ExposureMode>("exposure.mode", expIn.mode, d.exposure.mode, ["none", "ingress", "gateway", "route"]),
         ingressClassName: str("exposure.ingressClassName", expIn.ingressClassName, d.exposure.ingressClassName, DNS_NAME, "an IngressClass name, or empty for the default class"),
+        gatewayClassName: str("exposure.gatewayClassName", expIn.gatewayClassName, d.exposure.gatewayClassName, DNS_NAME, "a GatewayClass name"),
         clusterIssuer: str("exposure.clusterIssuer", expIn.clusterIssuer, d.exposure.clusterIssuer, DNS_NAME, "a ClusterIssuer name, or empty for the platform CA"),
     };
+    if (exposure.mode === "route" && platform !== "openshift") {
+        throw new ConfigError("exposure.mode", exposure.mode, '"none", "ingress" or "gateway" unless platform is "openshift" (Routes are an OpenShift API)');
+    }
+    if (exposure.mode === "gateway" && exposure.gatewayClassName === "") {
+        throw new ConfigError("exposure.gatewayClassName", exposure.gatewayClassName, 'a GatewayClass name when exposure.mode is "gateway"');
+    }
+    if (exposure.mode !== "gateway" && exposure.gatewayClassName !== "") {
+        throw new ConfigError("exposure.gatewayClassName", exposure.gatewayClassName, 'nothing unless exposure.mode is "gateway"');
+    }
+    if (exposure.mode !== "ingress" && exposure.ingressClassName !== "") {
+        throw new ConfigError("exposure.ingressClassName", exposure.ingressClassName, 'nothing unless exposure.mode is "ingress"');
+    }
     if (exposure.mode !== "none" && domain === "") {
         throw new ConfigError("domain", domain, `a DNS domain: exposure.mode "${exposure.mode}" publishes hostnames under it`);
     }
@@ -634,6 +913,13 @@ export function parseConfig(raw: Readonly<Record<string, string>>): PlatformConf
         flinkSqlGateway: sized("sizing.flinkSqlGateway", szIn.flinkSqlGateway, ds.flinkSqlGateway, {}, []),
         trinoCoordinator: sized("sizing.trinoCoordinator", szIn.trinoCoordinator, ds.trinoCoordinator, {}, []),
         trinoWorker: sized("sizing.trinoWorker", szIn.trinoWorker, ds.trinoWorker, { replicas: [1, 100] }, []),
+        prometheus: sized("sizing.prometheus", szIn.prometheus, ds.prometheus, {}, ["storage"]),
+        grafana: sized("sizing.grafana", szIn.grafana, ds.grafana, {}, []),
+        monitoringSmall: sized("sizing.monitoringSmall", szIn.monitoringSmall, ds.monitoringSmall, {}, []),
+        airflow: airflowSizing(szIn.airflow, ds.airflow),
+        nifi: nifiSizing(szIn.nifi, ds.nifi),
+        duckdb: sized("sizing.duckdb", szIn.duckdb, ds.duckdb, {}, []),
+        appender: sized("sizing.appender", szIn.appender, ds.appender, { replicas: [1, 64] }, []),
     };
     if (profile === "prod") {
         if (sizing.postgres.instances < 3) {
@@ -650,6 +936,11 @@ export function parseConfig(raw: Readonly<Record<string, string>>): PlatformConf
         }
         if (sizing.xtradb.haproxy.size < 2) {
             throw new ConfigError("sizing.xtradb.haproxy.size", sizing.xtradb.haproxy.size, "2 or more in the prod profile");
+        }
+        for (const role of ["scheduler", "apiServer", "workers"] as const) {
+            if (sizing.airflow[role].replicas < 2) {
+                throw new ConfigError(`sizing.airflow.${role}.replicas`, sizing.airflow[role].replicas, "2 or more in the prod profile (one pod lost must not stop scheduling or the UI)");
+            }
         }
     } else if (sizing.objectStore.servers > 1 && sizing.objectStore.servers < 4) {
         throw new ConfigError("sizing.objectStore.servers", sizing.objectStore.servers, "1 (standalone) or 4 and more (erasure-coded)");
@@ -673,7 +964,32 @@ export function parseConfig(raw: Readonly<Record<string, string>>): PlatformConf
     if (!Array.isArray(cidrs) || cidrs.length === 0) throw new ConfigError("networkPolicies.apiServerCidrs", cidrs, 'a non-empty list of CIDRs such as ["10.96.0.1/32"]');
     const networkPolicies: NetworkPolicySettings = {
         enabled: bool("networkPolicies.enabled", npIn.enabled, d.networkPolicies.enabled),
-        apiServerCidrs: (cidrs as unknown[]).map((c, i) => str(`networkPolicies.apiServerCidrs[${i}]`, c, "", /^([0-9]{1,3}\.){3}[0-9]{1,3}\/[0-9]{1,2}$|^[0-9a-f:]+\/[0-9]{1,3}$/, "an IPv4 or IPv6 CIDR such as 10.96.0.1/32")),
+        apiServerCidrs: (cidrs as unknown[]).map((c, i) => str(`networkPolicies.apiServerCidrs[${i}]`, c, "", CIDR, CIDR_WHAT)),
+        externalEgress: externalEgress(npIn.externalEgress, d.networkPolicies.externalEgress),
+        ingressNamespace: str("networkPolicies.ingressNamespace", npIn.ingressNamespace, d.networkPolicies.ingressNamespace, DNS_LABEL, "the namespace of the ingress controller or Gateway implementation, or empty for any"),
+    };
+
+    const monIn = v("monitoring") === undefined ? {} : object("monitoring", v("monitoring"), Object.keys(d.monitoring));
+    const monitoring: MonitoringSettings = {
+        retention: str("monitoring.retention", monIn.retention, d.monitoring.retention, /^[1-9][0-9]*[hdw]$/, 'a Prometheus retention such as "12h", "15d" or "2w"'),
+        namespace: str("monitoring.namespace", monIn.namespace, d.monitoring.namespace, DNS_LABEL, nsWhat),
+    };
+    if (monitoring.namespace === "" || Object.values(namespaces).includes(monitoring.namespace)) {
+        throw new ConfigError("monitoring.namespace", monitoring.namespace, "a namespace name not used by any other role");
+    }
+
+    const afIn = v("airflow") === undefined ? {} : object("airflow", v("airflow"), Object.keys(d.airflow));
+    const airflow: AirflowSettings = {
+        metadataDatabase: oneOf<MetadataDatabase>("airflow.metadataDatabase", afIn.metadataDatabase, d.airflow.metadataDatabase, ["postgresql", "mysql"]),
+    };
+
+    const lkIn = v("lake") === undefined ? {} : object("lake", v("lake"), Object.keys(d.lake));
+    const imageWhat = "an image reference such as registry.internal/analytics/duckdb:1.4.1, or empty for the catalog pin";
+    const lake: LakeAppsSettings = {
+        duckdbImage: str("lake.duckdbImage", lkIn.duckdbImage, d.lake.duckdbImage, IMAGE, imageWhat),
+        appenderImage: str("lake.appenderImage", lkIn.appenderImage, d.lake.appenderImage, IMAGE, imageWhat),
+        appenderTopic: str("lake.appenderTopic", lkIn.appenderTopic, d.lake.appenderTopic, TOPIC_NAME, "a Kafka topic name declared in kafka.topics"),
+        appenderTable: str("lake.appenderTable", lkIn.appenderTable, d.lake.appenderTable, /^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$/, "an Iceberg table as namespace.table (lower-case letters, digits, '_')"),
     };
 
     const flink = flinkSettings(v("flink"), d.flink);
@@ -686,6 +1002,12 @@ export function parseConfig(raw: Readonly<Record<string, string>>): PlatformConf
         ["nessie", "objectStore", "Nessie's Iceberg warehouse lives in the object store"],
         ["schemaRegistry", "kafka", "the schema registry stores its schemas in Kafka"],
         ["kafkaConnect", "kafka", "Kafka Connect runs against the platform Kafka"],
+        ["airflow", "cache", "Airflow's Celery executor uses the cache as its broker"],
+        ["duckdb", "nessie", "DuckDB attaches the lake through Nessie's Iceberg REST catalog"],
+        ["duckdb", "objectStore", "DuckDB reads the lake's files from the object store"],
+        ["appender", "kafka", "the appender consumes a Kafka topic"],
+        ["appender", "nessie", "the appender commits to Iceberg through Nessie"],
+        ["appender", "objectStore", "the appender writes the table's files to the object store"],
     ];
     for (const [c, needed, why] of needs) {
         if (components[c] && !components[needed]) throw new ConfigError(`components.${c}`, true, `false while components.${needed} is false: ${why}`);
@@ -699,11 +1021,43 @@ export function parseConfig(raw: Readonly<Record<string, string>>): PlatformConf
     if (components.superset && !components.postgres) {
         throw new ConfigError("components.superset", true, "false while components.postgres is false: Superset keeps its metadata in the platform PostgreSQL");
     }
+    if (components.airflow && airflow.metadataDatabase === "postgresql" && !components.postgres) {
+        throw new ConfigError("airflow.metadataDatabase", airflow.metadataDatabase, '"mysql" (or components.postgres true): Airflow keeps its metadata in the platform PostgreSQL');
+    }
+    if (components.airflow && airflow.metadataDatabase === "mysql" && !components.xtradb) {
+        throw new ConfigError("airflow.metadataDatabase", airflow.metadataDatabase, '"postgresql" (or components.xtradb true): Airflow keeps its metadata in the XtraDB cluster');
+    }
+    if (components.appender && !kafka.topics.some((t) => t.name === lake.appenderTopic)) {
+        throw new ConfigError("lake.appenderTopic", lake.appenderTopic, `one of the topics in kafka.topics (${kafka.topics.map((t) => t.name).join(", ")})`);
+    }
+    if (exposure.mode === "route" && networkPolicies.ingressNamespace === "") {
+        // OpenShift's router runs in openshift-ingress; say so rather than open exposed services to every namespace.
+        throw new ConfigError("networkPolicies.ingressNamespace", "", '"openshift-ingress" (the router\'s namespace) when exposure.mode is "route"');
+    }
     if (components.superset && !components.cache) {
         throw new ConfigError("components.superset", true, "false while components.cache is false: Superset needs the cache for results and Celery");
     }
 
-    return { profile, components, namespaces, storageClass, domain, exposure, imageRegistry, chartSource, sizing, kafka, backups, networkPolicies, flink, protectData };
+    return {
+        profile,
+        platform,
+        components,
+        namespaces,
+        storageClass,
+        domain,
+        exposure,
+        imageRegistry,
+        chartSource,
+        sizing,
+        kafka,
+        backups,
+        networkPolicies,
+        flink,
+        monitoring,
+        airflow,
+        lake,
+        protectData,
+    };
 }
 
 /** Reads the stack's configuration from the Pulumi runtime and validates it. */

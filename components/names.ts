@@ -28,6 +28,14 @@ export const names = {
     trino: "trino",
     sparkOperator: "spark-operator",
     sparkJobs: "spark-jobs",
+    exposure: "exposure",
+    monitoring: "monitoring",
+    airflow: "airflow",
+    nifi: "nifi",
+    duckdb: "duckdb",
+    appender: "iceberg-appender",
+    /** The warehouse key pair, copied into the apps namespace for DuckDB and the appender. */
+    lakeS3: "lake-s3",
 } as const;
 
 /** Buckets created in the object store: the Iceberg warehouse, Flink state, and backups. */
@@ -45,11 +53,16 @@ export const databases = {
     nessie: "nessie",
     /** The general-purpose database Trino's `postgresql` catalog reads and writes. */
     analytics: "analytics",
+    /** Airflow's metadata, when it lives in PostgreSQL (or in XtraDB, under the same name). */
+    airflow: "airflow",
 } as const;
 
 /** Host name prefixes under the configured domain. */
 export const hosts = {
     superset: "superset",
+    grafana: "grafana",
+    airflow: "airflow",
+    nifi: "nifi",
 } as const;
 
 /**
@@ -58,8 +71,10 @@ export const hosts = {
  * namespaces enforce baseline; every
  * namespace warns and audits at restricted (docs/security.md).
  */
-export const podSecurity: Readonly<Record<"certManager" | "operators" | "data" | "processing" | "apps", PodSecurityLevel>> = {
+export const podSecurity: Readonly<Record<"certManager" | "operators" | "data" | "processing" | "apps" | "monitoring", PodSecurityLevel>> = {
     certManager: "restricted",
+    // kube-prometheus-stack without node exporter runs under the restricted profile.
+    monitoring: "restricted",
     operators: "restricted",
     data: "restricted",
     processing: "baseline",

@@ -21,12 +21,12 @@ function rejects(values: Record<string, unknown>, key: string, allowedPart: RegE
 
 describe("config", () => {
     describe("profiles", () => {
-        it("dev defaults to one PostgreSQL instance, no exposure and every component on", () => {
+        it("dev defaults to one PostgreSQL instance, no exposure and every component but monitoring and NiFi on", () => {
             const cfg = parseConfig(raw({ profile: "dev" }));
             assert.strictEqual(cfg.profile, "dev");
             assert.strictEqual(cfg.sizing.postgres.instances, 1);
             assert.strictEqual(cfg.sizing.superset.replicas, 1);
-            assert.deepStrictEqual(cfg.exposure, { mode: "none", ingressClassName: "", clusterIssuer: "" });
+            assert.deepStrictEqual(cfg.exposure, { mode: "none", ingressClassName: "", gatewayClassName: "", clusterIssuer: "" });
             assert.deepStrictEqual(cfg.components, {
                 postgres: true,
                 cache: true,
@@ -41,7 +41,13 @@ describe("config", () => {
                 flink: true,
                 trino: true,
                 spark: true,
+                airflow: true,
+                nifi: false,
+                duckdb: true,
+                appender: true,
+                monitoring: false,
             });
+            assert.strictEqual(cfg.platform, "kubernetes");
             assert.strictEqual(cfg.backups.enabled, false);
             assert.strictEqual(cfg.sizing.objectStore.servers, 1);
             assert.strictEqual(cfg.protectData, false);
@@ -71,10 +77,31 @@ describe("config", () => {
             });
         });
 
+        it("reads the OpenShift platform, gateway exposure, external egress and monitoring settings", () => {
+            const cfg = parseConfig(
+                raw({
+                    profile: "prod",
+                    platform: "openshift",
+                    domain: "data.example.com",
+                    exposure: { mode: "gateway", gatewayClassName: "eg" },
+                    networkPolicies: { ingressNamespace: "envoy-gateway-system", externalEgress: [{ name: "cdc-source", from: "processing", cidr: "10.20.0.0/16", ports: [1433] }] },
+                    monitoring: { retention: "30d" },
+                    airflow: { metadataDatabase: "mysql" },
+                }),
+            );
+            assert.strictEqual(cfg.platform, "openshift");
+            assert.deepStrictEqual(cfg.exposure, { mode: "gateway", ingressClassName: "", gatewayClassName: "eg", clusterIssuer: "" });
+            assert.deepStrictEqual(cfg.networkPolicies.externalEgress, [{ name: "cdc-source", from: "processing", cidr: "10.20.0.0/16", ports: [1433] }]);
+            assert.strictEqual(cfg.networkPolicies.ingressNamespace, "envoy-gateway-system");
+            assert.deepStrictEqual(cfg.monitoring, { retention: "30d", namespace: "platform-monitoring" });
+            assert.strictEqual(cfg.airflow.metadataDatabase, "mysql");
+        });
+
         it("declares topics and connectors from config", () => {
             const cfg = parseConfig(
                 raw({
                     profile: "dev",
+                    lake: { appenderTopic: "orders_v1" },
                     kafka: {
                         topics: [{ name: "orders_v1", partitions: 6, config: { "retention.ms": "86400000" } }],
                         connectImage: "mirror.internal/connect-plugins:1.0",
@@ -94,6 +121,18 @@ describe("config", () => {
             assert.deepStrictEqual(cfg.sizing.superset, { replicas: 3, workerReplicas: 1, cpu: "200m", memory: "384Mi", cpuLimit: "1", memoryLimit: "3Gi" });
         });
 
+        it("an Airflow role override keeps the other roles and keys at the profile's values", () => {
+            const cfg = parseConfig(raw({ profile: "prod", domain: "a.example.com", sizing: { airflow: { workers: { replicas: 5, concurrency: 16 }, logStorage: "20Gi" } } }));
+            assert.deepStrictEqual(cfg.sizing.airflow.workers, { replicas: 5, concurrency: 16, cpu: "1", memory: "2Gi", cpuLimit: "2", memoryLimit: "4Gi" });
+            assert.deepStrictEqual(cfg.sizing.airflow.scheduler, { replicas: 2, cpu: "500m", memory: "1Gi", cpuLimit: "2", memoryLimit: "2Gi" });
+            assert.strictEqual(cfg.sizing.airflow.logStorage, "20Gi");
+        });
+
+        it("NiFi volume sizes are overridable one by one", () => {
+            const cfg = parseConfig(raw({ profile: "dev", sizing: { nifi: { storage: { content: "50Gi" } } } }));
+            assert.deepStrictEqual(cfg.sizing.nifi.storage, { data: "2Gi", content: "50Gi", provenance: "2Gi" });
+        });
+
         it("accepts an OCI chart mirror and a registry with port and path", () => {
             const cfg = parseConfig(raw({ profile: "dev", chartSource: { mode: "oci", location: "oci://mirror.internal:5000/charts" }, imageRegistry: "mirror.internal:5000/images" }));
             assert.deepStrictEqual(cfg.chartSource, { mode: "oci", location: "oci://mirror.internal:5000/charts" });
@@ -103,7 +142,7 @@ describe("config", () => {
 
     describe("rejections", () => {
         it("a misspelt top-level key names the key and the known keys", () => {
-            rejects({ profile: "dev", storgeClass: "fast" }, "storgeClass", /no such key; the keys are profile, components,/);
+            rejects({ profile: "dev", storgeClass: "fast" }, "storgeClass", /no such key; the keys are profile, platform, components,/);
         });
 
         it("a misspelt nested key names its full path", () => {
@@ -131,7 +170,7 @@ describe("config", () => {
         });
 
         it("Superset without PostgreSQL is an impossible combination", () => {
-            rejects({ profile: "dev", components: { postgres: false, nessie: false } }, "components.superset", /components\.postgres is false/);
+            rejects({ profile: "dev", components: { postgres: false, nessie: false, duckdb: false, appender: false } }, "components.superset", /components\.postgres is false/);
         });
 
         it("Nessie without the object store is an impossible combination", () => {
@@ -143,7 +182,7 @@ describe("config", () => {
         });
 
         it("backups without the object store are an impossible combination", () => {
-            rejects({ profile: "dev", components: { objectStore: false, nessie: false, flink: false, spark: false }, backups: { enabled: true } }, "backups.enabled", /backups are written to the object store/);
+            rejects({ profile: "dev", components: { objectStore: false, nessie: false, flink: false, spark: false, duckdb: false, appender: false }, backups: { enabled: true } }, "backups.enabled", /backups are written to the object store/);
         });
 
         it("prod with fewer than four object store servers is an error", () => {
@@ -152,6 +191,22 @@ describe("config", () => {
 
         it("prod with an even XtraDB size is an error", () => {
             rejects({ profile: "prod", domain: "a.example.com", sizing: { xtradb: { size: 4 } } }, "sizing.xtradb.size", /an odd number, 3 or more/);
+        });
+
+        it("prod with a single Airflow scheduler is an error", () => {
+            rejects({ profile: "prod", domain: "a.example.com", sizing: { airflow: { scheduler: { replicas: 1 } } } }, "sizing.airflow.scheduler.replicas", /2 or more in the prod profile/);
+        });
+
+        it("a misspelt Airflow role names its full path", () => {
+            rejects({ profile: "dev", sizing: { airflow: { webserver: { replicas: 2 } } } }, "sizing.airflow.webserver", /sizing\.airflow takes scheduler, apiServer, workers/);
+        });
+
+        it("a NiFi memory limit under 1Gi is an error (the heap is half of it)", () => {
+            rejects({ profile: "dev", sizing: { nifi: { memoryLimit: "768Mi" } } }, "sizing.nifi.memoryLimit", /1Gi or more/);
+        });
+
+        it("an appender replica count of zero is an error", () => {
+            rejects({ profile: "dev", sizing: { appender: { replicas: 0 } } }, "sizing.appender.replicas", /an integer from 1 to 64/);
         });
 
         it("a topic replicated more than there are brokers is an error", () => {
@@ -188,7 +243,47 @@ describe("config", () => {
         });
 
         it("Superset without the cache is an impossible combination", () => {
-            rejects({ profile: "dev", components: { cache: false } }, "components.superset", /components\.cache is false/);
+            rejects({ profile: "dev", components: { cache: false, airflow: false } }, "components.superset", /components\.cache is false/);
+        });
+
+        it("OpenShift Routes on vanilla Kubernetes are an impossible combination", () => {
+            rejects({ profile: "dev", exposure: { mode: "route" } }, "exposure.mode", /unless platform is "openshift"/);
+        });
+
+        it("Routes name the router's namespace as the only edge", () => {
+            rejects({ profile: "prod", platform: "openshift", domain: "apps.example.com", exposure: { mode: "route" } }, "networkPolicies.ingressNamespace", /"openshift-ingress"/);
+        });
+
+        it("gateway exposure needs a GatewayClass", () => {
+            rejects({ profile: "dev", exposure: { mode: "gateway" } }, "exposure.gatewayClassName", /a GatewayClass name when exposure.mode is "gateway"/);
+        });
+
+        it("an IngressClass outside ingress mode is an error", () => {
+            rejects({ profile: "dev", exposure: { mode: "gateway", gatewayClassName: "eg", ingressClassName: "nginx" } }, "exposure.ingressClassName", /nothing unless exposure.mode is "ingress"/);
+        });
+
+        it("an unknown platform is rejected with the allowed ones", () => {
+            rejects({ profile: "dev", platform: "k3s" }, "platform", /^"kubernetes" or "openshift"$/);
+        });
+
+        it("an external egress entry without ports names the entry", () => {
+            rejects({ profile: "dev", networkPolicies: { externalEgress: [{ name: "cdc-source", from: "processing", cidr: "10.20.0.0/16", ports: [] }] } }, "networkPolicies.externalEgress[0].ports", /non-empty list of TCP ports/);
+        });
+
+        it("an external egress entry from an unknown namespace role is rejected", () => {
+            rejects({ profile: "dev", networkPolicies: { externalEgress: [{ name: "cdc-source", from: "operators", cidr: "10.20.0.0/16", ports: [1433] }] } }, "networkPolicies.externalEgress[0].from", /"data" or "processing" or "apps"/);
+        });
+
+        it("the monitoring namespace may not reuse another role's namespace", () => {
+            rejects({ profile: "dev", monitoring: { namespace: "platform-data" } }, "monitoring.namespace", /not used by any other role/);
+        });
+
+        it("Airflow on MySQL without XtraDB is an impossible combination", () => {
+            rejects({ profile: "dev", components: { xtradb: false }, airflow: { metadataDatabase: "mysql" } }, "airflow.metadataDatabase", /components.xtradb true/);
+        });
+
+        it("an appender topic that Kafka does not declare is an error", () => {
+            rejects({ profile: "dev", lake: { appenderTopic: "missing" } }, "lake.appenderTopic", /one of the topics in kafka.topics \(telemetry-logs\)/);
         });
 
         it("ingress exposure without a domain is an error", () => {

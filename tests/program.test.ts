@@ -1,13 +1,15 @@
 import * as assert from "assert";
 import { charts, images } from "../components/catalog";
-import { Capture, Registered, SECRET_MARK, isSecret, resolve, runProgram, stackConfig, strings, useMocks } from "./harness";
+import { Capture, Registered, SECRET_MARK, isSecret, resolve, runProgram, secretLeaks, stackConfig, strings, useMocks } from "./harness";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const CR = {
     clusterIssuer: "kubernetes:cert-manager.io/v1:ClusterIssuer",
     pgCluster: "kubernetes:postgresql.cnpg.io/v1:Cluster",
     pgDatabase: "kubernetes:postgresql.cnpg.io/v1:Database",
+    certificate: "kubernetes:cert-manager.io/v1:Certificate",
 };
+const NETPOL = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
 
 async function program(stack: string, override: Record<string, unknown> = {}): Promise<{ capture: Capture; exported: Record<string, any> }> {
     const capture = await useMocks({ ...stackConfig(stack), ...override });
@@ -78,10 +80,7 @@ describe("program", () => {
             });
 
             it("keeps every generated secret inside Secrets", () => {
-                const leaks = capture.resources
-                    .filter((r) => r.type !== "kubernetes:core/v1:Secret" && !r.type.startsWith("tls:") && !r.type.startsWith("random:"))
-                    .flatMap((r) => strings(r.inputs).filter(([, s]) => s.includes(SECRET_MARK)).map(([p]) => `${r.type} ${r.name} ${p}`));
-                assert.deepStrictEqual(leaks, []);
+                assert.deepStrictEqual(secretLeaks(capture), []);
                 // And the generated values do reach the Secrets (so the scan above can see them).
                 const inSecrets = capture.ofType("kubernetes:core/v1:Secret").flatMap((r) => strings(r.inputs).filter(([, s]) => s.includes(SECRET_MARK)));
                 assert.ok(inSecrets.length >= 6, `generated values in Secrets: ${inSecrets.length}`);
@@ -108,6 +107,7 @@ describe("program", () => {
                     "platform-data": "restricted",
                     "platform-processing": "baseline",
                     "platform-apps": "baseline",
+                    ...(stack === "prod" ? { "platform-monitoring": "restricted" } : {}),
                 });
             });
 
@@ -131,6 +131,7 @@ describe("program", () => {
                     "pxc.percona.com": "pxc-operator-chart",
                     "flink.apache.org": "flink-operator-chart",
                     "sparkoperator.k8s.io": "spark-operator-chart",
+                    "monitoring.coreos.com": "monitoring-chart",
                 };
                 const crs = capture.resources.filter((r) => r.custom && r.type !== RELEASE && /^kubernetes:[a-z-]+\.[a-z.-]+\//.test(r.type));
                 assert.ok(crs.length >= 8, `custom resources: ${crs.length}`);
@@ -163,7 +164,9 @@ describe("program", () => {
 
             it("denies by default in every owned namespace, then allows DNS, the namespace itself and the API server", () => {
                 const policies = capture.ofType("kubernetes:networking.k8s.io/v1:NetworkPolicy");
-                for (const nsName of ["cert-manager", "platform-operators", "platform-data", "platform-processing", "platform-apps"]) {
+                const owned = ["cert-manager", "platform-operators", "platform-data", "platform-processing", "platform-apps", ...(stack === "prod" ? ["platform-monitoring"] : [])];
+                assert.deepStrictEqual(capture.ofType("kubernetes:core/v1:Namespace").map((n) => n.inputs.metadata.name).sort(), [...owned].sort());
+                for (const nsName of owned) {
                     const names = policies.filter((p) => p.inputs.metadata.namespace === nsName).map((p) => p.inputs.metadata.name);
                     for (const want of ["default-deny", "allow-dns", "allow-same-namespace", "allow-api-server"]) assert.ok(names.includes(want), `${nsName} lacks ${want}: ${names.join(", ")}`);
                 }
@@ -186,23 +189,30 @@ describe("program", () => {
             });
 
             it("lists an endpoint for every data service and app", () => {
-                assert.deepStrictEqual(Object.keys(exported.endpoints).sort(), [
-                    "cache",
-                    "clickhouse",
-                    "flink",
-                    "flinkSqlGateway",
-                    "icebergRestCatalog",
-                    "kafka",
-                    "kafkaConnect",
-                    "nessie",
-                    "objectStore",
-                    "objectStoreConsole",
-                    "postgres",
-                    "schemaRegistry",
-                    "superset",
-                    "trino",
-                    "xtradb",
-                ]);
+                // Dev leaves NiFi and monitoring off to fit a laptop.
+                const prodOnly = stack === "prod" ? ["grafana", "nifi", "prometheus"] : [];
+                assert.deepStrictEqual(
+                    Object.keys(exported.endpoints).sort(),
+                    [
+                        "airflow",
+                        "cache",
+                        "clickhouse",
+                        "flink",
+                        "flinkSqlGateway",
+                        "icebergRestCatalog",
+                        "kafka",
+                        "kafkaConnect",
+                        "nessie",
+                        "objectStore",
+                        "objectStoreConsole",
+                        "postgres",
+                        "schemaRegistry",
+                        "superset",
+                        "trino",
+                        "xtradb",
+                        ...prodOnly,
+                    ].sort(),
+                );
             });
         });
     }
@@ -282,14 +292,41 @@ describe("program", () => {
             assert.deepStrictEqual([v.podDisruptionBudget.enabled, v.webhook.podDisruptionBudget.enabled, v.cainjector.podDisruptionBudget.enabled], [true, true, true]);
         });
 
-        it("prod exposes Superset through an ingress signed by the platform CA", async () => {
+        it("prod exposes Superset through an Ingress of the configured class, not through the chart", async () => {
             const { capture, exported } = await program("prod");
-            const ingress = capture.one(RELEASE, "superset-chart").inputs.values.ingress;
-            assert.strictEqual(ingress.enabled, true);
-            assert.deepStrictEqual(ingress.hosts, ["superset.analytics.example.com"]);
-            assert.deepStrictEqual(ingress.tls, [{ secretName: "superset-tls", hosts: ["superset.analytics.example.com"] }]);
-            assert.strictEqual(ingress.annotations["cert-manager.io/cluster-issuer"], "platform-ca");
+            assert.deepStrictEqual(capture.one(RELEASE, "superset-chart").inputs.values.ingress, { enabled: false });
+            const ingress = capture.one("kubernetes:networking.k8s.io/v1:Ingress", "exposure-superset").inputs;
+            assert.deepStrictEqual(ingress.metadata.namespace, "platform-apps");
+            assert.deepStrictEqual(ingress.spec, {
+                ingressClassName: "nginx",
+                tls: [{ hosts: ["superset.analytics.example.com"], secretName: "superset-tls" }],
+                rules: [
+                    {
+                        host: "superset.analytics.example.com",
+                        http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: "superset", port: { number: 8088 } } } }] },
+                    },
+                ],
+            });
             assert.strictEqual(await resolve(exported.endpoints.superset.external), "https://superset.analytics.example.com");
+        });
+
+        it("prod signs the published hosts with the platform CA, after cert-manager", async () => {
+            const { capture } = await program("prod");
+            const cert = capture.one(CR.certificate, "exposure-superset-certificate");
+            assert.deepStrictEqual(cert.inputs.spec, {
+                secretName: "superset-tls",
+                dnsNames: ["superset.analytics.example.com"],
+                issuerRef: { group: "cert-manager.io", kind: "ClusterIssuer", name: "platform-ca" },
+                privateKey: { algorithm: "ECDSA", size: 256, rotationPolicy: "Always" },
+            });
+            assert.ok(capture.dependencyNames(cert).includes(`${RELEASE}::cert-manager-chart`));
+        });
+
+        it("prod publishes Grafana beside Superset and names its admin Secret", async () => {
+            const { capture, exported } = await program("prod");
+            assert.strictEqual(capture.one("kubernetes:networking.k8s.io/v1:Ingress", "exposure-grafana").inputs.spec.rules[0].host, "grafana.analytics.example.com");
+            assert.strictEqual(await resolve(exported.endpoints.grafana.external), "https://grafana.analytics.example.com");
+            assert.strictEqual(await resolve(exported.credentials.grafana.secret), "grafana-admin");
         });
 
         it("dev leaves Superset internal and gives the port-forward command", async () => {
@@ -316,16 +353,24 @@ describe("program", () => {
 
         it("disabling Superset drops its release and database but keeps the data services", async () => {
             const { capture, exported } = await program("dev", { components: { superset: false } });
-            assert.deepStrictEqual(capture.ofType(RELEASE).map((r) => r.inputs.name).sort(), ["cert-manager", "cnpg", "flink-operator", "minio-operator", "nessie", "pxc-operator", "spark-operator", "strimzi", "trino"]);
-            assert.deepStrictEqual(capture.ofType(CR.pgDatabase).map((r) => r.inputs.spec.name), ["nessie", "analytics"]);
+            assert.deepStrictEqual(capture.ofType(RELEASE).map((r) => r.inputs.name).sort(), ["airflow", "cert-manager", "cnpg", "flink-operator", "minio-operator", "nessie", "pxc-operator", "spark-operator", "strimzi", "trino"]);
+            assert.deepStrictEqual(capture.ofType(CR.pgDatabase).map((r) => r.inputs.spec.name), ["nessie", "analytics", "airflow"]);
             assert.strictEqual(exported.endpoints.superset, undefined);
             assert.strictEqual(exported.credentials.superset, undefined);
         });
 
         it("a disabled component opens no connection", async () => {
-            const { capture } = await program("dev", { components: { superset: false } });
+            // Superset and Airflow are the apps that use PostgreSQL and the cache.
+            const { capture } = await program("dev", { components: { superset: false, airflow: false } });
             const names: string[] = capture.ofType("kubernetes:networking.k8s.io/v1:NetworkPolicy").map((p) => p.inputs.metadata.name);
-            assert.deepStrictEqual(names.filter((n) => /apps-(postgres|cache)/.test(n)), []);
+            assert.deepStrictEqual(names.filter((n) => /apps-(postgres|cache|trino)/.test(n)), []);
+        });
+
+        it("Airflow on XtraDB opens the MySQL port from the apps namespace and no PostgreSQL database for it", async () => {
+            const { capture } = await program("dev", { components: { superset: false }, airflow: { metadataDatabase: "mysql" } });
+            const names: string[] = capture.ofType(NETPOL).map((p) => p.inputs.metadata.name);
+            assert.deepStrictEqual(names.filter((n) => /apps-(postgres|xtradb)/.test(n)).sort(), ["allow-from-apps-xtradb", "allow-to-apps-xtradb"]);
+            assert.deepStrictEqual(capture.ofType(CR.pgDatabase).map((r) => r.inputs.spec.name), ["nessie", "analytics"]);
         });
 
         it("network policies can be turned off", async () => {
@@ -337,7 +382,7 @@ describe("program", () => {
             const { capture } = await program("dev", { chartSource: { mode: "oci", location: "oci://mirror.internal/charts" } });
             const pins = Object.values(charts);
             const releases = capture.ofType(RELEASE);
-            assert.strictEqual(releases.length, 10);
+            assert.strictEqual(releases.length, 11);
             for (const r of releases) {
                 const pin = pins.find((p) => r.inputs.chart === `oci://mirror.internal/charts/${p.chart}`);
                 assert.ok(pin, `${r.name} charts from ${r.inputs.chart}`);
@@ -350,7 +395,7 @@ describe("program", () => {
             const { capture } = await program("dev", { chartSource: { mode: "local", location: "/srv/charts/" } });
             const archives = new Set(Object.values(charts).map((p) => `/srv/charts/${p.chart}-${p.version}.tgz`));
             const releases = capture.ofType(RELEASE);
-            assert.strictEqual(releases.length, 10);
+            assert.strictEqual(releases.length, 11);
             for (const r of releases) {
                 assert.ok(archives.has(r.inputs.chart), `${r.name} charts from ${r.inputs.chart}`);
                 assert.strictEqual(r.inputs.version, undefined);
@@ -370,7 +415,50 @@ describe("program", () => {
 
         it("a configured ClusterIssuer replaces the platform CA for ingress certificates", async () => {
             const { capture } = await program("prod", { exposure: { mode: "ingress", clusterIssuer: "letsencrypt" } });
-            assert.strictEqual(capture.one(RELEASE, "superset-chart").inputs.values.ingress.annotations["cert-manager.io/cluster-issuer"], "letsencrypt");
+            assert.strictEqual(capture.one(CR.certificate, "exposure-superset-certificate").inputs.spec.issuerRef.name, "letsencrypt");
+        });
+
+        it("an ACME issuer opens the HTTP-01 solver port to the edge and the ACME server to cert-manager", async () => {
+            const { capture } = await program("prod", { exposure: { mode: "ingress", clusterIssuer: "letsencrypt" }, networkPolicies: { ingressNamespace: "ingress-nginx" } });
+            const client = capture.one(NETPOL, "network-policies-acme-client").inputs;
+            assert.strictEqual(client.metadata.namespace, "cert-manager");
+            assert.deepStrictEqual(client.spec.egress, [{ to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: [{ protocol: "TCP", port: 80 }, { protocol: "TCP", port: 443 }] }]);
+            const solvers = capture.ofType(NETPOL).filter((p) => p.inputs.metadata.name === "allow-acme-solver");
+            assert.deepStrictEqual(solvers.map((p) => p.inputs.metadata.namespace).sort(), ["platform-apps", "platform-monitoring"]);
+            assert.deepStrictEqual(solvers[0].inputs.spec.ingress, [{ from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "ingress-nginx" } } }], ports: [{ protocol: "TCP", port: 8089 }] }]);
+        });
+
+        it("the platform CA needs no ACME allowances", async () => {
+            const { capture } = await program("prod");
+            assert.deepStrictEqual(capture.ofType(NETPOL).filter((p) => /acme/.test(p.inputs.metadata.name)), []);
+        });
+
+        it("gateway mode publishes through one platform Gateway with a listener and certificate per host", async () => {
+            const { capture } = await program("prod", { exposure: { mode: "gateway", gatewayClassName: "eg" } });
+            assert.deepStrictEqual(capture.ofType("kubernetes:networking.k8s.io/v1:Ingress"), []);
+            const gw = capture.one("kubernetes:gateway.networking.k8s.io/v1:Gateway", "exposure-gateway");
+            assert.strictEqual(gw.inputs.spec.gatewayClassName, "eg");
+            assert.deepStrictEqual(gw.inputs.spec.listeners.map((l: { name: string; hostname: string; tls: unknown }) => [l.name, l.hostname]), [
+                ["superset", "superset.analytics.example.com"],
+                ["airflow", "airflow.analytics.example.com"],
+                ["nifi", "nifi.analytics.example.com"],
+                ["grafana", "grafana.analytics.example.com"],
+            ]);
+            const route = capture.one("kubernetes:gateway.networking.k8s.io/v1:HTTPRoute", "exposure-superset-route").inputs.spec;
+            assert.deepStrictEqual(route.parentRefs, [{ name: "platform", namespace: "platform-apps", sectionName: "superset" }]);
+            assert.deepStrictEqual(route.rules[0].backendRefs, [{ name: "superset", port: 8088 }]);
+            assert.ok(capture.dependencyNames(gw).includes(`${CR.certificate}::exposure-superset-certificate`));
+        });
+
+        it("OpenShift mode publishes Routes and removes fixed UIDs from the workloads it registers", async () => {
+            const { capture } = await program("prod", { platform: "openshift", exposure: { mode: "route" }, networkPolicies: { ingressNamespace: "openshift-ingress" } });
+            const route = capture.one("kubernetes:route.openshift.io/v1:Route", "exposure-superset-route").inputs.spec;
+            assert.deepStrictEqual(route, { host: "superset.analytics.example.com", to: { kind: "Service", name: "superset", weight: 100 }, port: { targetPort: 8088 }, tls: { termination: "edge", insecureEdgeTerminationPolicy: "Redirect" } });
+            const valkey = capture.one("kubernetes:apps/v1:StatefulSet", "valkey-statefulset").inputs.spec.template.spec;
+            assert.strictEqual(valkey.securityContext.fsGroup, undefined);
+            assert.strictEqual(valkey.containers[0].securityContext.runAsUser, undefined);
+            assert.strictEqual(valkey.containers[0].securityContext.runAsNonRoot, true);
+            assert.strictEqual(capture.one(RELEASE, "superset-chart").inputs.values.runAsUser, null);
         });
     });
 });
