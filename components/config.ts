@@ -519,7 +519,7 @@ const PROFILE_DEFAULTS: Record<Profile, Omit<PlatformConfig, "profile">> = {
 };
 
 /** Every key of the project namespace, with the shape its value must have. */
-const KEYS = [
+export const KEYS = [
     "profile",
     "platform",
     "components",

@@ -96,12 +96,12 @@ describe("Airflow", () => {
 
         it("generates the fernet, webserver, API and JWT keys into one Secret under the chart's key names", () => {
             assert.deepStrictEqual(capture.one(SECRET, "airflow-keys").inputs.stringData, {
-                "fernet-key": `${SECRET_MARK}-airflow-fernet-key`,
+                "fernet-key": `${SECRET_MARK}-airflow-fernet-key=`,
                 "webserver-secret-key": `${SECRET_MARK}-airflow-webserver-secret-key`,
                 "api-secret-key": `${SECRET_MARK}-airflow-api-secret-key`,
                 "jwt-secret": `${SECRET_MARK}-airflow-jwt-secret`,
             });
-            assert.deepStrictEqual(capture.one("random:index/randomBytes:RandomBytes", "airflow-fernet-key").inputs, { length: 32 });
+            assert.deepStrictEqual(capture.one("random:index/randomId:RandomId", "airflow-fernet-key").inputs, { byteLength: 32 });
         });
 
         it("runs migrations and admin creation as release Jobs, not Helm hooks", () => {

@@ -1,5 +1,8 @@
 import * as assert from "assert";
-import { ConfigError, parseConfig } from "../components/config";
+import * as fs from "fs";
+import * as path from "path";
+import { parse } from "yaml";
+import { ConfigError, KEYS, parseConfig } from "../components/config";
 
 /** Raw config as Pulumi hands it over: strings, with structured values as JSON text. */
 function raw(values: Record<string, unknown>): Record<string, string> {
@@ -312,6 +315,14 @@ describe("config", () => {
 
         it("a structured key given as plain text is an error", () => {
             assert.throws(() => parseConfig({ profile: "dev", sizing: "big" }), (e: unknown) => e instanceof ConfigError && e.key === "sizing" && /a structured value/.test(e.allowed));
+        });
+    });
+
+    describe("project file", () => {
+        it("declares exactly the keys the config module reads, each with a description", () => {
+            const project = parse(fs.readFileSync(path.join(__dirname, "..", "Pulumi.yaml"), "utf8")) as { config: Record<string, { description?: string }> };
+            assert.deepStrictEqual(Object.keys(project.config).sort(), [...KEYS].sort());
+            for (const [key, decl] of Object.entries(project.config)) assert.ok((decl.description ?? "").length > 20, `${key} has no description`);
         });
     });
 });

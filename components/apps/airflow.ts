@@ -235,13 +235,14 @@ export class Airflow extends pulumi.ComponentResource {
         const brokerPassword = pulumi.output(args.broker.password).apply(encodeURIComponent);
         const brokerSecret = secret("broker", `${RELEASE}-broker`, { [KEYS.connection]: pulumi.interpolate`redis://:${brokerPassword}@${args.broker.host}:${args.broker.port}/${brokerDb}` });
 
-        // Fernet needs 32 random bytes in URL-safe base64; the other keys are opaque strings.
-        const fernet = new random.RandomBytes(`${name}-fernet-key`, { length: 32 }, { parent: this });
+        // Fernet needs 32 random bytes in URL-safe base64 with its padding (RandomId gives it unpadded:
+        // 43 characters, then one "="); its outputs are kept encrypted in the state like a password's.
+        const fernet = new random.RandomId(`${name}-fernet-key`, { byteLength: 32 }, { parent: this, additionalSecretOutputs: ["b64Url", "b64Std", "hex", "dec"] });
         const webserverKey = new random.RandomPassword(`${name}-webserver-secret-key`, { length: 48, special: false }, { parent: this });
         const apiKey = new random.RandomPassword(`${name}-api-secret-key`, { length: 48, special: false }, { parent: this });
         const jwt = new random.RandomPassword(`${name}-jwt-secret`, { length: 64, special: false }, { parent: this });
         const keysSecret = secret("keys", `${RELEASE}-keys`, {
-            [KEYS.fernet]: fernet.base64.apply((b) => b.replace(/\+/g, "-").replace(/\//g, "_")),
+            [KEYS.fernet]: pulumi.secret(pulumi.interpolate`${fernet.b64Url}=`),
             [KEYS.webserver]: webserverKey.result,
             [KEYS.api]: apiKey.result,
             [KEYS.jwt]: jwt.result,
