@@ -329,6 +329,61 @@ describe("program", () => {
             assert.strictEqual(await resolve(exported.credentials.grafana.secret), "grafana-admin");
         });
 
+        it("prod starts Airflow after its metadata database and the cache", async () => {
+            const { capture } = await program("prod");
+            const deps = capture.dependencyNames(capture.one(RELEASE, "airflow-chart"));
+            for (const d of [`${CR.pgCluster}::platform-pg-cluster`, `${CR.pgDatabase}::platform-pg-airflow-database`, "kubernetes:apps/v1:StatefulSet::valkey-statefulset", "kubernetes:apps/v1:Deployment::valkey-proxy"]) {
+                assert.ok(deps.includes(d), `airflow-chart lacks ${d}: ${deps.join(", ")}`);
+            }
+        });
+
+        it("prod registers a monitor for every component that serves metrics", async () => {
+            const { capture } = await program("prod");
+            const monitors = capture.resources.filter((r) => /^kubernetes:monitoring\.coreos\.com\/v1:(Pod|Service)Monitor$/.test(r.type));
+            assert.deepStrictEqual(monitors.map((m) => `${m.type.split(":").pop()} ${m.inputs.metadata.namespace}/${m.name}`).sort(), [
+                "PodMonitor cert-manager/monitoring-cert-manager",
+                "PodMonitor platform-apps/monitoring-airflow",
+                "PodMonitor platform-apps/monitoring-iceberg-appender",
+                "PodMonitor platform-data/monitoring-clickhouse",
+                "PodMonitor platform-data/monitoring-kafka",
+                "PodMonitor platform-data/monitoring-kafka-connect",
+                "PodMonitor platform-data/monitoring-kafka-entity-operator",
+                "PodMonitor platform-data/monitoring-nessie",
+                "PodMonitor platform-data/monitoring-platform-pg",
+                "PodMonitor platform-data/monitoring-xtradb-haproxy",
+                "PodMonitor platform-operators/monitoring-cnpg-operator",
+                "PodMonitor platform-operators/monitoring-flink-operator",
+                "PodMonitor platform-operators/monitoring-pxc-operator",
+                "PodMonitor platform-operators/monitoring-spark-operator",
+                "PodMonitor platform-operators/monitoring-strimzi",
+                "PodMonitor platform-processing/monitoring-cdc",
+                "PodMonitor platform-processing/monitoring-trino",
+                "ServiceMonitor platform-data/monitoring-object-store",
+            ]);
+            // Prometheus reaches each one through a policy pair of its own.
+            const names: string[] = capture.ofType(NETPOL).map((p) => p.inputs.metadata.name);
+            for (const m of monitors) assert.ok(names.includes(`allow-from-${m.name}`), `no ingress allowance for ${m.name}`);
+        });
+
+        it("dev runs no monitoring and no JMX exporter next to Trino", async () => {
+            const { capture } = await program("dev");
+            assert.deepStrictEqual(capture.resources.filter((r) => /monitoring\.coreos\.com/.test(r.type) || r.name === "monitoring-chart"), []);
+            assert.strictEqual(capture.one(RELEASE, "trino-chart").inputs.values.jmx, undefined);
+        });
+
+        it("DuckDB and the appender run in the apps namespace on the lake's own copy of the S3 key", async () => {
+            const { capture, exported } = await program("dev");
+            for (const name of ["duckdb-deployment", "iceberg-appender-deployment"]) {
+                const d = capture.one("kubernetes:apps/v1:Deployment", name);
+                assert.strictEqual(d.inputs.metadata.namespace, "platform-apps");
+                const refs = d.inputs.spec.template.spec.containers[0].env.filter((e: any) => e.valueFrom?.secretKeyRef).map((e: any) => e.valueFrom.secretKeyRef.name);
+                assert.ok(refs.includes("lake-s3-credentials"), `${name} reads ${refs.join(", ")}`);
+            }
+            const appenderDeps = capture.dependencyNames(capture.one("kubernetes:apps/v1:Deployment", "iceberg-appender-deployment"));
+            for (const d of ["kubernetes:kafka.strimzi.io/v1:KafkaTopic::kafka-topic-telemetry-logs", `${RELEASE}::nessie-chart`]) assert.ok(appenderDeps.includes(d), `appender lacks ${d}`);
+            assert.match(await resolve(exported.duckdbShell), /^kubectl -n platform-apps exec -it deploy\/duckdb -- /);
+        });
+
         it("dev leaves Superset internal and gives the port-forward command", async () => {
             const { capture, exported } = await program("dev");
             assert.deepStrictEqual(capture.one(RELEASE, "superset-chart").inputs.values.ingress, { enabled: false });
@@ -449,16 +504,58 @@ describe("program", () => {
             assert.deepStrictEqual(route.rules[0].backendRefs, [{ name: "superset", port: 8088 }]);
             assert.ok(capture.dependencyNames(gw).includes(`${CR.certificate}::exposure-superset-certificate`));
         });
+    });
 
-        it("OpenShift mode publishes Routes and removes fixed UIDs from the workloads it registers", async () => {
-            const { capture } = await program("prod", { platform: "openshift", exposure: { mode: "route" }, networkPolicies: { ingressNamespace: "openshift-ingress" } });
-            const route = capture.one("kubernetes:route.openshift.io/v1:Route", "exposure-superset-route").inputs.spec;
-            assert.deepStrictEqual(route, { host: "superset.analytics.example.com", to: { kind: "Service", name: "superset", weight: 100 }, port: { targetPort: 8088 }, tls: { termination: "edge", insecureEdgeTerminationPolicy: "Redirect" } });
-            const valkey = capture.one("kubernetes:apps/v1:StatefulSet", "valkey-statefulset").inputs.spec.template.spec;
-            assert.strictEqual(valkey.securityContext.fsGroup, undefined);
-            assert.strictEqual(valkey.containers[0].securityContext.runAsUser, undefined);
-            assert.strictEqual(valkey.containers[0].securityContext.runAsNonRoot, true);
-            assert.strictEqual(capture.one(RELEASE, "superset-chart").inputs.values.runAsUser, null);
+    describe("openshift stack", () => {
+        let capture: Capture;
+        before(async () => {
+            ({ capture } = await program("openshift"));
+        });
+
+        /** Paths under `value` where a fixed UID, GID or fsGroup is set (null asks Helm to drop one). */
+        function fixedIds(value: unknown, at = ""): string[] {
+            if (Array.isArray(value)) return value.flatMap((v, i) => fixedIds(v, `${at}[${i}]`));
+            if (value === null || typeof value !== "object") return [];
+            return Object.entries(value).flatMap(([k, v]) => [
+                ...(["runAsUser", "runAsGroup", "fsGroup"].includes(k) && v !== null && v !== undefined ? [`${at}.${k}`] : []),
+                ...fixedIds(v, `${at}.${k}`),
+            ]);
+        }
+
+        it("sets no fixed UID, GID or fsGroup in any object or chart value it registers", () => {
+            const fixed = capture.resources.filter((r) => r.type.startsWith("kubernetes:")).flatMap((r) => fixedIds(r.inputs).map((p) => `${r.type} ${r.name} ${p}`));
+            assert.deepStrictEqual(fixed, []);
+        });
+
+        it("asks Helm to drop the IDs a chart's templates would set from the values it is given", () => {
+            const superset = capture.one(RELEASE, "superset-chart").inputs.values;
+            assert.strictEqual(superset.runAsUser, null);
+            const trino = capture.one(RELEASE, "trino-chart").inputs.values;
+            assert.deepStrictEqual([trino.securityContext.runAsUser, trino.securityContext.runAsGroup], [null, null]);
+        });
+
+        it("publishes each UI as a Route: edge-terminated, or re-encrypted to NiFi with the platform CA", () => {
+            const routes = capture.ofType("kubernetes:route.openshift.io/v1:Route");
+            assert.deepStrictEqual(routes.map((r) => [r.inputs.spec.host, r.inputs.spec.tls.termination]).sort(), [
+                ["airflow.apps.ocp.example.com", "edge"],
+                ["grafana.apps.ocp.example.com", "edge"],
+                ["nifi.apps.ocp.example.com", "reencrypt"],
+                ["superset.apps.ocp.example.com", "edge"],
+            ]);
+            const nifi = routes.find((r) => r.inputs.spec.host.startsWith("nifi."));
+            assert.match(nifi?.inputs.spec.tls.destinationCACertificate, /^-----BEGIN CERTIFICATE-----/);
+            assert.deepStrictEqual(capture.ofType("kubernetes:networking.k8s.io/v1:Ingress"), []);
+        });
+
+        it("lets only the OpenShift router reach the published UIs", () => {
+            const edges = capture.ofType(NETPOL).filter((p) => p.inputs.metadata.name.startsWith("allow-ingress-controller-"));
+            assert.strictEqual(edges.length, 4);
+            for (const e of edges) assert.deepStrictEqual(e.inputs.spec.ingress[0].from, [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "openshift-ingress" } } }]);
+        });
+
+        it("charts every release from the OCI mirror", () => {
+            const releases = capture.ofType(RELEASE);
+            assert.deepStrictEqual(releases.filter((r) => !String(r.inputs.chart).startsWith("oci://registry.internal:5000/charts/")).map((r) => r.name), []);
         });
     });
 });
