@@ -143,7 +143,7 @@ export const nifiDevSizing: NifiSizing = {
     storage: { data: "2Gi", content: "5Gi", provenance: "2Gi" },
 };
 
-/** One production node (see docs/decisions/0011-nifi.md: NiFi is not clustered). */
+/** One production node (see docs/decisions/0006-nifi.md: NiFi is not clustered). */
 export const nifiProdSizing: NifiSizing = {
     cpu: "1",
     memory: "4Gi",

@@ -191,7 +191,7 @@ function metadataUri(db: AirflowMetadataDatabase): pulumi.Output<string> {
  *
  * - Secrets: the metadata and broker URLs, the fernet, API, JWT and webserver keys, the admin login
  *   and the connections live in Secrets created here and reach the chart by name; no generated
- *   value is in the Helm values (docs/decisions/0010-airflow.md).
+ *   value is in the Helm values (docs/decisions/0005-airflow.md).
  * - Install: the chart is a `helm.v3.Release` that waits for workloads and Jobs, so the migration
  *   and admin-user Jobs are ordinary release objects, not Helm hooks (post-install hooks would only
  *   run after the wait, which never ends while the pods wait for the migrations).

@@ -81,7 +81,7 @@ function validate(name: string, sizing: NifiSizing): void {
 
 /**
  * Apache NiFi 1.x as one node from the official image, authored here rather than through the
- * unmaintained cetic chart (docs/decisions/0011-nifi.md). HTTPS only, with a certificate from the
+ * unmaintained cetic chart (docs/decisions/0006-nifi.md). HTTPS only, with a certificate from the
  * platform CA in PKCS12 stores; single-user login. The admin password, the sensitive-properties
  * key and the keystore password are generated into Secrets and reach NiFi through secretKeyRef
  * only. The repositories and the flow definition live on three persistent volumes.
@@ -229,7 +229,7 @@ export class Nifi extends pulumi.ComponentResource {
                 metadata: { name, namespace: args.namespace, labels },
                 spec: {
                     serviceName: svc,
-                    // One node: clustering NiFi 1.x needs ZooKeeper (docs/decisions/0011-nifi.md).
+                    // One node: clustering NiFi 1.x needs ZooKeeper (docs/decisions/0006-nifi.md).
                     replicas: 1,
                     selector: { matchLabels: selector },
                     template: {
