@@ -289,7 +289,8 @@ const airflow =
                   storageClass: cfg.storageClass,
                   metadata: { kind: cfg.airflow.metadataDatabase, ...airflowDb },
                   broker: { host: cache.host, port: cache.port, password: cache.password, ready: cache.ready },
-                  ...(trino ? { trino: { host: trino.host, port: trino.port } } : {}),
+                  // Only the address: the connection works once Trino is up, Airflow need not wait for it.
+                  ...(trino ? { trino: { host: trino.serviceHost, port: trino.port } } : {}),
                   ...(kafka ? { kafka: { bootstrapServers: kafka.bootstrapServers } } : {}),
                   ...(sparkJobs ? { spark: { namespace: ns.names.apps } } : {}),
                   ...(publicUrl(hosts.airflow) === undefined ? {} : { publicUrl: publicUrl(hosts.airflow) }),

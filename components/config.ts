@@ -413,7 +413,7 @@ const KAFKA_DEFAULTS: KafkaSettings = {
 
 const PROFILE_DEFAULTS: Record<Profile, Omit<PlatformConfig, "profile">> = {
     dev: {
-        // Off in dev, to fit a laptop: monitoring (Prometheus and Grafana, about 1.3Gi) and NiFi (a 1Gi JVM
+        // Off in dev, to fit a laptop: monitoring (Prometheus, Grafana and Trino's JMX exporters, about 1.1Gi) and NiFi (a 1Gi JVM
         // and 9Gi of volumes). Either is one `components` key away (docs/operations.md).
         components: { ...ALL_ON, monitoring: false, nifi: false },
         namespaces: { certManager: "cert-manager", operators: "platform-operators", data: "platform-data", processing: "platform-processing", apps: "platform-apps" },

@@ -201,6 +201,11 @@ export class Trino extends pulumi.ComponentResource {
     public readonly catalogs: readonly string[];
     /** SQLAlchemy URI for Superset's database connection (no secret: Trino has no authentication). */
     public readonly sqlalchemyUri: pulumi.Output<string>;
+    /**
+     * The coordinator's Service address built from the namespace alone, for clients that only record
+     * the address (Airflow's connection): unlike `host`, it does not make them wait for the release.
+     */
+    public readonly serviceHost: pulumi.Output<string>;
     /** Resources a client waits for: the release (Helm waits for the coordinator and workers). */
     public readonly ready: pulumi.Resource[];
     public readonly footprint: Footprint;
@@ -394,7 +399,8 @@ export class Trino extends pulumi.ComponentResource {
         this.endpoint = { internal: pulumi.interpolate`http://${this.host}:${PORT}`, external: null, portForward: portForwardCommand(namespace, RELEASE, PORT, PORT) };
         // Built from the namespace, not the release: registering the connection in Superset needs no
         // running Trino, so Superset does not have to wait for it.
-        this.sqlalchemyUri = pulumi.interpolate`trino://${SUPERSET_USER}@${RELEASE}.${args.namespace}.svc.cluster.local:${PORT}/${args.iceberg ? "iceberg" : "system"}`;
+        this.serviceHost = pulumi.interpolate`${RELEASE}.${args.namespace}.svc.cluster.local`;
+        this.sqlalchemyUri = pulumi.interpolate`trino://${SUPERSET_USER}@${this.serviceHost}:${PORT}/${args.iceberg ? "iceberg" : "system"}`;
         this.ready = [this.release];
         this.footprint = sumFootprints([
             podsFootprint(args.sizing.coordinator, 1),

@@ -31,6 +31,12 @@ const ESTIMATES: Record<string, { dev: number; prod: number; why: string }> = {
     "analytics:processing:Trino": { dev: 120, prod: 180, why: "coordinator and workers start" },
     "analytics:processing:SparkOperator": { dev: 60, prod: 75, why: "operator chart" },
     "analytics:processing:SparkJobs": { dev: 5, prod: 5, why: "RBAC and defaults" },
+    "analytics:apps:Airflow": { dev: 300, prod: 420, why: "chart, migration Job, admin Job, every role rolled out" },
+    "analytics:apps:Nifi": { dev: 150, prod: 180, why: "certificate, JVM start and flow load" },
+    "analytics:apps:DuckDb": { dev: 20, prod: 20, why: "one idle pod" },
+    "analytics:apps:IcebergAppender": { dev: 30, prod: 45, why: "consumer pods" },
+    "analytics:foundation:Monitoring": { dev: 180, prod: 240, why: "chart, operator webhook certificate, Prometheus and Grafana" },
+    "analytics:foundation:Exposure": { dev: 30, prod: 60, why: "certificates issued, routes admitted" },
 };
 const DEFAULT_ESTIMATE = { dev: 90, prod: 120, why: "chart or workload rollout" };
 
