@@ -35,7 +35,7 @@ import { WebService } from "./components/lib/exposure";
 import { ScrapeTarget } from "./components/lib/monitoring";
 import { openShiftTransformation } from "./components/lib/openshift";
 import { Endpoint } from "./components/lib/outputs";
-import { buckets, databases, hosts, names, podSecurity, webhookPorts } from "./components/names";
+import { buckets, databases, hosts, kubelets, names, openShift, podSecurity, webhookPorts } from "./components/names";
 
 // Everything is validated before the first resource is registered.
 const cfg = loadConfig();
@@ -293,6 +293,7 @@ const airflow =
                   ...(trino ? { trino: { host: trino.serviceHost, port: trino.port } } : {}),
                   ...(kafka ? { kafka: { bootstrapServers: kafka.bootstrapServers } } : {}),
                   ...(sparkJobs ? { spark: { namespace: ns.names.apps } } : {}),
+                  webHost: hosts.airflow,
                   ...(publicUrl(hosts.airflow) === undefined ? {} : { publicUrl: publicUrl(hosts.airflow) }),
                   highAvailability: prod,
               },
@@ -395,6 +396,11 @@ const monitoring = on.monitoring
       )
     : undefined;
 
+/**
+ * A ClusterIssuer other than the platform CA (ACME) solves HTTP-01 challenges with solver pods next
+ * to each certificate: the Ingresses' namespaces, or the Gateway's (which gets a port-80 listener).
+ */
+const acme = cfg.exposure.clusterIssuer !== "" && (cfg.exposure.mode === "ingress" || cfg.exposure.mode === "gateway");
 /** The UIs published outside the cluster: only those with their own login. */
 const webServices: WebService[] = [superset?.web, airflow?.web, nifi?.web, monitoring?.web].filter((w): w is WebService => w !== undefined);
 const exposure =
@@ -411,7 +417,8 @@ const exposure =
                   backendCaPem: ca.caCertPem,
                   ingressClassName: cfg.exposure.ingressClassName,
                   gatewayClassName: cfg.exposure.gatewayClassName,
-                  gatewayNamespace: ns.names.apps,
+                  gatewayNamespace: cfg.exposure.gatewayNamespace,
+                  acmeHttp01: acme,
               },
               platform,
           );
@@ -445,13 +452,6 @@ if (monitoring) {
         flows.push({ name: `monitoring-${t.name}`, from: ns.names.monitoring, to: { namespace: t.namespace, podLabels: t.podLabels ?? t.selector, ports: [t.containerPort] } });
     }
 }
-// cert-manager solves ACME HTTP-01 challenges with solver pods next to each certificate.
-const acmeSolverNamespaces =
-    cfg.exposure.clusterIssuer === "" || cfg.exposure.mode === "none" || cfg.exposure.mode === "route"
-        ? []
-        : cfg.exposure.mode === "gateway"
-          ? [ns.names.apps]
-          : [...new Set(webServices.map((w) => w.namespace))];
 if (cfg.networkPolicies.enabled) {
     new NetworkPolicies(
         names.networkPolicies,
@@ -459,17 +459,21 @@ if (cfg.networkPolicies.enabled) {
             namespaces: ns.names,
             flows,
             webhooks: [
-                { namespace: ns.names.certManager, ports: webhookPorts.certManager },
-                { namespace: ns.names.operators, ports: webhookPorts.operators },
+                { name: "cert-manager", namespace: ns.names.certManager, ports: webhookPorts.certManager },
+                { name: "operators", namespace: ns.names.operators, ports: webhookPorts.operators },
+                ...(monitoring ? [{ name: "prometheus-operator", namespace: ns.names.monitoring, ports: webhookPorts.monitoring }] : []),
             ],
             exposed: exposure?.edges ?? [],
             edgeNamespace: cfg.networkPolicies.ingressNamespace,
+            ...(cfg.exposure.mode === "route" ? { edgeNamespaceSelectors: openShift.routerNamespaceSelectors } : {}),
+            ...(cfg.platform === "openshift" ? { dns: openShift.dns } : {}),
             externalEgress: [
                 ...cfg.networkPolicies.externalEgress.map((x) => ({ ...x, from: ns.names[x.from] })),
                 // Prometheus scrapes the kubelets (cAdvisor) on the nodes' addresses.
-                ...(monitoring ? [{ name: "kubelet", from: ns.names.monitoring, cidr: "0.0.0.0/0", ports: [10250] }] : []),
+                ...(monitoring ? [{ name: "kubelet", from: ns.names.monitoring, ...kubelets }] : []),
             ],
-            ...(acmeSolverNamespaces.length > 0 ? { acme: { certManagerNamespace: ns.names.certManager, solverNamespaces: acmeSolverNamespaces } } : {}),
+            // Solver pods in the Gateway's namespace need no allowance: the platform does not own it.
+            ...(acme ? { acme: { certManagerNamespace: ns.names.certManager, solverNamespaces: cfg.exposure.mode === "ingress" ? [...new Set(webServices.map((w) => w.namespace))] : [] } } : {}),
             apiServerCidrs: cfg.networkPolicies.apiServerCidrs,
         },
         platform,

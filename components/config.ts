@@ -311,6 +311,8 @@ export interface Exposure {
     readonly ingressClassName: string;
     /** GatewayClass of the platform's Gateway (mode "gateway"). */
     readonly gatewayClassName: string;
+    /** Namespace the platform's Gateway and its certificates go to (mode "gateway"): the Gateway implementation's, not one the platform owns. */
+    readonly gatewayNamespace: string;
     /** ClusterIssuer that signs the ingress certificates; empty means the platform CA. */
     readonly clusterIssuer: string;
 }
@@ -419,7 +421,7 @@ const PROFILE_DEFAULTS: Record<Profile, Omit<PlatformConfig, "profile">> = {
         namespaces: { certManager: "cert-manager", operators: "platform-operators", data: "platform-data", processing: "platform-processing", apps: "platform-apps" },
         storageClass: "",
         domain: "analytics.localtest.me",
-        exposure: { mode: "none", ingressClassName: "", gatewayClassName: "", clusterIssuer: "" },
+        exposure: { mode: "none", ingressClassName: "", gatewayClassName: "", gatewayNamespace: "", clusterIssuer: "" },
         platform: "kubernetes",
         monitoring: { retention: "2d", namespace: "platform-monitoring" },
         airflow: { metadataDatabase: "postgresql" },
@@ -470,7 +472,7 @@ const PROFILE_DEFAULTS: Record<Profile, Omit<PlatformConfig, "profile">> = {
         namespaces: { certManager: "cert-manager", operators: "platform-operators", data: "platform-data", processing: "platform-processing", apps: "platform-apps" },
         storageClass: "",
         domain: "",
-        exposure: { mode: "ingress", ingressClassName: "", gatewayClassName: "", clusterIssuer: "" },
+        exposure: { mode: "ingress", ingressClassName: "", gatewayClassName: "", gatewayNamespace: "", clusterIssuer: "" },
         platform: "kubernetes",
         monitoring: { retention: "15d", namespace: "platform-monitoring" },
         airflow: { metadataDatabase: "postgresql" },
@@ -665,6 +667,10 @@ function airflowSizing(input: unknown, d: AirflowSizing): AirflowSizing {
     };
 }
 
+/** NiFi's volumes: whole Mi, Gi or Ti (a Ki-sized repository is never meant). */
+const VOLUME = /^[1-9][0-9]*(Mi|Gi|Ti)$/;
+const VOLUME_WHAT = 'a volume size in Mi, Gi or Ti such as "20Gi"';
+
 function nifiSizing(input: unknown, d: NifiSizing): NifiSizing {
     const key = "sizing.nifi";
     const o = input === undefined ? {} : object(key, input, ["storage", ...RESOURCE_KEYS]);
@@ -674,9 +680,9 @@ function nifiSizing(input: unknown, d: NifiSizing): NifiSizing {
     return {
         ...base,
         storage: {
-            data: str(`${key}.storage.data`, st.data, d.storage.data, MEMORY, SIZE_WHAT),
-            content: str(`${key}.storage.content`, st.content, d.storage.content, MEMORY, SIZE_WHAT),
-            provenance: str(`${key}.storage.provenance`, st.provenance, d.storage.provenance, MEMORY, SIZE_WHAT),
+            data: str(`${key}.storage.data`, st.data, d.storage.data, VOLUME, VOLUME_WHAT),
+            content: str(`${key}.storage.content`, st.content, d.storage.content, VOLUME, VOLUME_WHAT),
+            provenance: str(`${key}.storage.provenance`, st.provenance, d.storage.provenance, VOLUME, VOLUME_WHAT),
         },
     };
 }
@@ -687,6 +693,9 @@ function mebibytesOf(q: string): number {
     if (!m) return 0;
     return Number(m[1]) * { Ki: 1 / 1024, Mi: 1, Gi: 1024, Ti: 1024 * 1024 }[m[2] as "Ki" | "Mi" | "Gi" | "Ti"];
 }
+
+/** Connector config keys that carry credentials (JDBC and SASL passwords, JAAS configs, tokens, keys). */
+const SECRET_KEY = /password|secret|token|credential|jaas|private\.key|api\.key/i;
 
 const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
 const K8S_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -859,6 +868,7 @@ export function parseConfig(raw: Readonly<Record<string, string>>): PlatformConf
         mode: oneOf<ExposureMode>("exposure.mode", expIn.mode, d.exposure.mode, ["none", "ingress", "gateway", "route"]),
         ingressClassName: str("exposure.ingressClassName", expIn.ingressClassName, d.exposure.ingressClassName, DNS_NAME, "an IngressClass name, or empty for the default class"),
         gatewayClassName: str("exposure.gatewayClassName", expIn.gatewayClassName, d.exposure.gatewayClassName, DNS_NAME, "a GatewayClass name"),
+        gatewayNamespace: str("exposure.gatewayNamespace", expIn.gatewayNamespace, d.exposure.gatewayNamespace, DNS_LABEL, "a namespace name"),
         clusterIssuer: str("exposure.clusterIssuer", expIn.clusterIssuer, d.exposure.clusterIssuer, DNS_NAME, "a ClusterIssuer name, or empty for the platform CA"),
     };
     if (exposure.mode === "route" && platform !== "openshift") {
@@ -869,6 +879,15 @@ export function parseConfig(raw: Readonly<Record<string, string>>): PlatformConf
     }
     if (exposure.mode !== "gateway" && exposure.gatewayClassName !== "") {
         throw new ConfigError("exposure.gatewayClassName", exposure.gatewayClassName, 'nothing unless exposure.mode is "gateway"');
+    }
+    if (exposure.mode === "gateway" && exposure.gatewayNamespace === "") {
+        throw new ConfigError("exposure.gatewayNamespace", exposure.gatewayNamespace, 'the namespace of the Gateway implementation (e.g. "gateway-system") when exposure.mode is "gateway"');
+    }
+    if (exposure.mode !== "gateway" && exposure.gatewayNamespace !== "") {
+        throw new ConfigError("exposure.gatewayNamespace", exposure.gatewayNamespace, 'nothing unless exposure.mode is "gateway"');
+    }
+    if ((exposure.mode === "none" || exposure.mode === "route") && exposure.clusterIssuer !== "") {
+        throw new ConfigError("exposure.clusterIssuer", exposure.clusterIssuer, `nothing when exposure.mode is "${exposure.mode}" (${exposure.mode === "none" ? "nothing is published" : "Routes use the router's certificate"})`);
     }
     if (exposure.mode !== "ingress" && exposure.ingressClassName !== "") {
         throw new ConfigError("exposure.ingressClassName", exposure.ingressClassName, 'nothing unless exposure.mode is "ingress"');
@@ -977,6 +996,16 @@ export function parseConfig(raw: Readonly<Record<string, string>>): PlatformConf
     if (monitoring.namespace === "" || Object.values(namespaces).includes(monitoring.namespace)) {
         throw new ConfigError("monitoring.namespace", monitoring.namespace, "a namespace name not used by any other role");
     }
+    if (exposure.mode === "gateway" && [...(Object.values(namespaces) as string[]), monitoring.namespace].includes(exposure.gatewayNamespace)) {
+        // The platform's namespaces deny by default: a Gateway data plane there would receive nothing.
+        throw new ConfigError("exposure.gatewayNamespace", exposure.gatewayNamespace, "a namespace the platform does not own (the Gateway implementation's)");
+    }
+    if (platform === "openshift" && components.monitoring) {
+        throw new ConfigError("components.monitoring", true, "false on OpenShift: it ships its own Prometheus operator and CRDs; use its user-workload monitoring");
+    }
+    if (platform === "openshift" && components.nifi) {
+        throw new ConfigError("components.nifi", true, "false on OpenShift: the NiFi 1.x image writes files owned by uid 1000, which an assigned UID cannot (docs/decisions/0006-nifi.md)");
+    }
 
     const afIn = v("airflow") === undefined ? {} : object("airflow", v("airflow"), Object.keys(d.airflow));
     const airflow: AirflowSettings = {
@@ -1015,6 +1044,18 @@ export function parseConfig(raw: Readonly<Record<string, string>>): PlatformConf
     if (backups.enabled && !components.objectStore) {
         throw new ConfigError("backups.enabled", true, "false while components.objectStore is false: backups are written to the object store");
     }
+    // Connector credentials stay in Secrets: a config entry names them through Strimzi's secrets provider.
+    kafka.connectors.forEach((c, i) => {
+        for (const [k, val] of Object.entries(c.config)) {
+            const key = `kafka.connectors[${i}].config.${k}`;
+            if (SECRET_KEY.test(k) && !val.includes("${secrets:")) {
+                throw new ConfigError(key, "(hidden)", `a reference such as \${secrets:${namespaces.data}/<secret>:<key>}, not the value itself`);
+            }
+            for (const m of val.matchAll(/\$\{secrets:([^/}]*)\//g)) {
+                if (m[1] !== namespaces.data) throw new ConfigError(key, val, `a Secret in the data namespace (\${secrets:${namespaces.data}/<secret>:<key>}), where Kafka Connect runs`);
+            }
+        }
+    });
     if (kafka.connectors.length > 0 && !components.kafkaConnect) {
         throw new ConfigError("kafka.connectors", kafka.connectors.map((c) => c.name), "an empty list while components.kafkaConnect is false");
     }
@@ -1030,9 +1071,10 @@ export function parseConfig(raw: Readonly<Record<string, string>>): PlatformConf
     if (components.appender && !kafka.topics.some((t) => t.name === lake.appenderTopic)) {
         throw new ConfigError("lake.appenderTopic", lake.appenderTopic, `one of the topics in kafka.topics (${kafka.topics.map((t) => t.name).join(", ")})`);
     }
-    if (exposure.mode === "route" && networkPolicies.ingressNamespace === "") {
-        // OpenShift's router runs in openshift-ingress; say so rather than open exposed services to every namespace.
-        throw new ConfigError("networkPolicies.ingressNamespace", "", '"openshift-ingress" (the router\'s namespace) when exposure.mode is "route"');
+    if (exposure.mode === "route" && networkPolicies.ingressNamespace !== "") {
+        // The router may run on the host network, where a namespace name selects nothing: the policies
+        // select its namespace by the policy-group label OpenShift's ingress operator sets.
+        throw new ConfigError("networkPolicies.ingressNamespace", networkPolicies.ingressNamespace, '"" when exposure.mode is "route" (the router is selected by its network.openshift.io/policy-group label)');
     }
     if (components.superset && !components.cache) {
         throw new ConfigError("components.superset", true, "false while components.cache is false: Superset needs the cache for results and Celery");

@@ -81,8 +81,24 @@ export const podSecurity: Readonly<Record<"certManager" | "operators" | "data" |
     apps: "baseline",
 };
 
-/** Ports the API server calls for admission webhooks: cert-manager's, and the operators' (all on 9443). */
+/** Ports the API server calls for admission webhooks: cert-manager's, the operators' (all on 9443), the Prometheus operator's. */
 export const webhookPorts = {
     certManager: [10250],
     operators: [9443],
+    monitoring: [10250],
+} as const;
+
+/** Prometheus scrapes cAdvisor on every kubelet; node addresses are not known in advance. */
+export const kubelets = { cidr: "0.0.0.0/0", ports: [10250] } as const;
+
+/** What OpenShift's network policies must name. */
+export const openShift = {
+    /** The `dns-default` Service in openshift-dns forwards port 53 to CoreDNS pods listening on 5353. */
+    dns: { namespace: "openshift-dns", podLabels: {}, ports: [53, 5353] },
+    /**
+     * Labels the ingress operator sets on the router's namespace: the first is the one OpenShift's
+     * network policy examples select, the second the one OVN-Kubernetes also matches for a router on
+     * the host network. Either admits the router.
+     */
+    routerNamespaceSelectors: [{ "network.openshift.io/policy-group": "ingress" }, { "policy-group.network.openshift.io/ingress": "" }],
 } as const;

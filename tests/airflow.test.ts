@@ -107,7 +107,7 @@ describe("Airflow", () => {
         it("runs migrations and admin creation as release Jobs, not Helm hooks", () => {
             const v = values(capture);
             const resources = { requests: { cpu: "100m", memory: "384Mi" }, limits: { cpu: "1", memory: "768Mi" } };
-            assert.deepStrictEqual(v.migrateDatabaseJob, { enabled: true, useHelmHooks: false, applyCustomEnv: false, ttlSecondsAfterFinished: 300, resources });
+            assert.deepStrictEqual(v.migrateDatabaseJob, { enabled: true, securityContexts: v.securityContexts, useHelmHooks: false, applyCustomEnv: false, ttlSecondsAfterFinished: 300, resources });
             assert.strictEqual(v.createUserJob.useHelmHooks, false);
             assert.strictEqual(v.createUserJob.applyCustomEnv, false);
             assert.strictEqual(v.createUserJob.ttlSecondsAfterFinished, 300);
@@ -133,7 +133,11 @@ describe("Airflow", () => {
 
         it("uses the FAB auth manager, lets migrations create its tables, and sizes API workers and Celery slots", () => {
             assert.deepStrictEqual(values(capture).config, {
-                core: { auth_manager: "airflow.providers.fab.auth_manager.fab_auth_manager.FabAuthManager", load_examples: "False" },
+                core: {
+                    auth_manager: "airflow.providers.fab.auth_manager.fab_auth_manager.FabAuthManager",
+                    load_examples: "False",
+                    execution_api_server_url: "http://airflow-api-server:8080/execution/",
+                },
                 database: { external_db_managers: "airflow.providers.fab.auth_manager.models.db.FABDBManager" },
                 api: { workers: "1" },
                 celery: { worker_concurrency: "4" },
@@ -193,6 +197,9 @@ describe("Airflow", () => {
                 pod: { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" }, fsGroup: 0, fsGroupChangePolicy: "OnRootMismatch" },
                 container: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: false, runAsNonRoot: true, capabilities: { drop: ["ALL"] }, seccompProfile: { type: "RuntimeDefault" } },
             });
+            for (const role of ["scheduler", "apiServer", "workers", "triggerer", "dagProcessor", "migrateDatabaseJob", "createUserJob"]) {
+                assert.deepStrictEqual(v[role].securityContexts, v.securityContexts, role);
+            }
             assert.deepStrictEqual(v.statsd.securityContexts, {
                 pod: { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" }, runAsUser: 65534, runAsGroup: 65534 },
                 container: {

@@ -29,7 +29,7 @@ describe("config", () => {
             assert.strictEqual(cfg.profile, "dev");
             assert.strictEqual(cfg.sizing.postgres.instances, 1);
             assert.strictEqual(cfg.sizing.superset.replicas, 1);
-            assert.deepStrictEqual(cfg.exposure, { mode: "none", ingressClassName: "", gatewayClassName: "", clusterIssuer: "" });
+            assert.deepStrictEqual(cfg.exposure, { mode: "none", ingressClassName: "", gatewayClassName: "", gatewayNamespace: "", clusterIssuer: "" });
             assert.deepStrictEqual(cfg.components, {
                 postgres: true,
                 cache: true,
@@ -86,14 +86,15 @@ describe("config", () => {
                     profile: "prod",
                     platform: "openshift",
                     domain: "data.example.com",
-                    exposure: { mode: "gateway", gatewayClassName: "eg" },
+                    exposure: { mode: "gateway", gatewayClassName: "eg", gatewayNamespace: "envoy-gateway-system" },
+                    components: { monitoring: false, nifi: false },
                     networkPolicies: { ingressNamespace: "envoy-gateway-system", externalEgress: [{ name: "cdc-source", from: "processing", cidr: "10.20.0.0/16", ports: [1433] }] },
                     monitoring: { retention: "30d" },
                     airflow: { metadataDatabase: "mysql" },
                 }),
             );
             assert.strictEqual(cfg.platform, "openshift");
-            assert.deepStrictEqual(cfg.exposure, { mode: "gateway", ingressClassName: "", gatewayClassName: "eg", clusterIssuer: "" });
+            assert.deepStrictEqual(cfg.exposure, { mode: "gateway", ingressClassName: "", gatewayClassName: "eg", gatewayNamespace: "envoy-gateway-system", clusterIssuer: "" });
             assert.deepStrictEqual(cfg.networkPolicies.externalEgress, [{ name: "cdc-source", from: "processing", cidr: "10.20.0.0/16", ports: [1433] }]);
             assert.strictEqual(cfg.networkPolicies.ingressNamespace, "envoy-gateway-system");
             assert.deepStrictEqual(cfg.monitoring, { retention: "30d", namespace: "platform-monitoring" });
@@ -212,6 +213,33 @@ describe("config", () => {
             rejects({ profile: "dev", sizing: { appender: { replicas: 0 } } }, "sizing.appender.replicas", /an integer from 1 to 64/);
         });
 
+        it("gateway mode needs the Gateway implementation's namespace, not one the platform owns", () => {
+            rejects({ profile: "prod", domain: "a.example.com", exposure: { mode: "gateway", gatewayClassName: "eg" } }, "exposure.gatewayNamespace", /namespace of the Gateway implementation/);
+            rejects({ profile: "prod", domain: "a.example.com", exposure: { mode: "gateway", gatewayClassName: "eg", gatewayNamespace: "platform-apps" } }, "exposure.gatewayNamespace", /does not own/);
+        });
+
+        it("a ClusterIssuer with nothing to sign is an error", () => {
+            rejects({ profile: "dev", exposure: { mode: "none", clusterIssuer: "letsencrypt" } }, "exposure.clusterIssuer", /nothing is published/);
+        });
+
+        it("OpenShift refuses the bundled monitoring and NiFi, naming why", () => {
+            const openshift = { profile: "prod", platform: "openshift", domain: "apps.example.com", exposure: { mode: "route" } };
+            rejects({ ...openshift, components: { nifi: false } }, "components.monitoring", /user-workload monitoring/);
+            rejects({ ...openshift, components: { monitoring: false } }, "components.nifi", /uid 1000/);
+        });
+
+        it("a NiFi volume in Ki is an error", () => {
+            rejects({ profile: "dev", sizing: { nifi: { storage: { data: "512Ki" } } } }, "sizing.nifi.storage.data", /Mi, Gi or Ti/);
+        });
+
+        it("a connector password given as a value is an error that does not repeat it", () => {
+            const kafka = (config: Record<string, string>) => ({ connectors: [{ name: "sink", class: "io.example.Sink", config }] });
+            rejects({ profile: "dev", kafka: kafka({ "connection.password": "hunter2" }) }, "kafka.connectors[0].config.connection.password", /\$\{secrets:platform-data\/<secret>:<key>\}/);
+            assert.throws(() => parseConfig(raw({ profile: "dev", kafka: kafka({ "connection.password": "hunter2" }) })), (e: unknown) => e instanceof Error && !e.message.includes("hunter2"));
+            rejects({ profile: "dev", kafka: kafka({ "connection.password": "${secrets:platform-apps/db:password}" }) }, "kafka.connectors[0].config.connection.password", /in the data namespace/);
+            assert.strictEqual(parseConfig(raw({ profile: "dev", kafka: kafka({ "connection.password": "${secrets:platform-data/db:password}" }) })).kafka.connectors[0].config["connection.password"], "${secrets:platform-data/db:password}");
+        });
+
         it("a topic replicated more than there are brokers is an error", () => {
             rejects({ profile: "dev", kafka: { topics: [{ name: "t", partitions: 1, replicas: 3 }] } }, "kafka.topics[0].replicas", /an integer from 1 to 1$/);
         });
@@ -253,8 +281,12 @@ describe("config", () => {
             rejects({ profile: "dev", exposure: { mode: "route" } }, "exposure.mode", /unless platform is "openshift"/);
         });
 
-        it("Routes name the router's namespace as the only edge", () => {
-            rejects({ profile: "prod", platform: "openshift", domain: "apps.example.com", exposure: { mode: "route" } }, "networkPolicies.ingressNamespace", /"openshift-ingress"/);
+        it("Routes take no ingress namespace: the router is selected by its namespace's label", () => {
+            rejects(
+                { profile: "prod", platform: "openshift", domain: "apps.example.com", exposure: { mode: "route" }, components: { monitoring: false, nifi: false }, networkPolicies: { ingressNamespace: "openshift-ingress" } },
+                "networkPolicies.ingressNamespace",
+                /policy-group label/,
+            );
         });
 
         it("gateway exposure needs a GatewayClass", () => {
@@ -262,7 +294,7 @@ describe("config", () => {
         });
 
         it("an IngressClass outside ingress mode is an error", () => {
-            rejects({ profile: "dev", exposure: { mode: "gateway", gatewayClassName: "eg", ingressClassName: "nginx" } }, "exposure.ingressClassName", /nothing unless exposure.mode is "ingress"/);
+            rejects({ profile: "dev", exposure: { mode: "gateway", gatewayClassName: "eg", gatewayNamespace: "gateway-system", ingressClassName: "nginx" } }, "exposure.ingressClassName", /nothing unless exposure.mode is "ingress"/);
         });
 
         it("an unknown platform is rejected with the allowed ones", () => {

@@ -51,7 +51,15 @@ async function stack(ha: boolean): Promise<Stack> {
         connect: {
             image: "registry.internal/connect-plugins:1.0",
             replicas: ha ? 2 : 1,
-            connectors: [{ name: "orders-sink", class: "org.example.OrdersSink", tasksMax: 2, config: { topics: "orders" } }],
+            connectors: [
+                { name: "orders-sink", class: "org.example.OrdersSink", tasksMax: 2, config: { topics: "orders" } },
+                {
+                    name: "audit-jdbc",
+                    class: "org.example.JdbcSink",
+                    tasksMax: 1,
+                    config: { topics: "Audit_Log", "connection.user": "${secrets:platform-data/audit-db:username}", "connection.password": "${secrets:platform-data/audit-db:password}" },
+                },
+            ],
         },
     });
     const plain = ha ? new Kafka("plain", { ...base, namespace: "other-data" }) : undefined;
@@ -184,9 +192,25 @@ describe("Kafka data layer", () => {
                 "events-connect-offsets",
                 "events-connect-status",
             ]);
-            assert.deepStrictEqual(spec.config, { "config.storage.replication.factor": 1, "offset.storage.replication.factor": 1, "status.storage.replication.factor": 1 });
+            assert.deepStrictEqual(spec.config, {
+                "config.storage.replication.factor": 1,
+                "offset.storage.replication.factor": 1,
+                "status.storage.replication.factor": 1,
+                "config.providers": "secrets",
+                "config.providers.secrets.class": "io.strimzi.kafka.KubernetesSecretConfigProvider",
+            });
             const d = deps(s.capture, c);
             assert.ok(d.includes(`${CR.kafka}::events-kafka`) && d.includes(OPERATOR_RELEASE), d.join(", "));
+        });
+
+        it("lets the Connect workers read exactly the Secrets the connectors reference", () => {
+            const role = s.capture.one("kubernetes:rbac.authorization.k8s.io/v1:Role", "events-connect-secrets").inputs;
+            assert.deepStrictEqual(role.rules, [{ apiGroups: [""], resources: ["secrets"], resourceNames: ["audit-db"], verbs: ["get"] }]);
+            const binding = s.capture.one("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding", "events-connect-secrets").inputs;
+            assert.deepStrictEqual(binding.subjects, [{ kind: "ServiceAccount", name: "events-connect-connect", namespace: "platform-data" }]);
+            assert.deepStrictEqual(binding.roleRef, { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "events-connect-secrets" });
+            const jdbc = s.capture.one(CR.connector, "events-connector-audit-jdbc").inputs.spec.config;
+            assert.strictEqual(jdbc["connection.password"], "${secrets:platform-data/audit-db:password}");
         });
 
         it("creates each connector after the Connect cluster, labelled with it and gated on Ready", () => {
@@ -358,6 +382,8 @@ describe("Kafka data layer", () => {
                 "config.storage.replication.factor": 3,
                 "offset.storage.replication.factor": 3,
                 "status.storage.replication.factor": 3,
+                "config.providers": "secrets",
+                "config.providers.secrets.class": "io.strimzi.kafka.KubernetesSecretConfigProvider",
             });
             assert.strictEqual(s.capture.one(CR.topic, "schema-registry-topic").inputs.spec.replicas, 3);
         });

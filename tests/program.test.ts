@@ -299,7 +299,7 @@ describe("program", () => {
             assert.deepStrictEqual(ingress.metadata.namespace, "platform-apps");
             assert.deepStrictEqual(ingress.spec, {
                 ingressClassName: "nginx",
-                tls: [{ hosts: ["superset.analytics.example.com"], secretName: "superset-tls" }],
+                tls: [{ hosts: ["superset.analytics.example.com"], secretName: "superset-edge-tls" }],
                 rules: [
                     {
                         host: "superset.analytics.example.com",
@@ -314,7 +314,7 @@ describe("program", () => {
             const { capture } = await program("prod");
             const cert = capture.one(CR.certificate, "exposure-superset-certificate");
             assert.deepStrictEqual(cert.inputs.spec, {
-                secretName: "superset-tls",
+                secretName: "superset-edge-tls",
                 dnsNames: ["superset.analytics.example.com"],
                 issuerRef: { group: "cert-manager.io", kind: "ClusterIssuer", name: "platform-ca" },
                 privateKey: { algorithm: "ECDSA", size: 256, rotationPolicy: "Always" },
@@ -483,13 +483,19 @@ describe("program", () => {
             assert.deepStrictEqual(solvers[0].inputs.spec.ingress, [{ from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "ingress-nginx" } } }], ports: [{ protocol: "TCP", port: 8089 }] }]);
         });
 
+        it("prod lets the API server reach the Prometheus operator's admission webhook", async () => {
+            const { capture } = await program("prod");
+            const hooks = capture.ofType(NETPOL).filter((p) => p.inputs.metadata.name.startsWith("allow-webhooks-") && p.inputs.metadata.namespace === "platform-monitoring");
+            assert.deepStrictEqual(hooks.map((h) => [h.inputs.metadata.name, h.inputs.spec.ingress]), [["allow-webhooks-prometheus-operator", [{ ports: [{ protocol: "TCP", port: 10250 }] }]]]);
+        });
+
         it("the platform CA needs no ACME allowances", async () => {
             const { capture } = await program("prod");
             assert.deepStrictEqual(capture.ofType(NETPOL).filter((p) => /acme/.test(p.inputs.metadata.name)), []);
         });
 
         it("gateway mode publishes through one platform Gateway with a listener and certificate per host", async () => {
-            const { capture } = await program("prod", { exposure: { mode: "gateway", gatewayClassName: "eg" } });
+            const { capture } = await program("prod", { exposure: { mode: "gateway", gatewayClassName: "eg", gatewayNamespace: "gateway-system" } });
             assert.deepStrictEqual(capture.ofType("kubernetes:networking.k8s.io/v1:Ingress"), []);
             const gw = capture.one("kubernetes:gateway.networking.k8s.io/v1:Gateway", "exposure-gateway");
             assert.strictEqual(gw.inputs.spec.gatewayClassName, "eg");
@@ -500,7 +506,9 @@ describe("program", () => {
                 ["grafana", "grafana.analytics.example.com"],
             ]);
             const route = capture.one("kubernetes:gateway.networking.k8s.io/v1:HTTPRoute", "exposure-superset-route").inputs.spec;
-            assert.deepStrictEqual(route.parentRefs, [{ name: "platform", namespace: "platform-apps", sectionName: "superset" }]);
+            assert.strictEqual(gw.inputs.metadata.namespace, "gateway-system");
+            assert.strictEqual(capture.one(CR.certificate, "exposure-superset-certificate").inputs.metadata.namespace, "gateway-system");
+            assert.deepStrictEqual(route.parentRefs, [{ name: "platform", namespace: "gateway-system", sectionName: "superset" }]);
             assert.deepStrictEqual(route.rules[0].backendRefs, [{ name: "superset", port: 8088 }]);
             assert.ok(capture.dependencyNames(gw).includes(`${CR.certificate}::exposure-superset-certificate`));
         });
@@ -534,23 +542,35 @@ describe("program", () => {
             assert.deepStrictEqual([trino.securityContext.runAsUser, trino.securityContext.runAsGroup], [null, null]);
         });
 
-        it("publishes each UI as a Route: edge-terminated, or re-encrypted to NiFi with the platform CA", () => {
+        it("publishes Superset and Airflow as edge-terminated Routes, and no Ingress", () => {
             const routes = capture.ofType("kubernetes:route.openshift.io/v1:Route");
             assert.deepStrictEqual(routes.map((r) => [r.inputs.spec.host, r.inputs.spec.tls.termination]).sort(), [
                 ["airflow.apps.ocp.example.com", "edge"],
-                ["grafana.apps.ocp.example.com", "edge"],
-                ["nifi.apps.ocp.example.com", "reencrypt"],
                 ["superset.apps.ocp.example.com", "edge"],
             ]);
-            const nifi = routes.find((r) => r.inputs.spec.host.startsWith("nifi."));
-            assert.match(nifi?.inputs.spec.tls.destinationCACertificate, /^-----BEGIN CERTIFICATE-----/);
             assert.deepStrictEqual(capture.ofType("kubernetes:networking.k8s.io/v1:Ingress"), []);
         });
 
-        it("lets only the OpenShift router reach the published UIs", () => {
-            const edges = capture.ofType(NETPOL).filter((p) => p.inputs.metadata.name.startsWith("allow-ingress-controller-"));
-            assert.strictEqual(edges.length, 4);
-            for (const e of edges) assert.deepStrictEqual(e.inputs.spec.ingress[0].from, [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "openshift-ingress" } } }]);
+        it("lets only the OpenShift router reach the published UIs, selected by its namespace's policy-group label", () => {
+            const edges = capture.ofType(NETPOL).filter((p) => p.inputs.metadata.name.startsWith("allow-edge-"));
+            assert.deepStrictEqual(edges.map((e) => e.inputs.metadata.name).sort(), ["allow-edge-airflow", "allow-edge-superset"]);
+            for (const e of edges) {
+                assert.deepStrictEqual(e.inputs.spec.ingress[0].from, [
+                    { namespaceSelector: { matchLabels: { "network.openshift.io/policy-group": "ingress" } }, podSelector: {} },
+                    { namespaceSelector: { matchLabels: { "policy-group.network.openshift.io/ingress": "" } }, podSelector: {} },
+                ]);
+            }
+        });
+
+        it("resolves names through OpenShift's DNS, on the Service port and the pods' port", () => {
+            const dns = capture.one(NETPOL, "network-policies-apps-dns").inputs.spec.egress[0];
+            assert.deepStrictEqual(dns.to, [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "openshift-dns" } }, podSelector: { matchLabels: {} } }]);
+            assert.deepStrictEqual(dns.ports, [
+                { protocol: "UDP", port: 53 },
+                { protocol: "TCP", port: 53 },
+                { protocol: "UDP", port: 5353 },
+                { protocol: "TCP", port: 5353 },
+            ]);
         });
 
         it("charts every release from the OCI mirror", () => {

@@ -103,6 +103,8 @@ export interface AirflowArgs {
     readonly publicUrl?: string;
     /** PodDisruptionBudgets and spread over nodes for roles with more than one pod. Default false. */
     readonly highAvailability?: boolean;
+    /** Host name prefix the platform's exposure publishes the UI under (`<webHost>.<domain>`). Default "airflow". */
+    readonly webHost?: string;
 }
 
 const RELEASE = "airflow";
@@ -337,16 +339,25 @@ export class Airflow extends pulumi.ComponentResource {
                     apiSecretKeySecretName: keysSecret.metadata.name,
                     jwtSecretName: keysSecret.metadata.name,
                     config: {
-                        core: { auth_manager: FAB_AUTH_MANAGER, load_examples: "False" },
+                        core: {
+                            auth_manager: FAB_AUTH_MANAGER,
+                            load_examples: "False",
+                            // Tasks report to the API server in the namespace, never through the public URL
+                            // (which the workers' egress policy and trust store would not allow).
+                            execution_api_server_url: `http://${API_SERVICE}:${API_PORT}/execution/`,
+                        },
                         // `airflow db migrate` creates the FAB user tables only with this manager listed.
                         database: { external_db_managers: FAB_DB_MANAGER },
                         api: { workers: String(sizing.apiServer.workers), ...(args.publicUrl === undefined ? {} : { base_url: args.publicUrl }) },
                         celery: { worker_concurrency: String(sizing.workers.concurrency) },
                     },
                     secret: connectionEnv,
+                    // The chart-wide default, and each role's own below: the roles' setting is the one its
+                    // schema documents for containers, so both are set.
                     securityContexts,
                     migrateDatabaseJob: {
                         enabled: true,
+                        securityContexts,
                         useHelmHooks: false,
                         applyCustomEnv: false,
                         // The finished Job is deleted after 5 minutes, so the next upgrade creates it afresh.
@@ -354,6 +365,7 @@ export class Airflow extends pulumi.ComponentResource {
                         resources: jobResources,
                     },
                     createUserJob: {
+                        securityContexts,
                         useHelmHooks: false,
                         applyCustomEnv: false,
                         ttlSecondsAfterFinished: 300,
@@ -366,6 +378,7 @@ export class Airflow extends pulumi.ComponentResource {
                     },
                     scheduler: {
                         replicas: sizing.scheduler.replicas,
+                        securityContexts,
                         resources: resourceRequirements(sizing.scheduler),
                         startupProbe: { failureThreshold: 30, periodSeconds: 10, timeoutSeconds: 20 },
                         podDisruptionBudget: chartPdb(sizing.scheduler.replicas),
@@ -374,6 +387,7 @@ export class Airflow extends pulumi.ComponentResource {
                     },
                     apiServer: {
                         replicas: sizing.apiServer.replicas,
+                        securityContexts,
                         resources: resourceRequirements(sizing.apiServer),
                         startupProbe: { failureThreshold: 30, periodSeconds: 10, timeoutSeconds: 20 },
                         podDisruptionBudget: chartPdb(sizing.apiServer.replicas),
@@ -381,6 +395,7 @@ export class Airflow extends pulumi.ComponentResource {
                     },
                     workers: {
                         replicas: sizing.workers.replicas,
+                        securityContexts,
                         resources: resourceRequirements(sizing.workers),
                         persistence: logVolume,
                         topologySpreadConstraints: spread("worker", sizing.workers.replicas),
@@ -388,6 +403,7 @@ export class Airflow extends pulumi.ComponentResource {
                     },
                     triggerer: {
                         replicas: sizing.triggerer.replicas,
+                        securityContexts,
                         resources: resourceRequirements(sizing.triggerer),
                         persistence: logVolume,
                         topologySpreadConstraints: spread("triggerer", sizing.triggerer.replicas),
@@ -395,6 +411,7 @@ export class Airflow extends pulumi.ComponentResource {
                     },
                     dagProcessor: {
                         enabled: true,
+                        securityContexts,
                         replicas: sizing.dagProcessor.replicas,
                         resources: resourceRequirements(sizing.dagProcessor),
                         topologySpreadConstraints: spread("dag-processor", sizing.dagProcessor.replicas),
@@ -445,7 +462,7 @@ export class Airflow extends pulumi.ComponentResource {
             password: pulumi.secret(adminPassword.result),
         };
         this.serves = { namespace: args.namespace, podLabels: apiLabels, ports: [API_PORT] };
-        this.web = { host: "airflow", namespace: args.namespace, service: API_SERVICE, port: API_PORT, podLabels: apiLabels, containerPort: API_PORT };
+        this.web = { host: args.webHost ?? "airflow", namespace: args.namespace, service: API_SERVICE, port: API_PORT, podLabels: apiLabels, containerPort: API_PORT };
         this.metrics = [
             { name: "airflow", namespace: args.namespace, kind: "pod", selector: roleLabels("statsd"), port: "statsd-scrape", containerPort: STATSD_SCRAPE_PORT, path: "/metrics" },
         ];

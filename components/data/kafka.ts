@@ -9,6 +9,15 @@ import { Endpoint, portForwardCommand } from "../lib/outputs";
 import { waitForCondition } from "../lib/readiness";
 import { resourceRequirements } from "../lib/security";
 
+/** Strimzi's config provider that resolves `${secrets:<namespace>/<secret>:<key>}` from the Kubernetes API. */
+export const SECRET_CONFIG_PROVIDER = "io.strimzi.kafka.KubernetesSecretConfigProvider";
+const SECRET_REFERENCE = /\$\{secrets:([a-z0-9-]+)\/([a-z0-9.-]+):([^}]+)\}/g;
+
+/** The Secrets a connector config references through the `secrets` config provider. */
+export function secretReferences(config: Readonly<Record<string, string>>): { namespace: string; secret: string; key: string }[] {
+    return Object.values(config).flatMap((v) => [...v.matchAll(SECRET_REFERENCE)].map((m) => ({ namespace: m[1], secret: m[2], key: m[3] })));
+}
+
 /** CPU, memory and volume size of every node in one node pool. */
 export interface KafkaNodeSizing extends Resources {
     /** Size of each node's persistent volume claim, such as "10Gi"; it cannot be changed later. */
@@ -297,6 +306,10 @@ export class Kafka extends pulumi.ComponentResource {
                             "config.storage.replication.factor": rf,
                             "offset.storage.replication.factor": rf,
                             "status.storage.replication.factor": rf,
+                            // Connector configs name credentials as ${secrets:<namespace>/<secret>:<key>}; the
+                            // workers read them from the Secret at run time, so no value sits in a spec.
+                            "config.providers": "secrets",
+                            "config.providers.secrets.class": SECRET_CONFIG_PROVIDER,
                         },
                         resources: resourceRequirements(c.resources ?? CONNECT_DEFAULT),
                         metricsConfig: METRICS_CONFIG,
@@ -322,6 +335,28 @@ export class Kafka extends pulumi.ComponentResource {
                 { parent: this, dependsOn: [args.operator, this.kafka] },
             );
             const connect = this.connect;
+            // The workers may read exactly the Secrets the connectors reference, nothing else.
+            const referenced = [...new Set(c.connectors.flatMap((conn) => secretReferences(conn.config).map((r) => r.secret)))].sort();
+            if (referenced.length > 0) {
+                const role = new k8s.rbac.v1.Role(
+                    `${name}-connect-secrets`,
+                    {
+                        metadata: { name: `${connectName}-secrets`, namespace: args.namespace, labels: connectLabels },
+                        rules: [{ apiGroups: [""], resources: ["secrets"], resourceNames: referenced, verbs: ["get"] }],
+                    },
+                    { parent: this },
+                );
+                new k8s.rbac.v1.RoleBinding(
+                    `${name}-connect-secrets`,
+                    {
+                        metadata: { name: `${connectName}-secrets`, namespace: args.namespace, labels: connectLabels },
+                        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name },
+                        // Strimzi runs the Connect pods as the ServiceAccount <connect>-connect.
+                        subjects: [{ kind: "ServiceAccount", name: `${connectName}-connect`, namespace: args.namespace }],
+                    },
+                    { parent: this },
+                );
+            }
             for (const conn of c.connectors) {
                 this.connectors.push(
                     new k8s.apiextensions.CustomResource(

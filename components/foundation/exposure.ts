@@ -3,7 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { ExposureMode } from "../config";
 import { WebService } from "../lib/exposure";
 import { platformLabels } from "../lib/labels";
-import { ServedPorts } from "../lib/network";
+import { EdgeTarget } from "./networkPolicies";
+import { waitForCondition } from "../lib/readiness";
 
 export interface ExposureArgs {
     /** "ingress": an Ingress per service; "gateway": one platform Gateway plus an HTTPRoute per service; "route": OpenShift Routes. "none" registers nothing. */
@@ -22,8 +23,13 @@ export interface ExposureArgs {
     readonly ingressClassName?: string;
     /** GatewayClass of the platform Gateway (gateway mode). Required in that mode. */
     readonly gatewayClassName?: string;
-    /** Namespace of the platform Gateway and its certificates (gateway mode). Required in that mode. */
+    /**
+     * Namespace of the platform Gateway and its certificates (gateway mode): the one the Gateway
+     * implementation runs its data plane in, outside the platform's default deny. Required in that mode.
+     */
     readonly gatewayNamespace?: pulumi.Input<string>;
+    /** Add a plain-HTTP listener on port 80 to the Gateway for ACME HTTP-01 challenges (gateway mode). Default false. */
+    readonly acmeHttp01?: boolean;
 }
 
 const GATEWAY_API = "gateway.networking.k8s.io/v1";
@@ -32,13 +38,14 @@ const GATEWAY_API = "gateway.networking.k8s.io/v1";
  * Publishes the platform's web UIs and HTTP APIs outside the cluster under one domain, with TLS:
  * certificates come from cert-manager (the platform CA or a configured issuer such as ACME) in the
  * ingress and gateway modes, and from the OpenShift router in route mode. Backends that serve HTTPS
- * themselves are re-encrypted to, trusting the platform CA.
+ * themselves are re-encrypted to: a Gateway (BackendTLSPolicy) and a re-encrypt Route verify them
+ * against the platform CA; ingress-nginx encrypts without verifying.
  */
 export class Exposure extends pulumi.ComponentResource {
     /** External URL of each published service, by host prefix. */
     public readonly urls: Readonly<Record<string, string>>;
     /** The pods the edge (ingress controller, gateway or router) must reach, for NetworkPolicies. */
-    public readonly edges: readonly ServedPorts[];
+    public readonly edges: readonly EdgeTarget[];
 
     constructor(name: string, args: ExposureArgs, opts?: pulumi.ComponentResourceOptions) {
         super("analytics:foundation:Exposure", name, {}, opts);
@@ -54,16 +61,19 @@ export class Exposure extends pulumi.ComponentResource {
             throw new Error(`Exposure ${name}: gateway mode needs gatewayClassName and gatewayNamespace`);
         }
 
-        // cert-manager signs one certificate per host, into a TLS Secret the edge reads.
+        // cert-manager signs one certificate per host, into a TLS Secret the edge reads. The name says
+        // "edge": a backend serving HTTPS itself (NiFi) has its own `<host>-tls` in the same namespace.
+        const edgeSecret = (s: WebService) => `${s.host}-edge-tls`;
         const certificate = (s: WebService, namespace: pulumi.Input<string>) =>
             new k8s.apiextensions.CustomResource(
                 `${name}-${s.host}-certificate`,
                 {
                     apiVersion: "cert-manager.io/v1",
                     kind: "Certificate",
-                    metadata: { name: `${s.host}-tls`, namespace, labels },
+                    // Ready once the Secret holds a signed certificate: the edge serves it from the start.
+                    metadata: { name: edgeSecret(s), namespace, labels, annotations: waitForCondition("Ready") },
                     spec: {
-                        secretName: `${s.host}-tls`,
+                        secretName: edgeSecret(s),
                         dnsNames: [fqdn(s)],
                         issuerRef: { group: "cert-manager.io", kind: "ClusterIssuer", name: args.clusterIssuer },
                         privateKey: { algorithm: "ECDSA", size: 256, rotationPolicy: "Always" },
@@ -97,7 +107,7 @@ export class Exposure extends pulumi.ComponentResource {
                         },
                         spec: {
                             ...((args.ingressClassName ?? "") === "" ? {} : { ingressClassName: args.ingressClassName }),
-                            tls: [{ hosts: [fqdn(s)], secretName: `${s.host}-tls` }],
+                            tls: [{ hosts: [fqdn(s)], secretName: edgeSecret(s) }],
                             rules: [
                                 {
                                     host: fqdn(s),
@@ -123,20 +133,25 @@ export class Exposure extends pulumi.ComponentResource {
                     metadata: { name: "platform", namespace: gatewayNamespace, labels },
                     spec: {
                         gatewayClassName: args.gatewayClassName,
-                        listeners: published.map((s) => ({
-                            name: s.host,
-                            hostname: fqdn(s),
-                            port: 443,
-                            protocol: "HTTPS",
-                            tls: { mode: "Terminate", certificateRefs: [{ kind: "Secret", group: "", name: `${s.host}-tls` }] },
-                            allowedRoutes: {
-                                namespaces: { from: "Selector", selector: { matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "In", values: routeNamespaces }] } },
-                            },
-                        })),
+                        listeners: [
+                            ...published.map((s) => ({
+                                name: s.host,
+                                hostname: fqdn(s),
+                                port: 443,
+                                protocol: "HTTPS",
+                                tls: { mode: "Terminate", certificateRefs: [{ kind: "Secret", group: "", name: edgeSecret(s) }] },
+                                allowedRoutes: {
+                                    namespaces: { from: "Selector", selector: { matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "In", values: routeNamespaces }] } },
+                                },
+                            })),
+                            // cert-manager's HTTP-01 solver attaches its HTTPRoutes here, next to the Certificates.
+                            ...((args.acmeHttp01 ?? false) ? [{ name: "acme-http01", port: 80, protocol: "HTTP", allowedRoutes: { namespaces: { from: "Same" } } }] : []),
+                        ],
                     },
                 },
-                // A listener whose Secret does not exist yet is reported invalid; create the Certificates first.
-                { parent: this, dependsOn: certs },
+                // A listener whose Secret does not exist yet is reported invalid: wait for the Certificates,
+                // unless they are solved through this Gateway's own HTTP listener (ACME HTTP-01).
+                { parent: this, dependsOn: (args.acmeHttp01 ?? false) ? [args.certManager] : certs },
             );
             for (const s of published) {
                 new k8s.apiextensions.CustomResource(
@@ -187,7 +202,7 @@ export class Exposure extends pulumi.ComponentResource {
                             host: fqdn(s),
                             to: { kind: "Service", name: s.service, weight: 100 },
                             port: { targetPort: s.containerPort },
-                            // The router's certificate serves the edge; see docs/decisions/0014-exposure.md.
+                            // The router's certificate serves the edge; see docs/decisions/0009-exposure.md.
                             tls: {
                                 termination: reencrypt ? "reencrypt" : "edge",
                                 insecureEdgeTerminationPolicy: "Redirect",
@@ -201,7 +216,7 @@ export class Exposure extends pulumi.ComponentResource {
         }
 
         this.urls = Object.fromEntries(published.map((s) => [s.host, `https://${fqdn(s)}`]));
-        this.edges = published.map((s) => ({ namespace: s.namespace, podLabels: s.podLabels, ports: [s.containerPort] }));
+        this.edges = published.map((s) => ({ name: s.host, namespace: s.namespace, podLabels: s.podLabels, ports: [s.containerPort] }));
         this.registerOutputs({ urls: this.urls });
     }
 }

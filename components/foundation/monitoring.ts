@@ -14,13 +14,16 @@ import { resourceRequirements } from "../lib/security";
 export interface MonitoringSizing {
     /** Each Prometheus replica, with its TSDB volume. */
     readonly prometheus: StorageSizing;
+    /** The Grafana pod (its sidecars take the chart's defaults). */
     readonly grafana: Resources;
     /** The Prometheus operator, kube-state-metrics and each Alertmanager replica. */
     readonly small: Resources;
 }
 
 export interface MonitoringArgs {
+    /** Namespace of the release, its Secrets and the Prometheus and Grafana pods (the monitoring namespace). */
     readonly namespace: pulumi.Input<string>;
+    /** Where the chart comes from: upstream, an OCI mirror or a local folder. */
     readonly chartSource: ChartSource;
     /** Registry replacing every image registry of the chart; empty keeps upstream. */
     readonly imageRegistry: string;
@@ -30,6 +33,7 @@ export interface MonitoringArgs {
     readonly targets: readonly ScrapeTarget[];
     /** Prometheus retention, e.g. "15d". */
     readonly retention: string;
+    /** Resources per pod kind, and Prometheus's volume size. */
     readonly sizing: MonitoringSizing;
     /** StorageClass for the Prometheus volumes; empty for the cluster default. */
     readonly storageClass: string;
@@ -106,10 +110,19 @@ export class Monitoring extends pulumi.ComponentResource {
                     fullnameOverride: RELEASE,
                     ...(args.imageRegistry === "" ? {} : { global: { imageRegistry: args.imageRegistry } }),
                     nodeExporter: { enabled: false },
+                    // Control-plane components are not reachable through the platform's network policies
+                    // (and managed clusters hide them): no monitors that would only ever report them down.
+                    kubeControllerManager: { enabled: false },
+                    kubeScheduler: { enabled: false },
+                    kubeEtcd: { enabled: false },
+                    kubeProxy: { enabled: false },
+                    coreDns: { enabled: false },
                     prometheusOperator: {
                         resources: resourceRequirements(args.sizing.small),
-                        // cert-manager issues the webhook certificate, so no patch hook Jobs run.
-                        admissionWebhooks: { certManager: { enabled: true }, patch: { enabled: false } },
+                        // cert-manager issues the webhook certificate, so no patch hook Jobs run. On first
+                        // install the chart's rules are created before the operator serves its webhook:
+                        // ignore the webhook then, enforce it on every later upgrade.
+                        admissionWebhooks: { certManager: { enabled: true }, patch: { enabled: false }, failurePolicy: "IgnoreOnInstallOnly" },
                     },
                     prometheus: {
                         prometheusSpec: {

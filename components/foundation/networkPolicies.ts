@@ -5,6 +5,8 @@ import { Flow, ServedPorts } from "../lib/network";
 
 /** Ports the API server calls back on (admission webhooks) in one namespace. */
 export interface WebhookPorts {
+    /** Short DNS-label name of whose webhooks these are, used in the policy's name (e.g. "cert-manager"). */
+    readonly name: string;
     readonly namespace: pulumi.Input<string>;
     readonly ports: readonly number[];
 }
@@ -16,10 +18,18 @@ export interface NetworkPoliciesArgs {
     readonly flows: readonly Flow[];
     /** Webhook ports the API server must reach; its source address is not selectable, so any source is allowed on them. */
     readonly webhooks: readonly WebhookPorts[];
-    /** Services published through the ingress controller, gateway or router, on their ports. */
-    readonly exposed: readonly ServedPorts[];
+    /** Services published through the ingress controller, gateway or router, on their ports, named by host. */
+    readonly exposed: readonly EdgeTarget[];
     /** Namespace of the ingress controller, gateway or router, the only source allowed to reach exposed services. Default "": any namespace. */
     readonly edgeNamespace?: string;
+    /**
+     * Label sets, any of which selects the edge's namespace instead of `edgeNamespace`, with every pod
+     * in it (host-network ones included, which a namespace selector alone does not match): on
+     * OpenShift, the policy-group labels the ingress operator puts on the router's namespace. Default none.
+     */
+    readonly edgeNamespaceSelectors?: readonly Readonly<Record<string, string>>[];
+    /** The cluster DNS pods every pod may query. Default {@link KUBE_DNS}: kube-system's kube-dns on port 53. */
+    readonly dns?: ClusterDns;
     /** Destinations outside the cluster (CDC sources, connector targets, kubelets for Prometheus). Default none. */
     readonly externalEgress?: readonly ExternalDestination[];
     /**
@@ -31,6 +41,21 @@ export interface NetworkPoliciesArgs {
     /** CIDRs of the Kubernetes API server, for operators and controllers. Default ["0.0.0.0/0"] (ports 443 and 6443 only). */
     readonly apiServerCidrs?: readonly string[];
 }
+
+/** Pods the edge reaches, named (by their host) so a policy keeps its name when another UI is published or withdrawn. */
+export interface EdgeTarget extends ServedPorts {
+    readonly name: string;
+}
+
+/** Where the cluster DNS runs: the namespace, its pods' labels (empty: every pod there), the ports they listen on. */
+export interface ClusterDns {
+    readonly namespace: string;
+    readonly podLabels: Readonly<Record<string, string>>;
+    readonly ports: readonly number[];
+}
+
+/** CoreDNS or kube-dns as kubeadm, kind and most distributions run it. */
+export const KUBE_DNS: ClusterDns = { namespace: "kube-system", podLabels: { "k8s-app": "kube-dns" }, ports: [53] };
 
 /** A CIDR outside the cluster that pods of one namespace may reach on the given ports. */
 export interface ExternalDestination {
@@ -62,6 +87,7 @@ export class NetworkPolicies extends pulumi.ComponentResource {
         super("analytics:foundation:NetworkPolicies", name, {}, opts);
         const labels = platformLabels("network-policy", name);
         const apiCidrs = args.apiServerCidrs ?? ["0.0.0.0/0"];
+        const dns = args.dns ?? KUBE_DNS;
         let count = 0;
         const policy = (id: string, namespace: pulumi.Input<string>, policyName: string, spec: k8s.types.input.networking.v1.NetworkPolicySpec) => {
             count++;
@@ -75,11 +101,11 @@ export class NetworkPolicies extends pulumi.ComponentResource {
                 policyTypes: ["Egress"],
                 egress: [
                     {
-                        to: [{ namespaceSelector: nsSelector("kube-system"), podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }],
-                        ports: [
-                            { protocol: "UDP", port: 53 },
-                            { protocol: "TCP", port: 53 },
-                        ],
+                        to: [{ namespaceSelector: nsSelector(dns.namespace), podSelector: { matchLabels: { ...dns.podLabels } } }],
+                        ports: dns.ports.flatMap((port) => [
+                            { protocol: "UDP", port },
+                            { protocol: "TCP", port },
+                        ]),
                     },
                 ],
             });
@@ -109,18 +135,23 @@ export class NetworkPolicies extends pulumi.ComponentResource {
             });
         }
 
-        args.webhooks.forEach((w, i) => {
-            policy(`webhook-${i}`, w.namespace, `allow-webhooks-${i}`, { podSelector: {}, policyTypes: ["Ingress"], ingress: [{ ports: tcp(w.ports) }] });
-        });
+        for (const w of args.webhooks) {
+            policy(`webhook-${w.name}`, w.namespace, `allow-webhooks-${w.name}`, { podSelector: {}, policyTypes: ["Ingress"], ingress: [{ ports: tcp(w.ports) }] });
+        }
 
-        const edge = (args.edgeNamespace ?? "") === "" ? { namespaceSelector: {} } : { namespaceSelector: nsSelector(args.edgeNamespace as string) };
-        args.exposed.forEach((e, i) => {
-            policy(`exposed-${i}`, e.namespace, `allow-ingress-controller-${i}`, {
+        const edge =
+            (args.edgeNamespaceSelectors ?? []).length > 0
+                ? (args.edgeNamespaceSelectors ?? []).map((labels) => ({ namespaceSelector: { matchLabels: { ...labels } }, podSelector: {} }))
+                : (args.edgeNamespace ?? "") === ""
+                  ? [{ namespaceSelector: {} }]
+                  : [{ namespaceSelector: nsSelector(args.edgeNamespace as string) }];
+        for (const e of args.exposed) {
+            policy(`edge-${e.name}`, e.namespace, `allow-edge-${e.name}`, {
                 podSelector: { matchLabels: { ...e.podLabels } },
                 policyTypes: ["Ingress"],
-                ingress: [{ from: [edge], ports: tcp(e.ports) }],
+                ingress: [{ from: edge, ports: tcp(e.ports) }],
             });
-        });
+        }
 
         for (const x of args.externalEgress ?? []) {
             policy(`external-${x.name}`, x.from, `allow-external-${x.name}`, {
@@ -141,7 +172,7 @@ export class NetworkPolicies extends pulumi.ComponentResource {
                 policy(`acme-solver-${i}`, ns, "allow-acme-solver", {
                     podSelector: { matchLabels: ACME_SOLVER_LABELS },
                     policyTypes: ["Ingress"],
-                    ingress: [{ from: [edge], ports: tcp([ACME_SOLVER_PORT]) }],
+                    ingress: [{ from: edge, ports: tcp([ACME_SOLVER_PORT]) }],
                 });
             });
         }
