@@ -10,7 +10,7 @@ export interface Endpoint {
     readonly portForward: pulumi.Output<string>;
 }
 
-/** Where a login lives: the `credentials` stack output names Secrets and keys, never values. */
+/** Where a login lives: the `credentials` stack output names the Secret and keys, and carries the password only as a Pulumi secret. */
 export interface CredentialRef {
     readonly namespace: pulumi.Input<string>;
     readonly secret: pulumi.Output<string>;
