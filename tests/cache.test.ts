@@ -59,7 +59,17 @@ describe("Cache", () => {
             const sts = built.capture.one(STATEFULSET, "valkey-statefulset");
             const valkey = podSpec(sts).containers[0];
             assert.strictEqual(valkey.image, `docker.io/${images.valkey.repository}:${images.valkey.tag}`);
-            assert.deepStrictEqual(valkey.args, ["--requirepass", "$(VALKEY_PASSWORD)", "--appendonly", "yes", "--dir", "/data", "--protected-mode", "no"]);
+            // The password reaches the server through an in-memory config file, never its command line.
+            assert.strictEqual(valkey.args, undefined);
+            assert.deepStrictEqual(valkey.command, [
+                "sh",
+                "-c",
+                ["umask 077", `printf 'requirepass "%s"\\n' "$VALKEY_PASSWORD" > /etc/valkey/valkey.conf`, "exec valkey-server /etc/valkey/valkey.conf --port 6379 --appendonly yes --dir /data --protected-mode no"].join("\n"),
+            ]);
+            assert.deepStrictEqual(valkey.volumeMounts, [
+                { name: "data", mountPath: "/data" },
+                { name: "conf", mountPath: "/etc/valkey" },
+            ]);
             assert.deepStrictEqual(valkey.env, [PASSWORD_ENV]);
             assert.deepStrictEqual(sts.inputs.spec.volumeClaimTemplates[0].spec, { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "8Gi" } } });
             assert.deepStrictEqual(secretLeaks(built.capture), []);

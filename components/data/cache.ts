@@ -60,6 +60,12 @@ const FAILOVER_TIMEOUT_MS = 30000;
 /** Longest a stopping master holds client writes while it hands its role over. */
 const PAUSE_MS = 20000;
 const CONF_DIR = "/etc/valkey";
+/** The single server's start: its password from the environment into a config file only it reads. */
+const STANDALONE_START = [
+    "umask 077",
+    `printf 'requirepass "%s"\\n' "$VALKEY_PASSWORD" > ${CONF_DIR}/valkey.conf`,
+    `exec valkey-server ${CONF_DIR}/valkey.conf --port ${PORT} --appendonly yes --dir /data --protected-mode no`,
+].join("\n");
 const SCRIPTS_DIR = "/scripts";
 const HAPROXY_DIR = "/usr/local/etc/haproxy";
 
@@ -157,7 +163,9 @@ export class Cache extends pulumi.ComponentResource {
                                     {
                                         name: "valkey",
                                         image: valkeyImage,
-                                        args: ["--requirepass", "$(VALKEY_PASSWORD)", "--appendonly", "yes", "--dir", "/data", "--protected-mode", "no"],
+                                        // The password goes into an in-memory config file, not onto the command line
+                                        // where any process in the pod (and the node's process list) would show it.
+                                        command: ["sh", "-c", STANDALONE_START],
                                         env: [passwordEnv],
                                         ports: [{ name: "valkey", containerPort: PORT }],
                                         resources: resourceRequirements(args.sizing),
@@ -165,9 +173,13 @@ export class Cache extends pulumi.ComponentResource {
                                         startupProbe: { tcpSocket: { port: "valkey" }, periodSeconds: 2, failureThreshold: 30 },
                                         livenessProbe: { tcpSocket: { port: "valkey" }, periodSeconds: 10, failureThreshold: 3 },
                                         readinessProbe: { exec: { command: ["sh", "-c", 'valkey-cli --no-auth-warning -a "$VALKEY_PASSWORD" ping | grep -q PONG'] }, periodSeconds: 5, timeoutSeconds: 3 },
-                                        volumeMounts: [{ name: "data", mountPath: "/data" }],
+                                        volumeMounts: [
+                                            { name: "data", mountPath: "/data" },
+                                            { name: "conf", mountPath: CONF_DIR },
+                                        ],
                                     },
                                 ],
+                                volumes: [{ name: "conf", emptyDir: { medium: "Memory", sizeLimit: "1Mi" } }],
                             },
                         },
                         volumeClaimTemplates: [volumeClaim],
