@@ -437,7 +437,7 @@ const PROFILE_DEFAULTS: Record<Profile, Omit<PlatformConfig, "profile">> = {
                 size: 1,
                 storage: "5Gi",
                 cpu: "200m",
-                memory: "512Mi",
+                memory: "384Mi",
                 cpuLimit: "1",
                 memoryLimit: "1Gi",
                 haproxy: { size: 1, cpu: "50m", memory: "64Mi", cpuLimit: "250m", memoryLimit: "256Mi" },
@@ -446,20 +446,21 @@ const PROFILE_DEFAULTS: Record<Profile, Omit<PlatformConfig, "profile">> = {
             kafkaControllers: { storage: "1Gi", cpu: "100m", memory: "512Mi", cpuLimit: "500m", memoryLimit: "768Mi" },
             kafkaConnect: { replicas: 1, cpu: "200m", memory: "512Mi", cpuLimit: "1", memoryLimit: "768Mi" },
             schemaRegistry: { cpu: "50m", memory: "128Mi", cpuLimit: "500m", memoryLimit: "512Mi" },
-            nessie: { cpu: "100m", memory: "384Mi", cpuLimit: "1", memoryLimit: "768Mi" },
+            nessie: { cpu: "100m", memory: "256Mi", cpuLimit: "1", memoryLimit: "768Mi" },
             clickhouse: { storage: "5Gi", cpu: "200m", memory: "256Mi", cpuLimit: "1", memoryLimit: "2Gi" },
             flinkJobManager: { cpu: "250m", memory: "768Mi", cpuLimit: "1", memoryLimit: "1Gi" },
             flinkTaskManager: { replicas: 1, slots: 2, cpu: "250m", memory: "1Gi", cpuLimit: "1", memoryLimit: "1Gi" },
             flinkSqlGateway: { cpu: "100m", memory: "384Mi", cpuLimit: "500m", memoryLimit: "512Mi" },
-            trinoCoordinator: { cpu: "250m", memory: "768Mi", cpuLimit: "1", memoryLimit: "1536Mi" },
-            trinoWorker: { replicas: 1, cpu: "250m", memory: "768Mi", cpuLimit: "1", memoryLimit: "1536Mi" },
+            // Trino's heap follows the limit; the request is what a laptop reserves for an idle engine.
+            trinoCoordinator: { cpu: "250m", memory: "512Mi", cpuLimit: "1", memoryLimit: "1536Mi" },
+            trinoWorker: { replicas: 1, cpu: "250m", memory: "512Mi", cpuLimit: "1", memoryLimit: "1536Mi" },
             prometheus: { storage: "5Gi", cpu: "200m", memory: "512Mi", cpuLimit: "1", memoryLimit: "1Gi" },
             grafana: { cpu: "50m", memory: "128Mi", cpuLimit: "500m", memoryLimit: "256Mi" },
             monitoringSmall: { cpu: "50m", memory: "64Mi", cpuLimit: "200m", memoryLimit: "128Mi" },
             airflow: airflowDevSizing,
             nifi: nifiDevSizing,
-            duckdb: { cpu: "100m", memory: "256Mi", cpuLimit: "1", memoryLimit: "2Gi" },
-            appender: { replicas: 1, cpu: "100m", memory: "256Mi", cpuLimit: "1", memoryLimit: "1Gi" },
+            duckdb: { cpu: "100m", memory: "128Mi", cpuLimit: "1", memoryLimit: "2Gi" },
+            appender: { replicas: 1, cpu: "100m", memory: "128Mi", cpuLimit: "1", memoryLimit: "1Gi" },
         },
         kafka: KAFKA_DEFAULTS,
         backups: { enabled: false, schedule: "0 2 * * *", retention: "7d", keep: 3, pitr: false },
@@ -696,6 +697,19 @@ function mebibytesOf(q: string): number {
 
 /** Connector config keys that carry credentials (JDBC and SASL passwords, JAAS configs, tokens, keys). */
 const SECRET_KEY = /password|secret|token|credential|jaas|private\.key|api\.key/i;
+
+const WHOLE_REFERENCE = /^\$\{secrets:[^}]+\}$/;
+/** `password=` entries inside a JAAS config, quoted or not. */
+const JAAS_PASSWORD = /password\s*=\s*"?([^";\s]*)/gi;
+
+/**
+ * Whether a credential-like connector setting holds references only: the whole value is one
+ * `${secrets:…}` reference, or, for a JAAS config, every `password=` in it is one.
+ */
+function onlyReferences(key: string, value: string): boolean {
+    if (/jaas/i.test(key)) return [...value.matchAll(JAAS_PASSWORD)].every((m) => m[1].startsWith("${secrets:"));
+    return WHOLE_REFERENCE.test(value);
+}
 
 const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
 const K8S_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -1048,7 +1062,7 @@ export function parseConfig(raw: Readonly<Record<string, string>>): PlatformConf
     kafka.connectors.forEach((c, i) => {
         for (const [k, val] of Object.entries(c.config)) {
             const key = `kafka.connectors[${i}].config.${k}`;
-            if (SECRET_KEY.test(k) && !val.includes("${secrets:")) {
+            if (SECRET_KEY.test(k) && !onlyReferences(k, val)) {
                 throw new ConfigError(key, "(hidden)", `a reference such as \${secrets:${namespaces.data}/<secret>:<key>}, not the value itself`);
             }
             for (const m of val.matchAll(/\$\{secrets:([^/}]*)\//g)) {

@@ -70,6 +70,9 @@ describe("Cache", () => {
                 { name: "data", mountPath: "/data" },
                 { name: "conf", mountPath: "/etc/valkey" },
             ]);
+            // The file lives in memory only, and nothing else is writable.
+            assert.deepStrictEqual(podSpec(sts).volumes, [{ name: "conf", emptyDir: { medium: "Memory", sizeLimit: "1Mi" } }]);
+            assert.strictEqual(valkey.securityContext.readOnlyRootFilesystem, true);
             assert.deepStrictEqual(valkey.env, [PASSWORD_ENV]);
             assert.deepStrictEqual(sts.inputs.spec.volumeClaimTemplates[0].spec, { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "8Gi" } } });
             assert.deepStrictEqual(secretLeaks(built.capture), []);

@@ -73,7 +73,7 @@ describe("config", () => {
                 size: 1,
                 storage: "8Gi",
                 cpu: "200m",
-                memory: "512Mi",
+                memory: "384Mi",
                 cpuLimit: "1",
                 memoryLimit: "1Gi",
                 haproxy: { size: 1, cpu: "50m", memory: "128Mi", cpuLimit: "250m", memoryLimit: "256Mi" },
@@ -237,6 +237,11 @@ describe("config", () => {
             rejects({ profile: "dev", kafka: kafka({ "connection.password": "hunter2" }) }, "kafka.connectors[0].config.connection.password", /\$\{secrets:platform-data\/<secret>:<key>\}/);
             assert.throws(() => parseConfig(raw({ profile: "dev", kafka: kafka({ "connection.password": "hunter2" }) })), (e: unknown) => e instanceof Error && !e.message.includes("hunter2"));
             rejects({ profile: "dev", kafka: kafka({ "connection.password": "${secrets:platform-apps/db:password}" }) }, "kafka.connectors[0].config.connection.password", /in the data namespace/);
+            // A value that only mentions a reference, or a JAAS config with an inline password, is still a literal.
+            rejects({ profile: "dev", kafka: kafka({ "connection.password": "hunter2 ${secrets:platform-data/db:password}" }) }, "kafka.connectors[0].config.connection.password", /not the value itself/);
+            const jaas = (password: string) => `org.apache.kafka.common.security.plain.PlainLoginModule required username="app" password="${password}";`;
+            rejects({ profile: "dev", kafka: kafka({ "sasl.jaas.config": jaas("hunter2") }) }, "kafka.connectors[0].config.sasl.jaas.config", /not the value itself/);
+            assert.strictEqual(parseConfig(raw({ profile: "dev", kafka: kafka({ "sasl.jaas.config": jaas("${secrets:platform-data/db:password}") }) })).kafka.connectors.length, 1);
             assert.strictEqual(parseConfig(raw({ profile: "dev", kafka: kafka({ "connection.password": "${secrets:platform-data/db:password}" }) })).kafka.connectors[0].config["connection.password"], "${secrets:platform-data/db:password}");
         });
 

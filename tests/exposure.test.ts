@@ -55,6 +55,8 @@ describe("Exposure", () => {
         const gw = capture.one("kubernetes:gateway.networking.k8s.io/v1:Gateway", "exposure-gateway");
         assert.deepStrictEqual(gw.inputs.spec.listeners.at(-1), { name: "acme-http01", port: 80, protocol: "HTTP", allowedRoutes: { namespaces: { from: "Same" } } });
         assert.deepStrictEqual(capture.dependencyNames(gw).filter((d) => d.startsWith(CERT)), []);
+        assert.ok(capture.dependencyNames(gw).includes("kubernetes:core/v1:ConfigMap::cert-manager-ready"));
+        assert.deepStrictEqual(capture.ofType(CERT).map((c) => `${c.inputs.metadata.namespace}/${c.inputs.metadata.name}`), ["gateway-system/superset-edge-tls", "gateway-system/nifi-edge-tls"]);
     });
 
     it("route: edge for plain backends, re-encrypt with the platform CA for an HTTPS backend, no Certificate", async () => {

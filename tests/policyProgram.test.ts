@@ -50,7 +50,7 @@ describe("policy pack over the program", () => {
         });
     }
 
-    it("reports every image of the prod stack when the pack expects another registry", async () => {
+    it("reports images of authored workloads and operator resources alike when the pack expects another registry", async () => {
         const capture = await useMocks(stackConfig("prod"));
         await runProgram();
         const found = violations(capture, "prod", "mirror.invalid:5000").filter((v) => v.policy === "image-registry-allowed");

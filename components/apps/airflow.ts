@@ -115,7 +115,7 @@ const STATSD_SCRAPE_PORT = 9102;
 const ADMIN_USER = "admin";
 /** Database index of the shared cache Airflow's Celery queues use. */
 const DEFAULT_BROKER_DB = 2;
-/** The StatsD exporter image the chart runs (its default at the reference state); to move into the catalog. */
+/** The StatsD exporter image the chart runs (its default at the reference state), pinned as `images.statsdExporter`. */
 export const STATSD_IMAGE: ImagePin = images.statsdExporter;
 /** Log groomer sidecars the chart adds to schedulers, workers, triggerers and DAG processors. */
 const LOG_GROOMER: Resources = { cpu: "10m", memory: "32Mi", cpuLimit: "100m", memoryLimit: "128Mi" };

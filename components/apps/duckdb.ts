@@ -13,7 +13,7 @@ import { S3Location, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY } from "../lib/stora
  * The platform's DuckDB image (built from images/duckdb/Dockerfile): the DuckDB CLI with the
  * httpfs, avro (iceberg reads manifests with it) and iceberg extensions installed at build time
  * into {@link EXTENSION_DIR}.
- * The tag is the DuckDB version. (To move to `images.duckdb` in components/catalog.ts.)
+ * The tag is the DuckDB version; the pin is `images.duckdb` in components/catalog.ts.
  */
 export const DUCKDB_IMAGE: ImagePin = images.duckdb;
 

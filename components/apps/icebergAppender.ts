@@ -12,7 +12,7 @@ import { S3Location, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY } from "../lib/stora
 
 /**
  * The platform's appender image (built from images/appender/Dockerfile). The tag is the
- * appender's own version. (To move to `images.icebergAppender` in components/catalog.ts.)
+ * appender's own version; the pin is `images.icebergAppender` in components/catalog.ts.
  */
 export const APPENDER_IMAGE: ImagePin = images.icebergAppender;
 

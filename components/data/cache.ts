@@ -163,8 +163,9 @@ export class Cache extends pulumi.ComponentResource {
                                     {
                                         name: "valkey",
                                         image: valkeyImage,
-                                        // The password goes into an in-memory config file, not onto the command line
-                                        // where any process in the pod (and the node's process list) would show it.
+                                        // The server's password goes into an in-memory config file, not onto its command
+                                        // line for its whole life (the readiness probe's short-lived valkey-cli still
+                                        // passes it with -a).
                                         command: ["sh", "-c", STANDALONE_START],
                                         env: [passwordEnv],
                                         ports: [{ name: "valkey", containerPort: PORT }],

@@ -35,7 +35,7 @@ export interface ExposureArgs {
 const GATEWAY_API = "gateway.networking.k8s.io/v1";
 
 /**
- * Publishes the platform's web UIs and HTTP APIs outside the cluster under one domain, with TLS:
+ * Publishes the platform's web UIs outside the cluster under one domain, with TLS:
  * certificates come from cert-manager (the platform CA or a configured issuer such as ACME) in the
  * ingress and gateway modes, and from the OpenShift router in route mode. Backends that serve HTTPS
  * themselves are re-encrypted to: a Gateway (BackendTLSPolicy) and a re-encrypt Route verify them
