@@ -31,6 +31,7 @@ import { Trino } from "./components/processing/trino";
 import { Flow, ServedPorts } from "./components/lib/network";
 import { Exposure } from "./components/foundation/exposure";
 import { Monitoring } from "./components/foundation/monitoring";
+import { Monitors } from "./components/foundation/monitors";
 import { WebService } from "./components/lib/exposure";
 import { ScrapeTarget } from "./components/lib/monitoring";
 import { openShiftTransformation } from "./components/lib/openshift";
@@ -44,6 +45,8 @@ const cfg = loadConfig();
 const platform: pulumi.ComponentResourceOptions = cfg.platform === "openshift" ? { transformations: [openShiftTransformation] } : {};
 const prod = cfg.profile === "prod";
 const on = cfg.components;
+/** OpenShift runs its own Prometheus (user-workload monitoring): there the platform adds monitors only. */
+const bundledMonitoring = on.monitoring && cfg.platform !== "openshift";
 const charts = { chartSource: cfg.chartSource, imageRegistry: cfg.imageRegistry };
 const storage = { storageClass: cfg.storageClass, imageRegistry: cfg.imageRegistry, protect: cfg.protectData };
 
@@ -53,7 +56,7 @@ const ns = new Namespaces(
     {
         namespaces: {
             ...Object.fromEntries((Object.keys(cfg.namespaces) as (keyof typeof cfg.namespaces)[]).map((role) => [role, { name: cfg.namespaces[role], enforce: podSecurity[role] }])),
-            ...(on.monitoring ? { monitoring: { name: cfg.monitoring.namespace, enforce: podSecurity.monitoring } } : {}),
+            ...(bundledMonitoring ? { monitoring: { name: cfg.monitoring.namespace, enforce: podSecurity.monitoring } } : {}),
         },
     },
     platform,
@@ -379,7 +382,7 @@ const scrapeTargets: ScrapeTarget[] = [
     airflow,
     appender,
 ].flatMap((c) => c?.metrics ?? []);
-const monitoring = on.monitoring
+const monitoring = bundledMonitoring
     ? new Monitoring(
           names.monitoring,
           {
@@ -395,6 +398,10 @@ const monitoring = on.monitoring
           platform,
       )
     : undefined;
+
+const userWorkloadMonitors = on.monitoring && !bundledMonitoring ? new Monitors(names.monitoring, { targets: scrapeTargets }, platform) : undefined;
+/** The namespace whose Prometheus scrapes the targets, when anything does. */
+const scraper = monitoring ? ns.names.monitoring : userWorkloadMonitors ? pulumi.output(openShift.userWorkloadMonitoringNamespace) : undefined;
 
 /**
  * A ClusterIssuer other than the platform CA (ACME) solves HTTP-01 challenges with solver pods next
@@ -446,10 +453,10 @@ const flows: Flow[] = [
     ...flow("processing-postgres", ns.names.processing, postgres, trino),
     ...flow("processing-clickhouse", ns.names.processing, clickhouse, trino),
 ];
-// Prometheus scrapes each target from the monitoring namespace.
-if (monitoring) {
+// Prometheus scrapes each target from its namespace (the bundled one, or OpenShift's user-workload one).
+if (scraper) {
     for (const t of scrapeTargets) {
-        flows.push({ name: `monitoring-${t.name}`, from: ns.names.monitoring, to: { namespace: t.namespace, podLabels: t.podLabels ?? t.selector, ports: [t.containerPort] } });
+        flows.push({ name: `monitoring-${t.name}`, from: scraper, to: { namespace: t.namespace, podLabels: t.podLabels ?? t.selector, ports: [t.containerPort] }, foreignSource: !monitoring });
     }
 }
 if (cfg.networkPolicies.enabled) {

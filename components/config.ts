@@ -1014,9 +1014,6 @@ export function parseConfig(raw: Readonly<Record<string, string>>): PlatformConf
         // The platform's namespaces deny by default: a Gateway data plane there would receive nothing.
         throw new ConfigError("exposure.gatewayNamespace", exposure.gatewayNamespace, "a namespace the platform does not own (the Gateway implementation's)");
     }
-    if (platform === "openshift" && components.monitoring) {
-        throw new ConfigError("components.monitoring", true, "false on OpenShift: it ships its own Prometheus operator and CRDs; use its user-workload monitoring");
-    }
     if (platform === "openshift" && components.nifi) {
         throw new ConfigError("components.nifi", true, "false on OpenShift: the NiFi 1.x image writes files owned by uid 1000, which an assigned UID cannot (docs/decisions/0006-nifi.md)");
     }

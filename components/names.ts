@@ -100,5 +100,7 @@ export const openShift = {
      * network policy examples select, the second the one OVN-Kubernetes also matches for a router on
      * the host network. Either admits the router.
      */
+    /** Where the user-workload Prometheus runs, which scrapes the platform's monitors. */
+    userWorkloadMonitoringNamespace: "openshift-user-workload-monitoring",
     routerNamespaceSelectors: [{ "network.openshift.io/policy-group": "ingress" }, { "policy-group.network.openshift.io/ingress": "" }],
 } as const;

@@ -222,10 +222,8 @@ describe("config", () => {
             rejects({ profile: "dev", exposure: { mode: "none", clusterIssuer: "letsencrypt" } }, "exposure.clusterIssuer", /nothing is published/);
         });
 
-        it("OpenShift refuses the bundled monitoring and NiFi, naming why", () => {
-            const openshift = { profile: "prod", platform: "openshift", domain: "apps.example.com", exposure: { mode: "route" } };
-            rejects({ ...openshift, components: { nifi: false } }, "components.monitoring", /user-workload monitoring/);
-            rejects({ ...openshift, components: { monitoring: false } }, "components.nifi", /uid 1000/);
+        it("OpenShift refuses NiFi, naming why", () => {
+            rejects({ profile: "prod", platform: "openshift", domain: "apps.example.com", exposure: { mode: "route" } }, "components.nifi", /uid 1000/);
         });
 
         it("a NiFi volume in Ki is an error", () => {

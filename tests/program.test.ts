@@ -600,6 +600,18 @@ describe("program", () => {
             ]);
         });
 
+        it("leaves Prometheus to OpenShift's user-workload monitoring: monitors only, opened at the targets' side", () => {
+            assert.deepStrictEqual(capture.ofType(RELEASE).filter((r) => r.name === "monitoring-chart"), []);
+            assert.deepStrictEqual(capture.ofType("kubernetes:core/v1:Namespace").filter((n) => n.inputs.metadata.name === "platform-monitoring"), []);
+            const monitors = capture.resources.filter((r) => /^kubernetes:monitoring\.coreos\.com\/v1:(Pod|Service)Monitor$/.test(r.type));
+            assert.strictEqual(monitors.length, 18);
+            assert.ok(monitors.every((m) => capture.dependencyNames(m).every((d) => !d.startsWith(RELEASE))), "monitors wait for no chart");
+            const trino = capture.one(NETPOL, "network-policies-monitoring-trino-ingress").inputs;
+            assert.deepStrictEqual(trino.spec.ingress[0].from, [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "openshift-user-workload-monitoring" } } }]);
+            // Nothing is written into OpenShift's namespace: an egress policy there would isolate its pods.
+            assert.deepStrictEqual(capture.ofType(NETPOL).filter((p) => p.inputs.metadata.namespace === "openshift-user-workload-monitoring"), []);
+        });
+
         it("charts every release from the OCI mirror", () => {
             const releases = capture.ofType(RELEASE);
             assert.strictEqual(releases.length, 11);

@@ -7,7 +7,7 @@ import { installChart } from "../lib/chart";
 import { WebService } from "../lib/exposure";
 import { Footprint, podsFootprint, sumFootprints } from "../lib/footprint";
 import { platformLabels } from "../lib/labels";
-import { ScrapeTarget } from "../lib/monitoring";
+import { ScrapeTarget, checkTargetNames, monitorsFor } from "../lib/monitoring";
 import { CredentialRef, Endpoint, portForwardCommand } from "../lib/outputs";
 import { resourceRequirements } from "../lib/security";
 
@@ -71,11 +71,7 @@ export class Monitoring extends pulumi.ComponentResource {
         const ha = args.highAvailability ?? false;
         const replicas = ha ? 2 : 1;
         const labels = platformLabels("monitoring", name);
-        const seen = new Set<string>();
-        for (const t of args.targets) {
-            if (seen.has(t.name)) throw new Error(`Monitoring ${name}: scrape target "${t.name}" is listed twice`);
-            seen.add(t.name);
-        }
+        checkTargetNames(`Monitoring ${name}`, args.targets);
 
         const adminPassword = new random.RandomPassword(`${name}-grafana-admin`, { length: 24, special: false }, { parent: this });
         const adminSecret = new k8s.core.v1.Secret(
@@ -158,25 +154,8 @@ export class Monitoring extends pulumi.ComponentResource {
             { parent: this, dependsOn: [args.certManager] },
         );
 
-        const monitors: Record<string, k8s.apiextensions.CustomResource> = {};
-        for (const t of args.targets) {
-            const endpoint = { port: t.port, path: t.path ?? "/metrics", interval: "30s" };
-            monitors[t.name] = new k8s.apiextensions.CustomResource(
-                `${name}-${t.name}`,
-                {
-                    apiVersion: "monitoring.coreos.com/v1",
-                    kind: t.kind === "pod" ? "PodMonitor" : "ServiceMonitor",
-                    metadata: { name: t.name, namespace: t.namespace, labels },
-                    spec: {
-                        selector: { matchLabels: { ...t.selector } },
-                        ...(t.kind === "pod" ? { podMetricsEndpoints: [endpoint] } : { endpoints: [endpoint] }),
-                    },
-                },
-                // The PodMonitor and ServiceMonitor kinds come with the chart's CRDs.
-                { parent: this, dependsOn: [this.release] },
-            );
-        }
-        this.monitors = monitors;
+        // The chart brings the PodMonitor and ServiceMonitor CRDs.
+        this.monitors = monitorsFor(this, name, args.targets, labels, [this.release]);
 
         const namespace = this.release.status.namespace.apply((ns) => ns ?? "");
         this.grafana = {

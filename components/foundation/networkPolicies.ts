@@ -123,11 +123,13 @@ export class NetworkPolicies extends pulumi.ComponentResource {
         }
 
         for (const flow of args.flows) {
-            policy(`${flow.name}-egress`, flow.from, `allow-to-${flow.name}`, {
-                podSelector: {},
-                policyTypes: ["Egress"],
-                egress: [{ to: [{ namespaceSelector: nsSelector(flow.to.namespace), podSelector: { matchLabels: { ...flow.to.podLabels } } }], ...portList(flow.to.ports) }],
-            });
+            if (!(flow.foreignSource ?? false)) {
+                policy(`${flow.name}-egress`, flow.from, `allow-to-${flow.name}`, {
+                    podSelector: {},
+                    policyTypes: ["Egress"],
+                    egress: [{ to: [{ namespaceSelector: nsSelector(flow.to.namespace), podSelector: { matchLabels: { ...flow.to.podLabels } } }], ...portList(flow.to.ports) }],
+                });
+            }
             policy(`${flow.name}-ingress`, flow.to.namespace, `allow-from-${flow.name}`, {
                 podSelector: { matchLabels: { ...flow.to.podLabels } },
                 policyTypes: ["Ingress"],

@@ -1,3 +1,4 @@
+import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 
 /**
@@ -23,4 +24,45 @@ export interface ScrapeTarget {
     readonly path?: string;
     /** Labels selecting the pods behind the target, for the NetworkPolicy; defaults to `selector` for `pod` targets. */
     readonly podLabels?: Readonly<Record<string, string>>;
+}
+
+/** Refuses two targets of one name: monitors and their network policies are named after them. */
+export function checkTargetNames(owner: string, targets: readonly ScrapeTarget[]): void {
+    const seen = new Set<string>();
+    for (const t of targets) {
+        if (seen.has(t.name)) throw new Error(`${owner}: scrape target "${t.name}" is listed twice`);
+        seen.add(t.name);
+    }
+}
+
+/**
+ * One PodMonitor or ServiceMonitor per target, children of `parent` named `<prefix>-<target>`,
+ * each waiting for `crds` (what serves the monitoring.coreos.com kinds).
+ */
+export function monitorsFor(
+    parent: pulumi.Resource,
+    prefix: string,
+    targets: readonly ScrapeTarget[],
+    labels: Readonly<Record<string, string>>,
+    crds: pulumi.Resource[],
+): Record<string, k8s.apiextensions.CustomResource> {
+    const monitors: Record<string, k8s.apiextensions.CustomResource> = {};
+    for (const t of targets) {
+        const endpoint = { port: t.port, path: t.path ?? "/metrics", interval: "30s" };
+        monitors[t.name] = new k8s.apiextensions.CustomResource(
+            `${prefix}-${t.name}`,
+            {
+                apiVersion: "monitoring.coreos.com/v1",
+                kind: t.kind === "pod" ? "PodMonitor" : "ServiceMonitor",
+                metadata: { name: t.name, namespace: t.namespace, labels: { ...labels } },
+                spec: {
+                    selector: { matchLabels: { ...t.selector } },
+                    ...(t.kind === "pod" ? { podMetricsEndpoints: [endpoint] } : { endpoints: [endpoint] }),
+                },
+            },
+            // The PodMonitor and ServiceMonitor kinds must be served before a monitor is created.
+            { parent, dependsOn: crds },
+        );
+    }
+    return monitors;
 }

@@ -15,4 +15,9 @@ export interface Flow {
     readonly name: string;
     readonly from: pulumi.Input<string>;
     readonly to: ServedPorts;
+    /**
+     * The client namespace is not the platform's (e.g. OpenShift's user-workload monitoring): only
+     * the ingress side is opened, as an egress policy there would isolate every pod of it. Default false.
+     */
+    readonly foreignSource?: boolean;
 }
