@@ -32,7 +32,7 @@ import { Flow, ServedPorts } from "./components/lib/network";
 import { Exposure } from "./components/foundation/exposure";
 import { Monitoring } from "./components/foundation/monitoring";
 import { Monitors } from "./components/foundation/monitors";
-import { WebService } from "./components/lib/exposure";
+import { WebService, publishedUrl } from "./components/lib/exposure";
 import { ScrapeTarget } from "./components/lib/monitoring";
 import { openShiftTransformation } from "./components/lib/openshift";
 import { Endpoint } from "./components/lib/outputs";
@@ -65,7 +65,7 @@ const certManager = new CertManager(names.certManager, { namespace: ns.names.cer
 const ca = new PlatformCa(names.platformCa, { namespace: ns.names.certManager, certManager: certManager.release }, platform);
 const issuer = cfg.exposure.clusterIssuer === "" ? ca.issuerName : pulumi.output(cfg.exposure.clusterIssuer);
 /** Where users reach a published web UI, when the stack publishes them. */
-const publicUrl = (host: string): string | undefined => (cfg.exposure.mode === "none" ? undefined : `https://${host}.${cfg.domain}`);
+const publicUrl = (host: string): string | undefined => (cfg.exposure.mode === "none" ? undefined : publishedUrl(host, cfg.domain));
 
 // ---- Operators (independent of each other: they install in parallel) ---------------------------
 const operatorArgs = { namespace: ns.names.operators, ...charts, highAvailability: prod };

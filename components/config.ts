@@ -1,6 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
+import { mebibytes } from "./lib/footprint";
 
 /**
  * The program's only configuration reader. Every key of the `analytics-platform` namespace is read
@@ -677,7 +678,7 @@ function nifiSizing(input: unknown, d: NifiSizing): NifiSizing {
     const o = input === undefined ? {} : object(key, input, ["storage", ...RESOURCE_KEYS]);
     const st = o.storage === undefined ? {} : object(`${key}.storage`, o.storage, ["data", "content", "provenance"]);
     const base = resources(key, o, d);
-    if (mebibytesOf(base.memoryLimit) < 1024) throw new ConfigError(`${key}.memoryLimit`, base.memoryLimit, "1Gi or more (half of it is the JVM heap)");
+    if (mebibytes(base.memoryLimit) < 1024) throw new ConfigError(`${key}.memoryLimit`, base.memoryLimit, "1Gi or more (half of it is the JVM heap)");
     return {
         ...base,
         storage: {
@@ -686,13 +687,6 @@ function nifiSizing(input: unknown, d: NifiSizing): NifiSizing {
             provenance: str(`${key}.storage.provenance`, st.provenance, d.storage.provenance, VOLUME, VOLUME_WHAT),
         },
     };
-}
-
-/** A memory quantity (validated by MEMORY) in MiB. */
-function mebibytesOf(q: string): number {
-    const m = /^([0-9]+)(Ki|Mi|Gi|Ti)$/.exec(q);
-    if (!m) return 0;
-    return Number(m[1]) * { Ki: 1 / 1024, Mi: 1, Gi: 1024, Ti: 1024 * 1024 }[m[2] as "Ki" | "Mi" | "Gi" | "Ti"];
 }
 
 /** Connector config keys that carry credentials (JDBC and SASL passwords, JAAS configs, tokens, keys). */

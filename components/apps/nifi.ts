@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { images } from "../catalog";
 import { NifiSizing } from "../config";
-import { WebService } from "../lib/exposure";
+import { WebService, publishedHostname } from "../lib/exposure";
 import { Footprint, mebibytes, podsFootprint } from "../lib/footprint";
 import { imageRef } from "../lib/images";
 import { platformLabels } from "../lib/labels";
@@ -109,7 +109,7 @@ export class Nifi extends pulumi.ComponentResource {
         const selector = { "app.kubernetes.io/name": "nifi", "app.kubernetes.io/instance": name };
         const domain = args.domain ?? "";
         const webHost = args.webHost ?? "nifi";
-        const externalHost = domain === "" ? undefined : `${webHost}.${domain}`;
+        const externalHost = domain === "" ? undefined : publishedHostname(webHost, domain);
 
         // NiFi refuses single-user passwords and sensitive-properties keys under 12 characters. No
         // special characters: the image's start scripts splice these values into sed expressions.

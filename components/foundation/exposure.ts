@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ExposureMode } from "../config";
-import { WebService } from "../lib/exposure";
+import { WebService, publishedHostname, publishedUrl } from "../lib/exposure";
 import { platformLabels } from "../lib/labels";
 import { EdgeTarget } from "./networkPolicies";
 import { waitForCondition } from "../lib/readiness";
@@ -50,7 +50,7 @@ export class Exposure extends pulumi.ComponentResource {
     constructor(name: string, args: ExposureArgs, opts?: pulumi.ComponentResourceOptions) {
         super("analytics:foundation:Exposure", name, {}, opts);
         const labels = platformLabels("exposure", name);
-        const fqdn = (s: WebService) => `${s.host}.${args.domain}`;
+        const fqdn = (s: WebService) => publishedHostname(s.host, args.domain);
         const published = args.mode === "none" ? [] : args.services;
         const hosts = new Set<string>();
         for (const s of published) {
@@ -215,7 +215,7 @@ export class Exposure extends pulumi.ComponentResource {
             }
         }
 
-        this.urls = Object.fromEntries(published.map((s) => [s.host, `https://${fqdn(s)}`]));
+        this.urls = Object.fromEntries(published.map((s) => [s.host, publishedUrl(s.host, args.domain)]));
         this.edges = published.map((s) => ({ name: s.host, namespace: s.namespace, podLabels: s.podLabels, ports: [s.containerPort] }));
         this.registerOutputs({ urls: this.urls });
     }

@@ -1,5 +1,15 @@
 import * as pulumi from "@pulumi/pulumi";
 
+/** The name a web UI is published under: `<host>.<domain>`. */
+export function publishedHostname(host: string, domain: string): string {
+    return `${host}.${domain}`;
+}
+
+/** The URL users open for a published web UI. */
+export function publishedUrl(host: string, domain: string): string {
+    return `https://${publishedHostname(host, domain)}`;
+}
+
 /**
  * A web UI or HTTP API a component offers for exposure outside the cluster. The exposure component
  * turns it into an Ingress, a Gateway API HTTPRoute or an OpenShift Route (per the `exposure`
