@@ -87,6 +87,8 @@ describe("Kafka data layer", () => {
             assert.strictEqual(r.values.watchAnyNamespace, true);
             assert.strictEqual(r.values.replicas, 1);
             assert.deepStrictEqual(r.values.extraEnvs, [{ name: "STRIMZI_POD_SECURITY_PROVIDER_CLASS", value: "restricted" }]);
+            // The chart then sets STRIMZI_NETWORK_POLICY_GENERATION=false: no Strimzi policy opens the listeners to every namespace.
+            assert.strictEqual(r.values.generateNetworkPolicy, false);
             assert.strictEqual(r.values.defaultImageRegistry, undefined);
             assert.strictEqual(r.values.podDisruptionBudget, undefined);
             assert.deepStrictEqual(r.values.resources, { requests: { cpu: "200m", memory: "384Mi" }, limits: { cpu: "1", memory: "512Mi" } });
