@@ -152,6 +152,9 @@ const kafka = strimzi
                   : undefined,
               highAvailability: prod,
               protect: cfg.protectData,
+              // The client listener's certificate comes from the platform CA, which every client trusts.
+              clusterIssuer: ca.issuerName,
+              caCertPem: ca.caCertPem,
           },
           platform,
       )
@@ -197,7 +200,8 @@ const flink =
                   ...(cfg.flink.connectorsImage === "" ? {} : { connectorsImage: cfg.flink.connectorsImage }),
                   checkpoints: flinkS3.location,
                   savepoints: { ...flinkS3.location, bucket: buckets.savepoints },
-                  kafkaBootstrap: kafka.bootstrapServers,
+                  kafka: kafka.userCluster,
+                  kafkaTopics: cfg.kafka.topics.map((t) => t.name),
                   kafkaReady: kafka.ready,
                   ...(cfg.flink.jobEnabled ? { jobSql: cfg.flink.sql, sourceSecretName: cfg.flink.sourceSecret } : {}),
                   ...(cfg.flink.restoreFromSavepoint === "" ? {} : { restoreFromSavepoint: cfg.flink.restoreFromSavepoint }),
@@ -233,7 +237,7 @@ const trino = on.trino
               clickhouse: clickhouse
                   ? { host: clickhouse.host, port: clickhouse.httpPort, username: clickhouse.credential.username ?? "", password: clickhouse.credential.password, ready: [clickhouse.statefulSet] }
                   : undefined,
-              kafka: kafka ? { bootstrapServers: kafka.bootstrapServers, topics: cfg.kafka.topics.map((t) => t.name), ready: kafka.ready } : undefined,
+              kafka: kafka ? { cluster: kafka.userCluster, topics: cfg.kafka.topics.map((t) => t.name), ready: kafka.ready } : undefined,
               // The JMX exporter sidecars only earn their keep when Prometheus scrapes them.
               metrics: on.monitoring,
               highAvailability: prod,
@@ -294,7 +298,7 @@ const airflow =
                   broker: { host: cache.host, port: cache.port, password: cache.password, ready: cache.ready },
                   // Only the address: the connection works once Trino is up, Airflow need not wait for it.
                   ...(trino ? { trino: { host: trino.serviceHost, port: trino.port } } : {}),
-                  ...(kafka ? { kafka: { bootstrapServers: kafka.bootstrapServers } } : {}),
+                  ...(kafka ? { kafka: { cluster: kafka.userCluster, topics: cfg.kafka.topics.map((t) => t.name) } } : {}),
                   ...(sparkJobs ? { spark: { namespace: ns.names.apps } } : {}),
                   webHost: hosts.airflow,
                   ...(publicUrl(hosts.airflow) === undefined ? {} : { publicUrl: publicUrl(hosts.airflow) }),
@@ -347,7 +351,7 @@ const appender =
                   namespace: ns.names.apps,
                   imageRegistry: cfg.imageRegistry,
                   ...(cfg.lake.appenderImage === "" ? {} : { image: cfg.lake.appenderImage }),
-                  bootstrapServers: kafka.bootstrapServers,
+                  kafka: kafka.userCluster,
                   topic: cfg.lake.appenderTopic,
                   table: cfg.lake.appenderTable,
                   icebergRestUri: nessie.icebergRestUri,

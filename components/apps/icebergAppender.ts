@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ImagePin, images } from "../catalog";
 import { Resources } from "../config";
 import { WAREHOUSE_NAME } from "../data/nessie";
+import { KAFKA_CLIENT_KEYS, KAFKA_SASL_MECHANISM, KAFKA_SECURITY_PROTOCOL, KafkaClientUser, KafkaUserCluster, kafkaClientVolume, readTopic, useGroup } from "../data/kafkaUser";
 import { Footprint, podsFootprint } from "../lib/footprint";
 import { imageRef } from "../lib/images";
 import { platformLabels } from "../lib/labels";
@@ -31,8 +32,8 @@ export interface IcebergAppenderArgs {
     readonly imageRegistry: string;
     /** Full image reference replacing the default image and `imageRegistry`. Default: none. */
     readonly image?: string;
-    /** Kafka bootstrap address, `host:port` (the plain in-cluster listener). */
-    readonly bootstrapServers: pulumi.Input<string>;
+    /** The Kafka cluster: the appender connects as its own KafkaUser (read its topic, use its group), SCRAM over TLS. */
+    readonly kafka: KafkaUserCluster;
     /** Topic to consume. Default "telemetry-logs". */
     readonly topic?: string;
     /** Kafka consumer group; replicas share the topic's partitions within it. Default: the component name. */
@@ -76,6 +77,8 @@ export class IcebergAppender extends pulumi.ComponentResource {
     public readonly image: string;
     public readonly topic: string;
     public readonly consumerGroup: string;
+    /** The appender's own Kafka user: read its topic, use its consumer group. */
+    public readonly kafkaUser: KafkaClientUser;
     /** `namespace.table` written to. */
     public readonly table: string;
     /** Prometheus metrics of every replica (records, batches, bad records, failures). */
@@ -102,8 +105,21 @@ export class IcebergAppender extends pulumi.ComponentResource {
         const selector = { "app.kubernetes.io/name": "iceberg-appender", "app.kubernetes.io/instance": name };
         this.image = args.image ?? imageRef(APPENDER_IMAGE, args.imageRegistry);
 
+        this.kafkaUser = new KafkaClientUser(
+            `${name}-kafka-user`,
+            { username: name, cluster: args.kafka, clientNamespace: args.namespace, acls: [readTopic(this.topic), useGroup(this.consumerGroup)] },
+            { parent: this },
+        );
+        const kafkaAccess = this.kafkaUser.access;
+        const kafkaFiles = kafkaClientVolume(kafkaAccess);
+        const fromKafkaSecret = (key: string) => ({ valueFrom: { secretKeyRef: { name: kafkaAccess.secretName, key } } });
         const env: k8s.types.input.core.v1.EnvVar[] = [
-            { name: "KAFKA_BOOTSTRAP_SERVERS", value: args.bootstrapServers },
+            { name: "KAFKA_BOOTSTRAP_SERVERS", value: kafkaAccess.bootstrapServers },
+            { name: "KAFKA_SECURITY_PROTOCOL", value: KAFKA_SECURITY_PROTOCOL },
+            { name: "KAFKA_SASL_MECHANISM", value: KAFKA_SASL_MECHANISM },
+            { name: "KAFKA_SASL_USERNAME", ...fromKafkaSecret(KAFKA_CLIENT_KEYS.username) },
+            { name: "KAFKA_SASL_PASSWORD", ...fromKafkaSecret(KAFKA_CLIENT_KEYS.password) },
+            { name: "KAFKA_SSL_CA_LOCATION", value: `${kafkaFiles.mount.mountPath}/${KAFKA_CLIENT_KEYS.ca}` },
             { name: "KAFKA_TOPIC", value: this.topic },
             { name: "KAFKA_GROUP_ID", value: this.consumerGroup },
             { name: "KAFKA_CLIENT_ID", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
@@ -155,17 +171,18 @@ export class IcebergAppender extends pulumi.ComponentResource {
                                     startupProbe: { ...health, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 60 },
                                     readinessProbe: { ...health, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
                                     livenessProbe: { ...health, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
-                                    volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
+                                    volumeMounts: [{ name: "tmp", mountPath: "/tmp" }, kafkaFiles.mount],
                                 },
                             ],
-                            volumes: [{ name: "tmp", emptyDir: { sizeLimit: "256Mi" } }],
+                            volumes: [{ name: "tmp", emptyDir: { sizeLimit: "256Mi" } }, kafkaFiles.volume],
                         },
                     },
                 },
             },
             // At start the appender loads (or creates) its table through Nessie, subscribes to the topic
             // and writes into the warehouse bucket: the Kafka topic, Nessie and the object store must be ready.
-            { parent: this, dependsOn: [...args.ready, ...args.s3.ready] },
+            // Its KafkaUser must exist before the broker accepts its login.
+            { parent: this, dependsOn: [...args.ready, ...args.s3.ready, ...kafkaAccess.ready] },
         );
 
         if (ha) {

@@ -431,6 +431,12 @@ class Settings:
     max_wait_seconds: float = 60.0
     http_port: int = 8080
     health_stale_seconds: float = 120.0
+    # Kafka security (librdkafka names): empty protocol means the broker's default, PLAINTEXT.
+    security_protocol: str = ""
+    sasl_mechanism: str = ""
+    sasl_username: str = ""
+    sasl_password: str = field(default="", repr=False)
+    ssl_ca_location: str = ""
 
     REQUIRED = ("KAFKA_BOOTSTRAP_SERVERS", "KAFKA_GROUP_ID", "ICEBERG_REST_URI", "S3_ENDPOINT", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
 
@@ -455,6 +461,9 @@ class Settings:
         table = env.get("ICEBERG_TABLE") or "telemetry.logs"
         if len(table.split(".")) != 2 or not all(table.split(".")):
             raise ConfigError(f"ICEBERG_TABLE={table!r} must be namespace.table")
+        protocol = env.get("KAFKA_SECURITY_PROTOCOL") or ""
+        if protocol.startswith("SASL_") and not (env.get("KAFKA_SASL_USERNAME") and env.get("KAFKA_SASL_PASSWORD")):
+            raise ConfigError(f"KAFKA_SECURITY_PROTOCOL={protocol} needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD")
         reset = env.get("KAFKA_AUTO_OFFSET_RESET") or "earliest"
         if reset not in ("earliest", "latest"):
             raise ConfigError(f"KAFKA_AUTO_OFFSET_RESET={reset!r} must be earliest or latest")
@@ -475,6 +484,11 @@ class Settings:
             max_wait_seconds=number("MAX_WAIT_SECONDS", 60.0, float),
             http_port=number("HTTP_PORT", 8080, int),
             health_stale_seconds=number("HEALTH_STALE_SECONDS", 120.0, float),
+            security_protocol=protocol,
+            sasl_mechanism=env.get("KAFKA_SASL_MECHANISM") or "",
+            sasl_username=env.get("KAFKA_SASL_USERNAME") or "",
+            sasl_password=env.get("KAFKA_SASL_PASSWORD") or "",
+            ssl_ca_location=env.get("KAFKA_SSL_CA_LOCATION") or "",
         )
 
 
@@ -489,7 +503,20 @@ def consumer_config(s: Settings) -> Dict[str, Any]:
         "auto.offset.reset": s.auto_offset_reset,
         # Above the longest flush (5 append attempts with backoff), so a slow append does not cost the assignment.
         "max.poll.interval.ms": 300000,
+        **kafka_security(s),
     }
+
+
+def kafka_security(s: Settings) -> Dict[str, Any]:
+    """librdkafka security settings, only those given (the platform's broker wants SASL_SSL with SCRAM)."""
+    given = {
+        "security.protocol": s.security_protocol,
+        "sasl.mechanisms": s.sasl_mechanism,
+        "sasl.username": s.sasl_username,
+        "sasl.password": s.sasl_password,
+        "ssl.ca.location": s.ssl_ca_location,
+    }
+    return {k: v for k, v in given.items() if v != ""}
 
 
 def catalog_properties(s: Settings) -> Dict[str, str]:

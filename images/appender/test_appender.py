@@ -381,6 +381,29 @@ class ConfigTest(unittest.TestCase):
         c = consumer_config(Settings.from_env({**self.ENV, "KAFKA_CLIENT_ID": "pod-1"}))
         self.assertEqual((c["enable.auto.commit"], c["enable.auto.offset.store"], c["group.id"], c["client.id"]), (False, False, "iceberg-appender", "pod-1"))
 
+    def test_consumer_authenticates_with_scram_over_tls_when_configured(self):
+        env = {
+            **self.ENV,
+            "KAFKA_SECURITY_PROTOCOL": "SASL_SSL",
+            "KAFKA_SASL_MECHANISM": "SCRAM-SHA-512",
+            "KAFKA_SASL_USERNAME": "iceberg-appender",
+            "KAFKA_SASL_PASSWORD": "kafka-secret",
+            "KAFKA_SSL_CA_LOCATION": "/etc/kafka-client/ca.crt",
+        }
+        c = consumer_config(Settings.from_env(env))
+        self.assertEqual(
+            {k: c[k] for k in ("security.protocol", "sasl.mechanisms", "sasl.username", "sasl.password", "ssl.ca.location")},
+            {"security.protocol": "SASL_SSL", "sasl.mechanisms": "SCRAM-SHA-512", "sasl.username": "iceberg-appender", "sasl.password": "kafka-secret", "ssl.ca.location": "/etc/kafka-client/ca.crt"},
+        )
+        self.assertNotIn("kafka-secret", repr(Settings.from_env(env)))
+
+    def test_consumer_sets_no_security_when_none_is_configured(self):
+        self.assertNotIn("security.protocol", consumer_config(Settings.from_env(self.ENV)))
+
+    def test_rejects_sasl_without_credentials(self):
+        with self.assertRaisesRegex(ConfigError, "KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD"):
+            Settings.from_env({**self.ENV, "KAFKA_SECURITY_PROTOCOL": "SASL_SSL"})
+
     def test_catalog_properties_carry_the_rest_uri_warehouse_and_s3_keys(self):
         p = catalog_properties(Settings.from_env(self.ENV))
         self.assertEqual(
