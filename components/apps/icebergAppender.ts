@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ImagePin, images } from "../catalog";
 import { Resources } from "../config";
 import { WAREHOUSE_NAME } from "../data/nessie";
-import { KAFKA_CLIENT_KEYS, KAFKA_SASL_MECHANISM, KAFKA_SECURITY_PROTOCOL, KafkaClientUser, KafkaUserCluster, kafkaClientVolume, readTopic, useGroup } from "../data/kafkaUser";
+import { KAFKA_CA_FILE, KAFKA_CLIENT_KEYS, KAFKA_SASL_MECHANISM, KAFKA_SECURITY_PROTOCOL, KafkaClientUser, KafkaUserCluster, kafkaClientVolume, readTopic, useGroup } from "../data/kafkaUser";
 import { Footprint, podsFootprint } from "../lib/footprint";
 import { imageRef } from "../lib/images";
 import { platformLabels } from "../lib/labels";
@@ -119,7 +119,7 @@ export class IcebergAppender extends pulumi.ComponentResource {
             { name: "KAFKA_SASL_MECHANISM", value: KAFKA_SASL_MECHANISM },
             { name: "KAFKA_SASL_USERNAME", ...fromKafkaSecret(KAFKA_CLIENT_KEYS.username) },
             { name: "KAFKA_SASL_PASSWORD", ...fromKafkaSecret(KAFKA_CLIENT_KEYS.password) },
-            { name: "KAFKA_SSL_CA_LOCATION", value: `${kafkaFiles.mount.mountPath}/${KAFKA_CLIENT_KEYS.ca}` },
+            { name: "KAFKA_SSL_CA_LOCATION", value: KAFKA_CA_FILE },
             { name: "KAFKA_TOPIC", value: this.topic },
             { name: "KAFKA_GROUP_ID", value: this.consumerGroup },
             { name: "KAFKA_CLIENT_ID", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },

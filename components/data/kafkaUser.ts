@@ -21,6 +21,9 @@ export const KAFKA_CLIENT_KEYS = {
     properties: "client.properties",
 } as const;
 
+/** The CA certificate's path inside a client pod that mounts its Secret with {@link kafkaClientVolume}. */
+export const KAFKA_CA_FILE = `${KAFKA_CLIENT_DIR}/${KAFKA_CLIENT_KEYS.ca}`;
+
 /** A Kafka operation as ACLs name it (Strimzi's `operations` enum). */
 export type KafkaOperation = "Read" | "Write" | "Create" | "Delete" | "Alter" | "Describe" | "ClusterAction" | "AlterConfigs" | "DescribeConfigs" | "IdempotentWrite" | "All";
 
@@ -115,7 +118,6 @@ export class KafkaClientUser extends pulumi.ComponentResource {
             // The kind comes from the operator release; the cluster's User Operator creates the user once the cluster is Ready.
             { parent: this, dependsOn: [args.cluster.operator, args.cluster.kafka] },
         );
-        const caPath = `${KAFKA_CLIENT_DIR}/${KAFKA_CLIENT_KEYS.ca}`;
         const jaas = scramJaas(user, password.result);
         const secret = new k8s.core.v1.Secret(
             `${name}-client`,
@@ -131,7 +133,7 @@ export class KafkaClientUser extends pulumi.ComponentResource {
 sasl.mechanism=${KAFKA_SASL_MECHANISM}
 sasl.jaas.config=${jaas}
 ssl.truststore.type=PEM
-ssl.truststore.location=${caPath}
+ssl.truststore.location=${KAFKA_CA_FILE}
 `,
                 },
             },

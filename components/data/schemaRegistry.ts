@@ -10,7 +10,7 @@ import { Endpoint, portForwardCommand } from "../lib/outputs";
 import { waitForCondition } from "../lib/readiness";
 import { resourceRequirements, restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../lib/security";
 import { Kafka } from "./kafka";
-import { KAFKA_CLIENT_KEYS, KAFKA_SASL_MECHANISM, KAFKA_SECURITY_PROTOCOL, KafkaClientUser, kafkaClientVolume, useGroup } from "./kafkaUser";
+import { KAFKA_CA_FILE, KAFKA_CLIENT_KEYS, KAFKA_SASL_MECHANISM, KAFKA_SECURITY_PROTOCOL, KafkaClientUser, kafkaClientVolume, useGroup } from "./kafkaUser";
 
 /** What the registry needs from the Kafka cluster. */
 export type SchemaRegistryKafka = Pick<Kafka, "clusterName" | "namespace" | "bootstrapServers" | "replicationFactor" | "operator" | "kafka" | "userCluster">;
@@ -113,7 +113,7 @@ export class SchemaRegistry extends pulumi.ComponentResource {
             { name: "KARAPACE_SASL_MECHANISM", value: KAFKA_SASL_MECHANISM },
             { name: "KARAPACE_SASL_PLAIN_USERNAME", ...fromKafkaSecret(KAFKA_CLIENT_KEYS.username) },
             { name: "KARAPACE_SASL_PLAIN_PASSWORD", ...fromKafkaSecret(KAFKA_CLIENT_KEYS.password) },
-            { name: "KARAPACE_SSL_CAFILE", value: `${kafkaFiles.mount.mountPath}/${KAFKA_CLIENT_KEYS.ca}` },
+            { name: "KARAPACE_SSL_CAFILE", value: KAFKA_CA_FILE },
             { name: "KARAPACE_HOST", value: "0.0.0.0" },
             { name: "KARAPACE_PORT", value: String(PORT) },
             // Non-primary replicas forward writes to the primary at its advertised address.

@@ -11,7 +11,7 @@ import { Endpoint, portForwardCommand } from "../lib/outputs";
 import { waitForJsonPath } from "../lib/readiness";
 import { resourceRequirements, restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../lib/security";
 import { S3Location, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY } from "../lib/storage";
-import { KAFKA_CLIENT_DIR, KAFKA_CLIENT_KEYS, KafkaClientUser, KafkaUserCluster, kafkaClientVolume, readWriteTopic, useGroup } from "../data/kafkaUser";
+import { KAFKA_CLIENT_KEYS, KafkaClientUser, KafkaUserCluster, kafkaClientVolume, readWriteTopic, useGroup } from "../data/kafkaUser";
 
 /** TaskManagers of the session cluster. */
 export interface FlinkTaskManagerSizing extends Resources {
@@ -44,8 +44,7 @@ export const MSSQL_SECRET_KEYS = ["MSSQL_HOST", "MSSQL_PORT", "MSSQL_DATABASE", 
 export const KAFKA_BOOTSTRAP_VAR = "KAFKA_BOOTSTRAP";
 /** The JAAS line of Flink's own KafkaUser (SCRAM-SHA-512), substituted for `${KAFKA_SASL_JAAS_CONFIG}` in the SQL. */
 export const KAFKA_JAAS_VAR = "KAFKA_SASL_JAAS_CONFIG";
-/** Where the JobManager and TaskManagers find the platform CA that signs the brokers' certificate. */
-export const FLINK_KAFKA_CA_FILE = `${KAFKA_CLIENT_DIR}/${KAFKA_CLIENT_KEYS.ca}`;
+
 /** Folder in `connectorsImage` whose `*.jar` files are added to Flink's `lib`. */
 export const CONNECTORS_DIR = "/connectors";
 /** The example job shipped with the program, relative to the project root. */
@@ -82,7 +81,7 @@ export interface FlinkCdcArgs {
     /**
      * The Kafka cluster (required): Flink connects as its own KafkaUser, SCRAM-SHA-512 over TLS. Its
      * bootstrap address replaces `${KAFKA_BOOTSTRAP}` and its JAAS line `${KAFKA_SASL_JAAS_CONFIG}`
-     * in the SQL; the CA is at {@link FLINK_KAFKA_CA_FILE} in every Flink pod.
+     * in the SQL; the CA is at `/etc/kafka-client/ca.crt` (kafkaUser.ts `KAFKA_CA_FILE`) in every Flink pod.
      */
     readonly kafka: KafkaUserCluster;
     /** Topics the job may read and write (its user's ACLs; groups and transactional IDs must start with "flink"). Default none. */
