@@ -184,7 +184,7 @@ export class Kafka extends pulumi.ComponentResource {
         const labels = platformLabels("kafka", name);
         const clusterLabel = { "strimzi.io/cluster": name };
         if (args.rackAwareness ?? false) {
-            pulumi.log.warn(`Kafka ${name}: rack awareness is on; brokers schedule only on nodes labelled ${ZONE} and stay Pending where no node has it`, this);
+            void pulumi.log.warn(`Kafka ${name}: rack awareness is on; brokers schedule only on nodes labelled ${ZONE} and stay Pending where no node has it`, this);
         }
 
         const storage = (s: KafkaNodeSizing) => ({
