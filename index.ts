@@ -151,6 +151,7 @@ const kafka = strimzi
                     }
                   : undefined,
               highAvailability: prod,
+              rackAwareness: cfg.kafka.rackAwareness,
               protect: cfg.protectData,
               // The client listener's certificate comes from the platform CA, which every client trusts.
               clusterIssuer: ca.issuerName,

@@ -142,6 +142,7 @@ describe("Kafka data layer", () => {
                 "transaction.state.log.replication.factor": 1,
                 "transaction.state.log.min.isr": 1,
                 "min.insync.replicas": 1,
+                "auto.create.topics.enable": false,
             });
             assert.strictEqual(k.rack, undefined);
         });
@@ -239,7 +240,7 @@ describe("Kafka data layer", () => {
             const user = s.capture.one(CR.user, "events-connect-user-user").inputs;
             assert.deepStrictEqual(user.spec.authorization.acls, [
                 { resource: { type: "group", name: "events-connect", patternType: "literal" }, operations: ["Read", "Describe"] },
-                { resource: { type: "topic", name: "events-connect-", patternType: "prefix" }, operations: ["Read", "Write", "Create", "Describe", "DescribeConfigs"] },
+                { resource: { type: "topic", name: "events-connect-", patternType: "prefix" }, operations: ["Read", "Write", "Describe", "DescribeConfigs"] },
                 { resource: { type: "topic", name: "orders", patternType: "literal" }, operations: ["Read", "Write", "Describe"] },
                 { resource: { type: "topic", name: "Audit_Log", patternType: "literal" }, operations: ["Read", "Write", "Describe"] },
                 { resource: { type: "group", name: "connect-", patternType: "prefix" }, operations: ["Read", "Describe"] },
@@ -404,7 +405,7 @@ describe("Kafka data layer", () => {
             ]);
         });
 
-        it("configures replication factor 3, min ISR 2 and rack awareness on the zone label", () => {
+        it("configures replication factor 3 and min ISR 2, rack awareness left to its own switch", () => {
             const k = s.capture.one(CR.kafka, "events-kafka").inputs.spec.kafka;
             assert.deepStrictEqual(k.config, {
                 "default.replication.factor": 3,
@@ -412,8 +413,9 @@ describe("Kafka data layer", () => {
                 "transaction.state.log.replication.factor": 3,
                 "transaction.state.log.min.isr": 2,
                 "min.insync.replicas": 2,
+                "auto.create.topics.enable": false,
             });
-            assert.deepStrictEqual(k.rack, { topologyKey: "topology.kubernetes.io/zone" });
+            assert.strictEqual(k.rack, undefined);
         });
 
         it("creates the cluster after both pools and the operator", () => {
