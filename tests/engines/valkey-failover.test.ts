@@ -50,7 +50,7 @@ describe("Valkey failover (prod): generated servers, Sentinels and HAProxy", fun
     let capture: Capture;
     let bin: string;
     let argvLog: string;
-    let servers: Pod[] = [];
+    const servers: Pod[] = [];
     const proxies: Array<{ address: string; port: number; health: string; proc: EngineProcess }> = [];
     let startServer: (i: number, withInit: boolean) => Promise<Pod>;
     let serverPort = 0;
