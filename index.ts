@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Airflow } from "./components/apps/airflow";
 import { DuckDb } from "./components/apps/duckdb";
-import { IcebergAppender } from "./components/apps/icebergAppender";
+import { IcebergAppender, deadLetterTopic } from "./components/apps/icebergAppender";
 import { Nifi } from "./components/apps/nifi";
 import { Superset } from "./components/apps/superset";
 import { loadConfig } from "./components/config";
@@ -156,6 +156,8 @@ const xtradb = pxcOperator
 
 const cache = on.cache ? new Cache(names.cache, { namespace: ns.names.data, sizing: cfg.sizing.cache, highAvailability: prod, ...storage }, platform) : undefined;
 
+// The appender's dead-letter topic is declared with the cluster's topics, unless the config lists it already.
+const appenderDeadLetters = on.appender && strimzi ? [deadLetterTopic(cfg.lake.appenderTopic)].filter((t) => !cfg.kafka.topics.some((c) => c.name === t.name)) : [];
 const kafka = strimzi
     ? new Kafka(
           names.kafka,
@@ -164,7 +166,7 @@ const kafka = strimzi
               operator: strimzi.release,
               sizing: { brokers: cfg.sizing.kafkaBrokers, controllers: cfg.sizing.kafkaControllers },
               storageClass: cfg.storageClass,
-              topics: cfg.kafka.topics,
+              topics: [...cfg.kafka.topics, ...appenderDeadLetters],
               connect: on.kafkaConnect
                   ? {
                         ...(cfg.kafka.connectImage === "" ? {} : { image: cfg.kafka.connectImage }),
@@ -373,6 +375,7 @@ const appender =
                   ...(cfg.lake.appenderImage === "" ? {} : { image: cfg.lake.appenderImage }),
                   bootstrapServers: kafka.bootstrapServers,
                   topic: cfg.lake.appenderTopic,
+                  deadLetterTopic: deadLetterTopic(cfg.lake.appenderTopic).name,
                   table: cfg.lake.appenderTable,
                   icebergRestUri: nessie.icebergRestUri,
                   s3: lakeS3.location,
