@@ -255,6 +255,17 @@ export interface Backups {
     readonly keep: number;
     /** XtraDB binlog upload for point-in-time recovery. */
     readonly pitr: boolean;
+    /** Create PostgreSQL from its backups instead of empty (docs/operations.md); `sourceServerName` empty: a fresh cluster. */
+    readonly postgresRecovery: PostgresRecoverySettings;
+}
+
+export interface PostgresRecoverySettings {
+    /** Server name whose base backup and WAL are restored (the lost cluster's name, or the server name it archived under). */
+    readonly sourceServerName: string;
+    /** Server name the restored cluster archives under; must differ from the source. */
+    readonly serverName: string;
+    /** RFC 3339 instant to stop replaying WAL at; empty replays everything archived. */
+    readonly targetTime: string;
 }
 
 export interface Namespaces {
@@ -414,6 +425,8 @@ const LAKE_DEFAULTS: LakeAppsSettings = {
     appenderTable: "telemetry.logs",
 };
 
+const NO_RECOVERY: PostgresRecoverySettings = { sourceServerName: "", serverName: "", targetTime: "" };
+
 const KAFKA_DEFAULTS: KafkaSettings = {
     topics: [{ name: "telemetry-logs", partitions: 3 }],
     connectImage: "",
@@ -471,7 +484,7 @@ const PROFILE_DEFAULTS: Record<Profile, Omit<PlatformConfig, "profile">> = {
             appender: { replicas: 1, cpu: "100m", memory: "128Mi", cpuLimit: "1", memoryLimit: "1Gi" },
         },
         kafka: KAFKA_DEFAULTS,
-        backups: { enabled: false, schedule: "0 2 * * *", retention: "7d", keep: 3, pitr: false },
+        backups: { enabled: false, schedule: "0 2 * * *", retention: "7d", keep: 3, pitr: false, postgresRecovery: NO_RECOVERY },
         networkPolicies: { enabled: true, apiServerCidrs: ["0.0.0.0/0"], externalEgress: [], ingressNamespace: "" },
         flink: FLINK_DEFAULTS,
         protectData: false,
@@ -522,7 +535,7 @@ const PROFILE_DEFAULTS: Record<Profile, Omit<PlatformConfig, "profile">> = {
             appender: { replicas: 2, cpu: "250m", memory: "512Mi", cpuLimit: "1", memoryLimit: "1Gi" },
         },
         kafka: KAFKA_DEFAULTS,
-        backups: { enabled: true, schedule: "0 2 * * *", retention: "14d", keep: 7, pitr: true },
+        backups: { enabled: true, schedule: "0 2 * * *", retention: "14d", keep: 7, pitr: true, postgresRecovery: NO_RECOVERY },
         networkPolicies: { enabled: true, apiServerCidrs: ["0.0.0.0/0"], externalEgress: [], ingressNamespace: "" },
         flink: FLINK_DEFAULTS,
         protectData: true,
@@ -817,6 +830,22 @@ function kafkaSettings(input: unknown, d: KafkaSettings, brokers: number): Kafka
     };
 }
 
+const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+
+function postgresRecovery(input: unknown, d: PostgresRecoverySettings): PostgresRecoverySettings {
+    const o = input === undefined ? {} : object("backups.postgresRecovery", input, Object.keys(d));
+    const k = "backups.postgresRecovery";
+    const r: PostgresRecoverySettings = {
+        sourceServerName: str(`${k}.sourceServerName`, o.sourceServerName, d.sourceServerName, K8S_NAME, "the server name the backups were archived under (the lost cluster's name), or empty"),
+        serverName: str(`${k}.serverName`, o.serverName, d.serverName, K8S_NAME, "a new server name for the restored cluster's archive"),
+        targetTime: str(`${k}.targetTime`, o.targetTime, d.targetTime, RFC3339, 'an RFC 3339 instant such as "2026-12-06T08:00:00Z", or empty for all archived WAL'),
+    };
+    if (r.sourceServerName !== "" && (r.serverName === "" || r.serverName === r.sourceServerName)) {
+        throw new ConfigError(`${k}.serverName`, r.serverName, `a server name other than the source's ("${r.sourceServerName}"): the restored cluster must not archive over the backups it came from`);
+    }
+    return r;
+}
+
 /** Rack awareness spreads replicas over zones: it needs more than one broker. */
 function rackAwareness(v: unknown, d: boolean, brokers: number): boolean {
     const on = bool("kafka.rackAwareness", v, d);
@@ -1065,7 +1094,11 @@ export function parseConfig(raw: Readonly<Record<string, string>>): PlatformConf
         retention: str("backups.retention", bkIn.retention, d.backups.retention, /^[1-9][0-9]*[dwm]$/, 'a retention such as "14d", "4w" or "3m"'),
         keep: int("backups.keep", bkIn.keep, d.backups.keep, 1, 365),
         pitr: bool("backups.pitr", bkIn.pitr, d.backups.pitr),
+        postgresRecovery: postgresRecovery(bkIn.postgresRecovery, d.backups.postgresRecovery),
     };
+    if (backups.postgresRecovery.sourceServerName !== "" && !backups.enabled) {
+        throw new ConfigError("backups.postgresRecovery.sourceServerName", backups.postgresRecovery.sourceServerName, '"" while backups.enabled is false: the backups are read from the backup store');
+    }
 
     const protectData = bool("protectData", v("protectData"), d.protectData);
 
