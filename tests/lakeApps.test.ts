@@ -5,7 +5,6 @@ import { DuckDb, DUCKDB_IMAGE, IDLE_COMMAND, duckdbInitSql, duckdbS3Endpoint } f
 import { APPENDER_IMAGE, IcebergAppender, IcebergAppenderArgs } from "../components/apps/icebergAppender";
 import { S3Location } from "../components/lib/storage";
 import { Capture, SECRET_MARK, resolve, settle, strings, useMocks, secretLeaks } from "./harness";
-import { KAFKA_TLS_BOOTSTRAP, kafkaCluster } from "./kafkaFixture";
 
 const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
 const CONFIGMAP = "kubernetes:core/v1:ConfigMap";
@@ -13,6 +12,7 @@ const SECRET = "kubernetes:core/v1:Secret";
 const PDB = "kubernetes:policy/v1:PodDisruptionBudget";
 const NS = "platform-apps";
 const REST_URI = "http://nessie.platform-data.svc.cluster.local:19120/iceberg";
+const BOOTSTRAP = "kafka-kafka-bootstrap.platform-data.svc:9092";
 
 /** A stand-in for a backend's ready resource, so dependencies on it can be seen. */
 function readyStandIn(name: string): k8s.core.v1.ConfigMap {
@@ -40,7 +40,7 @@ function appenderReady(): k8s.core.v1.ConfigMap[] {
 }
 
 function appenderArgs(s3: S3Location, ready: k8s.core.v1.ConfigMap[], extra: Partial<IcebergAppenderArgs> = {}): IcebergAppenderArgs {
-    return { namespace: NS, imageRegistry: "", kafka: kafkaCluster(), icebergRestUri: REST_URI, s3, ready, ...extra };
+    return { namespace: NS, imageRegistry: "", bootstrapServers: BOOTSTRAP, icebergRestUri: REST_URI, s3, ready, ...extra };
 }
 
 describe("Lake apps", () => {
@@ -152,14 +152,9 @@ describe("Lake apps", () => {
 
         it("configures the appender through env values, with the S3 key pair from secretKeyRefs", () => {
             assert.deepStrictEqual(container(capture, "iceberg-appender-deployment").env, [
-                { name: "KAFKA_BOOTSTRAP_SERVERS", value: KAFKA_TLS_BOOTSTRAP },
-                // Its own KafkaUser, SCRAM over TLS: credentials from its Secret, the CA mounted beside them.
-                { name: "KAFKA_SECURITY_PROTOCOL", value: "SASL_SSL" },
-                { name: "KAFKA_SASL_MECHANISM", value: "SCRAM-SHA-512" },
-                { name: "KAFKA_SASL_USERNAME", valueFrom: { secretKeyRef: { name: "kafka-iceberg-appender", key: "username" } } },
-                { name: "KAFKA_SASL_PASSWORD", valueFrom: { secretKeyRef: { name: "kafka-iceberg-appender", key: "password" } } },
-                { name: "KAFKA_SSL_CA_LOCATION", value: "/etc/kafka-client/ca.crt" },
+                { name: "KAFKA_BOOTSTRAP_SERVERS", value: BOOTSTRAP },
                 { name: "KAFKA_TOPIC", value: "telemetry-logs" },
+                { name: "DEAD_LETTER_TOPIC", value: "telemetry-logs.dlq" },
                 { name: "KAFKA_GROUP_ID", value: "iceberg-appender" },
                 { name: "KAFKA_CLIENT_ID", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
                 { name: "ICEBERG_REST_URI", value: REST_URI },
@@ -211,11 +206,7 @@ describe("Lake apps", () => {
             assert.deepStrictEqual(pod.containers[0].securityContext.capabilities, { drop: ["ALL"] });
             assert.deepStrictEqual([pod.containers[0].securityContext.readOnlyRootFilesystem, pod.containers[0].securityContext.allowPrivilegeEscalation], [true, false]);
             assert.deepStrictEqual(pod.containers[0].resources, { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "1", memory: "1Gi" } });
-            // The Kafka user's Secret, read-only, world-readable inside the pod (no fsGroup here).
-            assert.deepStrictEqual(pod.volumes, [
-                { name: "tmp", emptyDir: { sizeLimit: "256Mi" } },
-                { name: "kafka-client", secret: { secretName: "kafka-iceberg-appender", defaultMode: 0o444 } },
-            ]);
+            assert.deepStrictEqual(pod.volumes, [{ name: "tmp", emptyDir: { sizeLimit: "256Mi" } }]);
             assert.strictEqual(pod.terminationGracePeriodSeconds, 60);
         });
 

@@ -158,6 +158,8 @@ function aclSpec(acl: KafkaAcl): Record<string, unknown> {
 
 /** Read a topic (and describe it). */
 export const readTopic = (name: string, prefix = false): KafkaAcl => ({ type: "topic", name, prefix, operations: ["Read", "Describe"] });
+/** Write to a topic (and describe it). */
+export const writeTopic = (name: string, prefix = false): KafkaAcl => ({ type: "topic", name, prefix, operations: ["Write", "Describe"] });
 /** Read and write a topic. */
 export const readWriteTopic = (name: string, prefix = false): KafkaAcl => ({ type: "topic", name, prefix, operations: ["Read", "Write", "Describe"] });
 /** Use a consumer group (join, commit offsets). */

@@ -55,13 +55,15 @@ function securityContext(ctx: unknown, asNull: boolean): unknown {
  * chart's, so each of these is set to null, which deletes it from the chart's effective values.
  * Nulling a path under a part the program disables is harmless, so every such path is listed.
  * `tests/reference/openshiftValues.test.ts` (`npm run test:reference`, run by .ci/run where ../shared/reference exists) proves the list
- * covers every path of the reference values; for Superset and Airflow no values.yaml is stored there,
+ * covers every path of the reference values; for Superset, Airflow and the Barman Cloud plugin no values.yaml is stored there,
  * their lists come from the charts' sources (Airflow's `uid`/`gid` render only where no
  * `securityContexts` is given, and the program gives one chart-wide).
  */
 export const CHART_FIXED_ID_PATHS: Readonly<Record<ChartKey, readonly string[]>> = {
     certManager: [],
     cloudnativePg: ["containerSecurityContext.runAsUser", "containerSecurityContext.runAsGroup"],
+    // From the chart's source (plugin-barman-cloud values.yaml); not among the reference files.
+    barmanCloudPlugin: ["containerSecurityContext.runAsUser", "containerSecurityContext.runAsGroup"],
     superset: ["runAsUser"],
     pxcOperator: [],
     strimzi: [],

@@ -12,6 +12,7 @@ import { REFERENCE_DIR } from "./reference";
 const CHART_DIR: Readonly<Record<ChartKey, string>> = {
     certManager: "cert-manager",
     cloudnativePg: "cloudnative-pg",
+    barmanCloudPlugin: "plugin-barman-cloud",
     superset: "superset",
     pxcOperator: "pxc-operator",
     strimzi: "strimzi-kafka-operator",
