@@ -38,6 +38,7 @@ import { Monitors } from "./components/foundation/monitors";
 import { WebService, publishedUrl } from "./components/lib/exposure";
 import { ScrapeTarget } from "./components/lib/monitoring";
 import { openShiftTransformation } from "./components/lib/openshift";
+import { noOverrides, overridesTransformation } from "./components/lib/overrides";
 import { Endpoint } from "./components/lib/outputs";
 import { buckets, databases, hosts, kubelets, names, openShift, podSecurity, webhookPorts } from "./components/names";
 
@@ -45,7 +46,10 @@ import { buckets, databases, hosts, kubelets, names, openShift, podSecurity, web
 const cfg = loadConfig();
 // On OpenShift, restricted-v2 assigns UIDs and fsGroups per namespace: every component drops the
 // fixed ones it would set (the transformation reaches all children of each component).
-const platform: pulumi.ComponentResourceOptions = cfg.platform === "openshift" ? { transformations: [openShiftTransformation] } : {};
+// The escape hatches (overrides.<chart>.values, flink.configuration, kafka.config, airflow.config)
+// come last, so what the user sets wins over the platform and the OpenShift adjustments.
+const transformations = [...(cfg.platform === "openshift" ? [openShiftTransformation] : []), ...(noOverrides(cfg.overrides) ? [] : [overridesTransformation(cfg.overrides)])];
+const platform: pulumi.ComponentResourceOptions = transformations.length === 0 ? {} : { transformations };
 const prod = cfg.profile === "prod";
 const on = cfg.components;
 /** OpenShift runs its own Prometheus (user-workload monitoring): there the platform adds monitors only. */
@@ -234,6 +238,7 @@ const flink =
                   ...(cfg.flink.restoreFromSavepoint === "" ? {} : { restoreFromSavepoint: cfg.flink.restoreFromSavepoint }),
                   sizing: { jobManager: cfg.sizing.flinkJobManager, taskManager: cfg.sizing.flinkTaskManager, sqlGateway: cfg.sizing.flinkSqlGateway },
                   highAvailability: prod,
+                  sqlGatewayEnabled: cfg.overrides.flinkSqlGateway,
               },
               platform,
           )

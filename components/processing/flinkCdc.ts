@@ -109,6 +109,8 @@ export interface FlinkCdcArgs {
     readonly sizing?: FlinkCdcSizing;
     /** Two JobManagers (Kubernetes HA is on in every case), two SQL gateways, spread over nodes, with PDBs. Default false. */
     readonly highAvailability?: boolean;
+    /** Run the SQL gateway. Default true; false scales it to zero (its Service stays) and needs no `jobSql`. */
+    readonly sqlGatewayEnabled?: boolean;
 }
 
 /** The Flink image's `flink` user and group. */
@@ -219,7 +221,8 @@ export class FlinkCdc extends pulumi.ComponentResource {
         const tm = sizing.taskManager;
         const jm = sizing.jobManager;
         const jmReplicas = ha ? 2 : 1;
-        const gatewayReplicas = ha ? 2 : 1;
+        if (args.sqlGatewayEnabled === false && args.jobSql !== undefined) throw new Error("FlinkCdc: jobSql is submitted through the SQL gateway, which sqlGatewayEnabled false turns off");
+        const gatewayReplicas = args.sqlGatewayEnabled === false ? 0 : ha ? 2 : 1;
         const image = args.flinkImage ?? imageRef(images.flink, args.imageRegistry);
         const interval = args.checkpointInterval ?? "30s";
         const labels = platformLabels("flink", name);
@@ -498,7 +501,7 @@ export class FlinkCdc extends pulumi.ComponentResource {
             // Sessions plan SQL against the cluster's REST endpoint, which serves once the JobManager is READY.
             { parent: this, dependsOn: [this.flinkDeployment] },
         );
-        if (ha) {
+        if (ha && gatewayReplicas > 0) {
             new k8s.policy.v1.PodDisruptionBudget(
                 `${name}-sql-gateway-pdb`,
                 {
