@@ -23,6 +23,7 @@ import { Namespaces } from "./components/foundation/namespaces";
 import { NetworkPolicies } from "./components/foundation/networkPolicies";
 import { PlatformCa } from "./components/foundation/platformCa";
 import { Footprint, summarize, sumFootprints } from "./components/lib/footprint";
+import { ImageSource } from "./components/lib/images";
 import { FlinkCdc } from "./components/processing/flinkCdc";
 import { FlinkOperator } from "./components/processing/flinkOperator";
 import { SparkJobs } from "./components/processing/sparkJobs";
@@ -47,8 +48,10 @@ const prod = cfg.profile === "prod";
 const on = cfg.components;
 /** OpenShift runs its own Prometheus (user-workload monitoring): there the platform adds monitors only. */
 const bundledMonitoring = on.monitoring && cfg.platform !== "openshift";
-const charts = { chartSource: cfg.chartSource, imageRegistry: cfg.imageRegistry };
-const storage = { storageClass: cfg.storageClass, imageRegistry: cfg.imageRegistry, protect: cfg.protectData };
+/** Where every image comes from: the registry override, `images.<key>` references, pull policy and secrets. */
+const images: ImageSource = { registry: cfg.imageRegistry, overrides: cfg.images, ...(cfg.imagePullPolicy === "" ? {} : { pullPolicy: cfg.imagePullPolicy }), pullSecrets: cfg.imagePullSecrets };
+const charts = { chartSource: cfg.chartSource, imageRegistry: images };
+const storage = { storageClass: cfg.storageClass, imageRegistry: images, protect: cfg.protectData };
 
 // ---- Foundation -------------------------------------------------------------------------------
 const ns = new Namespaces(
@@ -161,7 +164,7 @@ const schemaRegistry =
     on.schemaRegistry && kafka
         ? new SchemaRegistry(
               names.schemaRegistry,
-              { namespace: ns.names.data, kafka, imageRegistry: cfg.imageRegistry, resources: cfg.sizing.schemaRegistry, highAvailability: prod },
+              { namespace: ns.names.data, kafka, imageRegistry: images, resources: cfg.sizing.schemaRegistry, highAvailability: prod },
               platform,
           )
         : undefined;
@@ -193,8 +196,9 @@ const flink =
               {
                   namespace: ns.names.processing,
                   operator: flinkOperator.release,
-                  imageRegistry: cfg.imageRegistry,
-                  ...(cfg.flink.connectorsImage === "" ? {} : { connectorsImage: cfg.flink.connectorsImage }),
+                  imageRegistry: images,
+                  // The CDC job runs on the connectors image (config refuses the job without one).
+                  ...(cfg.flink.jobEnabled ? { flinkImage: cfg.flink.connectorsImage } : {}),
                   checkpoints: flinkS3.location,
                   savepoints: { ...flinkS3.location, bucket: buckets.savepoints },
                   kafkaBootstrap: kafka.bootstrapServers,
@@ -253,7 +257,7 @@ const sparkJobs =
                   eventLog: sparkEvents,
                   ...(sparkEvents.keys ? { s3Keys: sparkEvents.keys } : {}),
                   eventLogPrefix: "",
-                  imageRegistry: cfg.imageRegistry,
+                  imageRegistry: images,
               },
               platform,
           )
@@ -311,7 +315,7 @@ const nifi = on.nifi
               namespace: ns.names.apps,
               sizing: cfg.sizing.nifi,
               storageClass: cfg.storageClass,
-              imageRegistry: cfg.imageRegistry,
+              imageRegistry: images,
               clusterIssuer: ca.issuerName,
               domain: cfg.exposure.mode === "none" ? "" : cfg.domain,
               webHost: hosts.nifi,
@@ -329,8 +333,7 @@ const duckdb =
               names.duckdb,
               {
                   namespace: ns.names.apps,
-                  imageRegistry: cfg.imageRegistry,
-                  ...(cfg.lake.duckdbImage === "" ? {} : { image: cfg.lake.duckdbImage }),
+                  imageRegistry: images,
                   s3: lakeS3.location,
                   icebergRestUri: nessie.icebergRestUri,
                   resources: cfg.sizing.duckdb,
@@ -345,8 +348,7 @@ const appender =
               names.appender,
               {
                   namespace: ns.names.apps,
-                  imageRegistry: cfg.imageRegistry,
-                  ...(cfg.lake.appenderImage === "" ? {} : { image: cfg.lake.appenderImage }),
+                  imageRegistry: images,
                   bootstrapServers: kafka.bootstrapServers,
                   topic: cfg.lake.appenderTopic,
                   table: cfg.lake.appenderTable,

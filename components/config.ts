@@ -1,7 +1,9 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
+import { ImageKey, images as imagePins } from "./catalog";
 import { mebibytes } from "./lib/footprint";
+import { PullPolicy } from "./lib/images";
 
 /**
  * The program's only configuration reader. Every key of the `analytics-platform` namespace is read
@@ -296,10 +298,6 @@ export interface AirflowSettings {
 }
 
 export interface LakeAppsSettings {
-    /** DuckDB image with the iceberg and httpfs extensions baked in; empty uses the catalog pin. */
-    readonly duckdbImage: string;
-    /** Kafka-to-Iceberg appender image; empty uses the catalog pin. */
-    readonly appenderImage: string;
     /** Topic the appender consumes; must be one of kafka.topics. */
     readonly appenderTopic: string;
     /** Iceberg table (namespace.table) the appender appends to. */
@@ -348,6 +346,13 @@ export interface PlatformConfig {
     readonly flink: FlinkSettings;
     /** Protect stateful resources (databases, volumes) against deletion by `pulumi destroy` or a replace. */
     readonly protectData: boolean;
+    // ---- Images (owner: images; decision 0014) ----
+    /** `images.<key>`: full references replacing catalog pins (components/catalog.ts `images`). */
+    readonly images: Readonly<Partial<Record<ImageKey, string>>>;
+    /** `imagePullPolicy` of every container the platform and its charts create; "" keeps their defaults. */
+    readonly imagePullPolicy: PullPolicy | "";
+    /** `imagePullSecrets`: existing Secrets (by name, in each workload's namespace) every pod pulls with. */
+    readonly imagePullSecrets: readonly string[];
 }
 
 /** A configuration mistake, raised before any resource exists. */
@@ -380,6 +385,8 @@ const FLINK_DEFAULTS: FlinkSettings = {
     restoreFromSavepoint: "",
 };
 
+const IMAGE_DEFAULTS: Pick<PlatformConfig, "images" | "imagePullPolicy" | "imagePullSecrets"> = { images: {}, imagePullPolicy: "", imagePullSecrets: [] };
+
 const ALL_ON: ComponentSwitches = {
     postgres: true,
     cache: true,
@@ -402,8 +409,6 @@ const ALL_ON: ComponentSwitches = {
 };
 
 const LAKE_DEFAULTS: LakeAppsSettings = {
-    duckdbImage: "",
-    appenderImage: "",
     appenderTopic: "telemetry-logs",
     appenderTable: "telemetry.logs",
 };
@@ -468,6 +473,7 @@ const PROFILE_DEFAULTS: Record<Profile, Omit<PlatformConfig, "profile">> = {
         networkPolicies: { enabled: true, apiServerCidrs: ["0.0.0.0/0"], externalEgress: [], ingressNamespace: "" },
         flink: FLINK_DEFAULTS,
         protectData: false,
+        ...IMAGE_DEFAULTS,
     },
     prod: {
         components: ALL_ON,
@@ -519,6 +525,7 @@ const PROFILE_DEFAULTS: Record<Profile, Omit<PlatformConfig, "profile">> = {
         networkPolicies: { enabled: true, apiServerCidrs: ["0.0.0.0/0"], externalEgress: [], ingressNamespace: "" },
         flink: FLINK_DEFAULTS,
         protectData: true,
+        ...IMAGE_DEFAULTS,
     },
 };
 
@@ -542,6 +549,9 @@ export const KEYS = [
     "airflow",
     "lake",
     "protectData",
+    "images",
+    "imagePullPolicy",
+    "imagePullSecrets",
 ] as const;
 type Key = (typeof KEYS)[number];
 
@@ -607,7 +617,6 @@ const RESOURCE_KEYS = ["cpu", "memory", "cpuLimit", "memoryLimit"] as const;
 const CRON = /^(\S+\s+){4}\S+$/;
 const CIDR = /^([0-9]{1,3}\.){3}[0-9]{1,3}\/[0-9]{1,2}$|^[0-9a-f:]+\/[0-9]{1,3}$/;
 const CIDR_WHAT = "an IPv4 or IPv6 CIDR such as 10.96.0.1/32";
-const IMAGE = /^[a-z0-9][\w.\-/:@]*$/;
 
 function externalEgress(input: unknown, d: readonly ExternalEgress[]): ExternalEgress[] {
     if (input === undefined) return [...d];
@@ -775,13 +784,54 @@ function flinkSettings(input: unknown, d: FlinkSettings): FlinkSettings {
         if (!file.startsWith(PROJECT_DIR + path.sep) || !fs.existsSync(file)) throw new ConfigError("flink.sqlFile", sqlFile, "an existing .sql file inside the project");
         sql = fs.readFileSync(file, "utf8");
     }
+    const connectorsImage = str("flink.connectorsImage", o.connectorsImage, d.connectorsImage, IMAGE_REF, `${IMAGE_REF_WHAT}: Flink with the CDC job's connectors (built from images/flink)`);
+    if (jobEnabled && connectorsImage === "") {
+        // Stock Flink has no SQL Server CDC or Kafka connector: the job's first statement would fail.
+        throw new ConfigError("flink.connectorsImage", connectorsImage, "the full reference (registry/path:tag) of a Flink image with the CDC job's connectors, built from images/flink (`npm run images -- list` names it), when flink.jobEnabled is true");
+    }
     return {
-        connectorsImage: str("flink.connectorsImage", o.connectorsImage, d.connectorsImage, /^[a-z0-9][\w.\-/:@]*$/, "an image reference such as registry.internal/flink-connectors:3.4"),
+        connectorsImage,
         jobEnabled,
         sourceSecret: str("flink.sourceSecret", o.sourceSecret, d.sourceSecret, K8S_NAME, "a Secret name in the processing namespace"),
         sqlFile,
         sql,
         restoreFromSavepoint: str("flink.restoreFromSavepoint", o.restoreFromSavepoint, d.restoreFromSavepoint, SAVEPOINT, "an s3:// savepoint path, or empty for a fresh start"),
+    };
+}
+
+// ---- Images (owner: images; decision 0014) ------------------------------------------------------
+
+/**
+ * A full image reference: registry host (with a dot, a port or `localhost`, so it cannot be read as
+ * a Docker Hub path), repository path, tag, and optionally `@sha256:` with the digest.
+ */
+const IMAGE_REF = /^(localhost|[a-z0-9-]+(\.[a-z0-9-]+)+|[a-z0-9-]+(\.[a-z0-9-]+)*:[0-9]{1,5})(:[0-9]{1,5})?\/[a-z0-9]+([._-]+[a-z0-9]+)*(\/[a-z0-9]+([._-]+[a-z0-9]+)*)*:[\w][\w.-]{0,127}(@sha256:[0-9a-f]{64})?$/;
+const IMAGE_REF_WHAT = "a full image reference with registry and tag, such as registry.internal:5000/analytics/duckdb:1.5.2 (docker.io/... for Docker Hub), optionally with @sha256:<digest>";
+const PULL_POLICIES: readonly PullPolicy[] = ["Always", "IfNotPresent", "Never"];
+/** A Secret name (DNS subdomain). */
+const SECRET_NAME = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/** `images`, `imagePullPolicy` and `imagePullSecrets`. */
+function imageSettings(imagesIn: unknown, policyIn: unknown, secretsIn: unknown): Pick<PlatformConfig, "images" | "imagePullPolicy" | "imagePullSecrets"> {
+    const keys = Object.keys(imagePins);
+    const o = imagesIn === undefined ? {} : object("images", imagesIn, keys);
+    const overrides: Record<string, string> = {};
+    for (const [k, ref] of Object.entries(o)) {
+        const v = str(`images.${k}`, ref, "", IMAGE_REF, IMAGE_REF_WHAT);
+        if (v !== "") overrides[k] = v;
+    }
+    if (secretsIn !== undefined && !Array.isArray(secretsIn)) throw new ConfigError("imagePullSecrets", secretsIn, 'a list of Secret names such as ["registry-login"]');
+    const secrets = ((secretsIn ?? []) as unknown[]).map((n, i) => {
+        const name = str(`imagePullSecrets[${i}]`, n, "", SECRET_NAME, "the name of an existing Secret of type kubernetes.io/dockerconfigjson");
+        if (name === "") throw new ConfigError(`imagePullSecrets[${i}]`, n, "a Secret name");
+        return name;
+    });
+    const dup = secrets.find((n, i) => secrets.indexOf(n) !== i);
+    if (dup !== undefined) throw new ConfigError("imagePullSecrets", secretsIn, `each Secret name once (${dup} is listed twice)`);
+    return {
+        images: overrides,
+        imagePullPolicy: oneOf<PullPolicy | "">("imagePullPolicy", policyIn, "", [...PULL_POLICIES, ""]),
+        imagePullSecrets: secrets,
     };
 }
 
@@ -828,6 +878,9 @@ const KIND: Record<Key, "string" | "boolean" | "json"> = {
     airflow: "json",
     lake: "json",
     protectData: "boolean",
+    images: "json",
+    imagePullPolicy: "string",
+    imagePullSecrets: "json",
 };
 
 /**
@@ -1018,10 +1071,7 @@ export function parseConfig(raw: Readonly<Record<string, string>>): PlatformConf
     };
 
     const lkIn = v("lake") === undefined ? {} : object("lake", v("lake"), Object.keys(d.lake));
-    const imageWhat = "an image reference such as registry.internal/analytics/duckdb:1.4.1, or empty for the catalog pin";
     const lake: LakeAppsSettings = {
-        duckdbImage: str("lake.duckdbImage", lkIn.duckdbImage, d.lake.duckdbImage, IMAGE, imageWhat),
-        appenderImage: str("lake.appenderImage", lkIn.appenderImage, d.lake.appenderImage, IMAGE, imageWhat),
         appenderTopic: str("lake.appenderTopic", lkIn.appenderTopic, d.lake.appenderTopic, TOPIC_NAME, "a Kafka topic name declared in kafka.topics"),
         appenderTable: str("lake.appenderTable", lkIn.appenderTable, d.lake.appenderTable, /^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$/, "an Iceberg table as namespace.table (lower-case letters, digits, '_')"),
     };
@@ -1104,6 +1154,7 @@ export function parseConfig(raw: Readonly<Record<string, string>>): PlatformConf
         airflow,
         lake,
         protectData,
+        ...imageSettings(v("images"), v("imagePullPolicy"), v("imagePullSecrets")),
     };
 }
 

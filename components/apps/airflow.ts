@@ -6,7 +6,7 @@ import { AirflowSizing, ChartSource, Resources } from "../config";
 import { installChart } from "../lib/chart";
 import { WebService } from "../lib/exposure";
 import { Footprint, podsFootprint, sumFootprints } from "../lib/footprint";
-import { repositoryRef } from "../lib/images";
+import { ImageRegistry, repositoryRef, tagFor } from "../lib/images";
 import { platformLabels } from "../lib/labels";
 import { ScrapeTarget } from "../lib/monitoring";
 import { ServedPorts } from "../lib/network";
@@ -79,7 +79,7 @@ export interface AirflowArgs {
     /** Chart source (upstream, OCI mirror, local folder). */
     readonly chartSource: ChartSource;
     /** Registry replacing docker.io (Airflow) and quay.io (StatsD exporter); empty keeps upstream. */
-    readonly imageRegistry: string;
+    readonly imageRegistry: ImageRegistry;
     /** Pods and resources per role. */
     readonly sizing: AirflowSizing;
     /** StorageClass for the log volumes; empty for the cluster default. */
@@ -329,7 +329,7 @@ export class Airflow extends pulumi.ComponentResource {
                     images: {
                         // The pods' wait-for-migrations init containers give up (and restart) after this many seconds.
                         migrationsWaitTimeout: 300,
-                        statsd: { repository: repositoryRef(STATSD_IMAGE, args.imageRegistry), tag: STATSD_IMAGE.tag },
+                        statsd: { repository: repositoryRef(STATSD_IMAGE, args.imageRegistry), tag: tagFor(STATSD_IMAGE, args.imageRegistry) },
                     },
                     postgresql: { enabled: false },
                     redis: { enabled: false },

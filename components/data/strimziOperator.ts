@@ -5,7 +5,7 @@ import { OperatorArgs, installChart } from "../lib/chart";
 import { Footprint, podsFootprint } from "../lib/footprint";
 import { ScrapeTarget } from "../lib/monitoring";
 import { resourceRequirements } from "../lib/security";
-import { registryFor } from "../lib/images";
+import { registryFor, registryOverride } from "../lib/images";
 
 /** Where and how to install; see {@link OperatorArgs}. */
 export type StrimziOperatorArgs = OperatorArgs;
@@ -44,7 +44,7 @@ export class StrimziOperator extends pulumi.ComponentResource {
                     watchAnyNamespace: true,
                     // The chart composes every image as <defaultImageRegistry>/strimzi/<name>:<tag>, so a
                     // mirror only needs the same paths.
-                    ...(args.imageRegistry === "" ? {} : { defaultImageRegistry: registryFor(images.strimzi, args.imageRegistry) }),
+                    ...(registryOverride(args.imageRegistry) === "" ? {} : { defaultImageRegistry: registryFor(images.strimzi, args.imageRegistry) }),
                     // Without this the operator builds Kafka pods for the "baseline" profile, which a
                     // namespace enforcing "restricted" rejects.
                     extraEnvs: [{ name: "STRIMZI_POD_SECURITY_PROVIDER_CLASS", value: "restricted" }],

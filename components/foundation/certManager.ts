@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { charts } from "../catalog";
+import { registryOverride } from "../lib/images";
 import { OperatorArgs, installChart } from "../lib/chart";
 import { Footprint, podsFootprint, sumFootprints } from "../lib/footprint";
 import { ScrapeTarget } from "../lib/monitoring";
@@ -55,7 +56,7 @@ export class CertManager extends pulumi.ComponentResource {
                 namespace: args.namespace,
                 values: {
                     crds: { enabled: true, keep: true },
-                    ...(args.imageRegistry === "" ? {} : { imageRegistry: args.imageRegistry }),
+                    ...(registryOverride(args.imageRegistry) === "" ? {} : { imageRegistry: registryOverride(args.imageRegistry) }),
                     global: { leaderElection: { namespace: args.namespace } },
                     replicaCount: replicas,
                     podDisruptionBudget: { enabled: ha },

@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { charts } from "../catalog";
+import { ImageRegistry, registryOverride } from "../lib/images";
 import { ChartSource, Resources, StorageSizing } from "../config";
 import { installChart } from "../lib/chart";
 import { WebService } from "../lib/exposure";
@@ -26,7 +27,7 @@ export interface MonitoringArgs {
     /** Where the chart comes from: upstream, an OCI mirror or a local folder. */
     readonly chartSource: ChartSource;
     /** Registry replacing every image registry of the chart; empty keeps upstream. */
-    readonly imageRegistry: string;
+    readonly imageRegistry: ImageRegistry;
     /** The cert-manager release: the operator's admission webhook takes its certificate from cert-manager. */
     readonly certManager: pulumi.Resource;
     /** What to scrape: one PodMonitor or ServiceMonitor each. */
@@ -104,7 +105,7 @@ export class Monitoring extends pulumi.ComponentResource {
                 namespace: args.namespace,
                 values: {
                     fullnameOverride: RELEASE,
-                    ...(args.imageRegistry === "" ? {} : { global: { imageRegistry: args.imageRegistry } }),
+                    ...(registryOverride(args.imageRegistry) === "" ? {} : { global: { imageRegistry: registryOverride(args.imageRegistry) } }),
                     nodeExporter: { enabled: false },
                     // Control-plane components are not reachable through the platform's network policies
                     // (and managed clusters hide them): no monitors that would only ever report them down.

@@ -4,7 +4,7 @@ import { charts, images } from "../catalog";
 import { Resources } from "../config";
 import { OperatorArgs, installChart } from "../lib/chart";
 import { Footprint, podsFootprint, sumFootprints } from "../lib/footprint";
-import { registryFor } from "../lib/images";
+import { registryFor, repositoryPath, tagFor } from "../lib/images";
 import { ScrapeTarget } from "../lib/monitoring";
 import { resourceRequirements, restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../lib/security";
 
@@ -66,7 +66,7 @@ export class SparkOperator extends pulumi.ComponentResource {
                 releaseName: RELEASE,
                 namespace: args.namespace,
                 values: {
-                    image: { registry: registryFor(images.sparkOperator, args.imageRegistry), repository: images.sparkOperator.repository, tag: images.sparkOperator.tag },
+                    image: { registry: registryFor(images.sparkOperator, args.imageRegistry), repository: repositoryPath(images.sparkOperator, args.imageRegistry), tag: tagFor(images.sparkOperator, args.imageRegistry) },
                     hook: { upgradeCrd: false },
                     controller: {
                         replicas,

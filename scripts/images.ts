@@ -1,0 +1,117 @@
+/**
+ * The platform's own images (components/catalog.ts pins with a `build` folder under images/).
+ *
+ *   npm run images -- list                          each image: catalog reference, folder, whether its tag is current
+ *   npm run images -- list --stack dev              every image the stack runs, ours marked with their folder
+ *   npm run images -- build                         docker buildx build each, loaded into the local Docker under its catalog name
+ *   npm run images -- build --push <registry>       ... pushed to <registry>/<repository>:<tag> (the path imageRegistry expects)
+ *        [--platform linux/amd64,linux/arm64] [--only spark,duckdb] [--dry-run]
+ *
+ * The tag is `<version>-<hash of the folder's build inputs>`; `build` refuses to run while a catalog
+ * tag differs from its folder (the image would be pushed under a name the stack does not use).
+ */
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { BuildOptions, buildCommands, expectedTag, platformImages, shellLine } from "./lib/images";
+import { PROJECT_DIR } from "./lib/mockProgram";
+
+const USAGE = [
+    "usage: npm run images -- list [--stack <name>]",
+    "       npm run images -- build [--push <registry>] [--platform <os/arch>[,...]] [--only <key>[,...]] [--dry-run]",
+].join("\n");
+
+function usage(message: string): never {
+    process.stderr.write(`images: ${message}\n${USAGE}\n`);
+    process.exit(2);
+}
+
+/** Catalog pins whose tag no longer matches their folder, as messages. */
+function staleTags(): string[] {
+    return platformImages().flatMap((i) => {
+        const want = expectedTag(i, PROJECT_DIR);
+        return want === i.pin.tag ? [] : [`images.${i.key}: the catalog tag is ${i.pin.tag}, ${i.context} builds ${want}; set it in components/catalog.ts`];
+    });
+}
+
+async function list(stack: string | undefined): Promise<void> {
+    const own = platformImages();
+    if (stack === undefined) {
+        const out = ["The platform's own images (build them with `npm run images -- build [--push <registry>]`):"];
+        for (const i of own) {
+            const want = expectedTag(i, PROJECT_DIR);
+            out.push(`  ${i.key.padEnd(16)} ${i.pin.registry}/${i.pin.repository}:${i.pin.tag}`, `      from ${i.context}/${want === i.pin.tag ? "" : `  (STALE: inputs now hash to ${want})`}`);
+        }
+        process.stdout.write(`${out.join("\n")}\n`);
+        return;
+    }
+    if (!fs.existsSync(path.join(PROJECT_DIR, `Pulumi.${stack}.yaml`))) usage(`no Pulumi.${stack}.yaml`);
+    // Loaded here: evaluating the program needs the mock runtime, which the plain list does not.
+    const { stackImages } = await import("./lib/stackImages");
+    const refs = await stackImages(stack);
+    const out = [`Images of stack ${stack} (${refs.length}):`];
+    for (const r of refs) {
+        const mine = own.find((i) => r.endsWith(`/${i.pin.repository}:${i.pin.tag}`));
+        out.push(`  ${r}${mine === undefined ? "" : `  (built from ${mine.context})`}`);
+    }
+    process.stdout.write(`${out.join("\n")}\n`);
+}
+
+function build(opts: BuildOptions, dryRun: boolean): void {
+    const stale = staleTags();
+    if (stale.length > 0) {
+        process.stderr.write(`images: ${stale.join("\n")}\n`);
+        process.exit(1);
+    }
+    const commands = buildCommands(platformImages(), opts);
+    if (!dryRun) {
+        const probe = spawnSync("docker", ["buildx", "version"], { stdio: "ignore" });
+        if (probe.error !== undefined || probe.status !== 0) {
+            process.stderr.write("images: `docker buildx version` failed: install Docker with the buildx plugin (or pass --dry-run to print the commands)\n");
+            process.exit(2);
+        }
+    }
+    for (const argv of commands) {
+        process.stdout.write(`${shellLine(argv)}\n`);
+        if (dryRun) continue;
+        const r = spawnSync(argv[0], argv.slice(1), { cwd: PROJECT_DIR, stdio: "inherit" });
+        if (r.status !== 0) {
+            process.stderr.write(`images: failed (${r.error?.message ?? `exit ${r.status ?? "signal"}`}): ${shellLine(argv)}\n`);
+            process.exit(r.status ?? 1);
+        }
+    }
+}
+
+async function main(argv: string[]): Promise<void> {
+    const [command, ...rest] = argv;
+    let stack: string | undefined;
+    let push: string | undefined;
+    let platforms: string[] = [];
+    let only: string[] = [];
+    let dryRun = false;
+    for (let i = 0; i < rest.length; i++) {
+        const a = rest[i];
+        const value = () => rest[++i] ?? usage(`${a} needs a value`);
+        if (a === "--stack" && command === "list") stack = value();
+        else if (a === "--push" && command === "build") push = value().replace(/\/+$/, "");
+        else if (a === "--platform" && command === "build") platforms = value().split(",");
+        else if (a === "--only" && command === "build") only = value().split(",");
+        else if (a === "--dry-run" && command === "build") dryRun = true;
+        else usage(`unknown argument ${a}`);
+    }
+    const keys = platformImages().map((i) => i.key as string);
+    const unknown = only.filter((k) => !keys.includes(k));
+    if (unknown.length > 0) usage(`--only takes ${keys.join(", ")}; not ${unknown.join(", ")}`);
+    if (push === undefined && platforms.length > 1) usage("several --platform values need --push (the local image store holds one platform per tag)");
+    if (command === "list") await list(stack);
+    else if (command === "build") build({ ...(push === undefined ? {} : { push }), platforms, only }, dryRun);
+    else usage(command === undefined ? "a command is required" : `unknown command ${command}`);
+}
+
+main(process.argv.slice(2)).then(
+    () => process.exit(0),
+    (e: unknown) => {
+        process.stderr.write(`images: ${e instanceof Error ? e.message : String(e)}\n`);
+        process.exit(1);
+    },
+);
