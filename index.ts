@@ -24,6 +24,7 @@ import { NetworkPolicies } from "./components/foundation/networkPolicies";
 import { PlatformCa } from "./components/foundation/platformCa";
 import { Footprint, summarize, sumFootprints } from "./components/lib/footprint";
 import { ImageSource } from "./components/lib/images";
+import { pullSettingsTransformation } from "./components/lib/pullSettings";
 import { FlinkCdc } from "./components/processing/flinkCdc";
 import { FlinkOperator } from "./components/processing/flinkOperator";
 import { SparkJobs } from "./components/processing/sparkJobs";
@@ -43,7 +44,10 @@ import { buckets, databases, hosts, kubelets, names, openShift, podSecurity, web
 const cfg = loadConfig();
 // On OpenShift, restricted-v2 assigns UIDs and fsGroups per namespace: every component drops the
 // fixed ones it would set (the transformation reaches all children of each component).
-const platform: pulumi.ComponentResourceOptions = cfg.platform === "openshift" ? { transformations: [openShiftTransformation] } : {};
+// The configured imagePullPolicy and imagePullSecrets reach every workload, custom resource and chart the same way.
+const pull = pullSettingsTransformation({ ...(cfg.imagePullPolicy === "" ? {} : { policy: cfg.imagePullPolicy }), secrets: cfg.imagePullSecrets });
+const transformations = [...(cfg.platform === "openshift" ? [openShiftTransformation] : []), ...(pull === undefined ? [] : [pull])];
+const platform: pulumi.ComponentResourceOptions = transformations.length > 0 ? { transformations } : {};
 const prod = cfg.profile === "prod";
 const on = cfg.components;
 /** OpenShift runs its own Prometheus (user-workload monitoring): there the platform adds monitors only. */
@@ -300,6 +304,7 @@ const airflow =
                   ...(trino ? { trino: { host: trino.serviceHost, port: trino.port } } : {}),
                   ...(kafka ? { kafka: { bootstrapServers: kafka.bootstrapServers } } : {}),
                   ...(sparkJobs ? { spark: { namespace: ns.names.apps } } : {}),
+                  ...(cfg.airflow.dags === undefined ? {} : { dags: cfg.airflow.dags }),
                   webHost: hosts.airflow,
                   ...(publicUrl(hosts.airflow) === undefined ? {} : { publicUrl: publicUrl(hosts.airflow) }),
                   highAvailability: prod,

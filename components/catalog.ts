@@ -84,6 +84,8 @@ export const images = {
     trino: { registry: "docker.io", repository: "trinodb/trino", tag: "480" },
     airflow: { registry: "docker.io", repository: "apache/airflow", tag: "3.2.2" },
     nifi: { registry: "docker.io", repository: "apache/nifi", tag: "1.23.2" },
+    /** git-sync sidecar keeping Airflow's DAGs from a repository (airflow.dags; the chart's reference default). */
+    gitSync: { registry: "registry.k8s.io", repository: "git-sync/git-sync", tag: "v4.4.2" },
     /** Airflow's StatsD-to-Prometheus bridge (the chart's statsd deployment). */
     statsdExporter: { registry: "quay.io", repository: "prometheus/statsd-exporter", tag: "v0.28.0" },
     /** HAProxy 3.2 LTS in front of the Valkey Sentinel group (prod). */

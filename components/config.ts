@@ -295,6 +295,22 @@ export interface MonitoringSettings {
 export interface AirflowSettings {
     /** Where Airflow keeps its metadata: the platform PostgreSQL or the XtraDB cluster. */
     readonly metadataDatabase: MetadataDatabase;
+    /** DAG delivery by git-sync (decision 0015); undefined: the DAGs baked into the Airflow image. */
+    readonly dags?: AirflowDags;
+}
+
+/** `airflow.dags`: the repository git-sync keeps in every scheduler, worker, triggerer and DAG processor. */
+export interface AirflowDags {
+    /** Repository URL, `https://…` or `ssh://…`/`git@…`. */
+    readonly repo: string;
+    /** Branch to follow. Default "main". */
+    readonly branch: string;
+    /** Folder of the repository holding the DAGs; "" for its root. */
+    readonly subPath: string;
+    /** Secret (apps namespace) with GITSYNC_USERNAME/GITSYNC_PASSWORD and GIT_SYNC_USERNAME/GIT_SYNC_PASSWORD; "" for a public repository. */
+    readonly credentialsSecret: string;
+    /** Seconds between fetches. Default 60. */
+    readonly periodSeconds: number;
 }
 
 export interface LakeAppsSettings {
@@ -811,6 +827,23 @@ const PULL_POLICIES: readonly PullPolicy[] = ["Always", "IfNotPresent", "Never"]
 /** A Secret name (DNS subdomain). */
 const SECRET_NAME = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
+const GIT_REPO = /^(https:\/\/[^\s@]+|ssh:\/\/[^\s]+|[\w.-]+@[\w.-]+:[^\s]+)$/;
+
+/** `airflow.dags`: git-sync's repository (no credentials in the URL: those come from the Secret). */
+function airflowDags(input: unknown): AirflowDags {
+    const o = object("airflow.dags", input, ["repo", "branch", "subPath", "credentialsSecret", "periodSeconds"]);
+    if (o.repo === undefined) throw new ConfigError("airflow.dags.repo", undefined, "the DAG repository's URL (required with airflow.dags)");
+    const branch = str("airflow.dags.branch", o.branch, "main", /^[\w./-]+$/, "a branch name");
+    if (branch === "") throw new ConfigError("airflow.dags.branch", branch, "a branch name");
+    return {
+        repo: str("airflow.dags.repo", o.repo, "", GIT_REPO, "an https://, ssh:// or git@host:path repository URL without credentials (they come from credentialsSecret)"),
+        branch,
+        subPath: str("airflow.dags.subPath", o.subPath, "", /^[\w.-]+(\/[\w.-]+)*$/, "a folder inside the repository such as dags, or empty for its root"),
+        credentialsSecret: str("airflow.dags.credentialsSecret", o.credentialsSecret, "", K8S_NAME, "the name of a Secret in the apps namespace with GITSYNC_USERNAME and GITSYNC_PASSWORD, or empty"),
+        periodSeconds: int("airflow.dags.periodSeconds", o.periodSeconds, 60, 10, 3600),
+    };
+}
+
 /** `images`, `imagePullPolicy` and `imagePullSecrets`. */
 function imageSettings(imagesIn: unknown, policyIn: unknown, secretsIn: unknown): Pick<PlatformConfig, "images" | "imagePullPolicy" | "imagePullSecrets"> {
     const keys = Object.keys(imagePins);
@@ -1065,9 +1098,10 @@ export function parseConfig(raw: Readonly<Record<string, string>>): PlatformConf
         throw new ConfigError("components.nifi", true, "false on OpenShift: the NiFi 1.x image writes files owned by uid 1000, which an assigned UID cannot (docs/decisions/0006-nifi.md)");
     }
 
-    const afIn = v("airflow") === undefined ? {} : object("airflow", v("airflow"), Object.keys(d.airflow));
+    const afIn = v("airflow") === undefined ? {} : object("airflow", v("airflow"), [...Object.keys(d.airflow), "dags"]);
     const airflow: AirflowSettings = {
         metadataDatabase: oneOf<MetadataDatabase>("airflow.metadataDatabase", afIn.metadataDatabase, d.airflow.metadataDatabase, ["postgresql", "mysql"]),
+        ...(afIn.dags === undefined ? {} : { dags: airflowDags(afIn.dags) }),
     };
 
     const lkIn = v("lake") === undefined ? {} : object("lake", v("lake"), Object.keys(d.lake));

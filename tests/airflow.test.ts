@@ -2,7 +2,7 @@ import * as assert from "assert";
 import * as k8s from "@pulumi/kubernetes";
 import * as random from "@pulumi/random";
 import { Airflow, AirflowArgs, AirflowSizing, airflowDevSizing, airflowProdSizing, airflowVersionOf } from "../components/apps/airflow";
-import { charts } from "../components/catalog";
+import { charts, images } from "../components/catalog";
 import { ChartSource } from "../components/config";
 import { Capture, SECRET_MARK, isSecret, resolve, settle, useMocks, secretLeaks } from "./harness";
 
@@ -353,5 +353,38 @@ describe("Airflow", () => {
             assert.throws(() => new Airflow("airflow", airflowArgs("postgresql", false, { ...airflowDevSizing, logStorage: "10GB" })), /sizing.logStorage must be "" or a binary quantity/);
             assert.throws(() => new Airflow("airflow", airflowArgs("postgresql", false, airflowDevSizing, { publicUrl: "airflow.example.com" })), /publicUrl must be an http\(s\) URL/);
         });
+    });
+});
+
+describe("Airflow DAG delivery by git-sync", () => {
+    let capture: Capture;
+    before(async () => {
+        capture = await useMocks({ profile: "dev" });
+        new Airflow("airflow", airflowArgs("postgresql", false, airflowDevSizing, { dags: { repo: "https://git.example.com/data/dags.git", branch: "release", subPath: "airflow/dags", credentialsSecret: "dags-git", periodSeconds: 30 } }));
+        await settle();
+    });
+
+    it("follows the configured repository, branch and folder with credentials from the Secret by name", () => {
+        const git = values(capture).dags.gitSync;
+        assert.deepStrictEqual(
+            [values(capture).dags.persistence, git.enabled, git.repo, git.branch, git.ref, git.subPath, git.depth, git.period, git.credentialsSecret],
+            [{ enabled: false }, true, "https://git.example.com/data/dags.git", "release", "release", "airflow/dags", 1, "30s", "dags-git"],
+        );
+    });
+
+    it("runs the pinned git-sync image, restricted, with requests and limits", () => {
+        const v = values(capture);
+        assert.deepStrictEqual(v.images.gitSync, { repository: `${images.gitSync.registry}/${images.gitSync.repository}`, tag: images.gitSync.tag });
+        assert.deepStrictEqual(v.dags.gitSync.resources, { requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "200m", memory: "128Mi" } });
+        assert.deepStrictEqual(v.dags.gitSync.securityContexts.container, { allowPrivilegeEscalation: false, readOnlyRootFilesystem: false, runAsNonRoot: true, capabilities: { drop: ["ALL"] }, seccompProfile: { type: "RuntimeDefault" } });
+    });
+});
+
+describe("Airflow without a DAG repository", () => {
+    it("sets no git-sync values: the DAGs are those baked into the image", async () => {
+        const capture = await useMocks({ profile: "dev" });
+        new Airflow("airflow", airflowArgs("postgresql", false, airflowDevSizing));
+        await settle();
+        assert.deepStrictEqual([values(capture).dags, values(capture).images.gitSync], [undefined, undefined]);
     });
 });

@@ -218,3 +218,25 @@ describe("images: artifacts", () => {
         assert.deepStrictEqual(builtImages([imageRef(images.duckdb, "")], "").map((b) => b.build), ["npm run images -- build --push <registry> --only duckdb"]);
     });
 });
+
+describe("images: Airflow DAG repository config", () => {
+    it("takes a repository with defaults for branch, folder, credentials and period", () => {
+        assert.deepStrictEqual(parseConfig(raw({ profile: "dev", airflow: { dags: { repo: "https://git.example.com/dags.git" } } })).airflow.dags, {
+            repo: "https://git.example.com/dags.git",
+            branch: "main",
+            subPath: "",
+            credentialsSecret: "",
+            periodSeconds: 60,
+        });
+    });
+
+    it("leaves DAG delivery to the image when no repository is configured", () => {
+        assert.strictEqual(parseConfig(raw({ profile: "dev" })).airflow.dags, undefined);
+    });
+
+    it("refuses credentials in the URL and a missing repository", () => {
+        refused({ airflow: { dags: { repo: "https://user:token@git.example.com/dags.git" } } }, "airflow.dags.repo", /without credentials/);
+        refused({ airflow: { dags: { branch: "main" } } }, "airflow.dags.repo", /required with airflow.dags/);
+        refused({ airflow: { dags: { repo: "https://git.example.com/d.git", token: "x" } } }, "airflow.dags.token", /no such key/);
+    });
+});

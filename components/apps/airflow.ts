@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { ImagePin, charts, images } from "../catalog";
-import { AirflowSizing, ChartSource, Resources } from "../config";
+import { AirflowDags, AirflowSizing, ChartSource, Resources } from "../config";
 import { installChart } from "../lib/chart";
 import { WebService } from "../lib/exposure";
 import { Footprint, podsFootprint, sumFootprints } from "../lib/footprint";
@@ -105,9 +105,40 @@ export interface AirflowArgs {
     readonly highAvailability?: boolean;
     /** Host name prefix the platform's exposure publishes the UI under (`<webHost>.<domain>`). Default "airflow". */
     readonly webHost?: string;
+    /**
+     * DAGs from a git repository, kept by a git-sync sidecar in every pod that parses or runs them
+     * (decision 0015). Default none: the DAGs baked into the image's DAG folder.
+     */
+    readonly dags?: AirflowDags;
 }
 
 const RELEASE = "airflow";
+/** git-sync's container resources: one small fetch per period. */
+const GIT_SYNC_RESOURCES = { cpu: "10m", memory: "32Mi", cpuLimit: "200m", memoryLimit: "128Mi" };
+
+/**
+ * The chart's `dags` values for git-sync (chart 1.x, git-sync v4): the branch as `ref` (v4) and
+ * `branch` (v3 images), a shallow clone, and credentials only through the Secret named.
+ */
+export function gitSyncValues(d: AirflowDags): Record<string, unknown> {
+    return {
+        persistence: { enabled: false },
+        gitSync: {
+            enabled: true,
+            repo: d.repo,
+            branch: d.branch,
+            ref: d.branch,
+            rev: "HEAD",
+            depth: 1,
+            subPath: d.subPath,
+            period: `${d.periodSeconds}s`,
+            ...(d.credentialsSecret === "" ? {} : { credentialsSecret: d.credentialsSecret }),
+            resources: resourceRequirements(GIT_SYNC_RESOURCES),
+            // No fixed UID (the pod's own applies, OpenShift included); git writes its config under HOME (/tmp) in the image.
+            securityContexts: { container: { ...restrictedContainerSecurityContext(), readOnlyRootFilesystem: false } },
+        },
+    };
+}
 /** The chart's API server Service (`<fullname>-api-server`; fullname is the release name here) and port. */
 const API_SERVICE = `${RELEASE}-api-server`;
 const API_PORT = 8080;
@@ -324,13 +355,15 @@ export class Airflow extends pulumi.ComponentResource {
                 values: {
                     airflowVersion,
                     defaultAirflowRepository: repositoryRef(image, args.imageRegistry),
-                    defaultAirflowTag: image.tag,
+                    defaultAirflowTag: tagFor(image, args.imageRegistry),
                     executor: "CeleryExecutor",
                     images: {
                         // The pods' wait-for-migrations init containers give up (and restart) after this many seconds.
                         migrationsWaitTimeout: 300,
                         statsd: { repository: repositoryRef(STATSD_IMAGE, args.imageRegistry), tag: tagFor(STATSD_IMAGE, args.imageRegistry) },
+                        ...(args.dags === undefined ? {} : { gitSync: { repository: repositoryRef(images.gitSync, args.imageRegistry), tag: tagFor(images.gitSync, args.imageRegistry) } }),
                     },
+                    ...(args.dags === undefined ? {} : { dags: gitSyncValues(args.dags) }),
                     postgresql: { enabled: false },
                     redis: { enabled: false },
                     data: { metadataSecretName: metadataSecret.metadata.name, brokerUrlSecretName: brokerSecret.metadata.name },
