@@ -158,6 +158,7 @@ const kafka = strimzi
                     }
                   : undefined,
               highAvailability: prod,
+              rackAwareness: cfg.kafka.rackAwareness,
               protect: cfg.protectData,
           },
           platform,

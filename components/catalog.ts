@@ -110,3 +110,12 @@ export interface ImagePin {
      */
     readonly build?: string;
 }
+
+/**
+ * The Kafka version Strimzi runs, and the KRaft metadata version it is held at. Strimzi 1.2.0 supports
+ * Kafka 4.2.0, 4.2.1, 4.3.0 and 4.3.1 (its `kafka-versions.yaml`; 4.3.1 is its default, metadata
+ * `4.3-IV0`). Pinning both keeps an operator upgrade from rolling the brokers to a newer Kafka and
+ * raising the metadata version, which cannot be lowered again. The broker image is
+ * `quay.io/strimzi/kafka:<operator tag>-kafka-<version>`.
+ */
+export const kafkaVersion = { version: "4.3.1", metadataVersion: "4.3-IV0" } as const;

@@ -2,6 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { ImageKey, images as imagePins } from "./catalog";
+import { sinkTopics } from "./lib/cdcTopics";
 import { mebibytes } from "./lib/footprint";
 import { PullPolicy } from "./lib/images";
 
@@ -242,6 +243,8 @@ export interface KafkaSettings {
     readonly connectImage: string;
     /** Connectors declared as KafkaConnector resources. */
     readonly connectors: readonly KafkaConnector[];
+    /** Rack awareness on the nodes' `topology.kubernetes.io/zone` label (needs that label on every broker node). */
+    readonly rackAwareness: boolean;
 }
 
 export interface Backups {
@@ -433,6 +436,7 @@ const KAFKA_DEFAULTS: KafkaSettings = {
     topics: [{ name: "telemetry-logs", partitions: 3 }],
     connectImage: "",
     connectors: [],
+    rackAwareness: false,
 };
 
 const PROFILE_DEFAULTS: Record<Profile, Omit<PlatformConfig, "profile">> = {
@@ -742,7 +746,7 @@ function stringMap(key: string, v: unknown): Record<string, string> {
 }
 
 function kafkaSettings(input: unknown, d: KafkaSettings, brokers: number): KafkaSettings {
-    const o = input === undefined ? {} : object("kafka", input, ["topics", "connectImage", "connectors"]);
+    const o = input === undefined ? {} : object("kafka", input, ["topics", "connectImage", "connectors", "rackAwareness"]);
     const list = (key: string, v: unknown): unknown[] => {
         if (!Array.isArray(v)) throw new ConfigError(key, v, "a list");
         return v;
@@ -785,8 +789,38 @@ function kafkaSettings(input: unknown, d: KafkaSettings, brokers: number): Kafka
         topics,
         connectImage: str("kafka.connectImage", o.connectImage, d.connectImage, /^[a-z0-9][\w.\-/:@]*$/, "an image reference such as registry.internal/kafka-connect-plugins:1.0"),
         connectors,
+        rackAwareness: rackAwareness(o.rackAwareness, d.rackAwareness, brokers),
     };
 }
+
+/** Rack awareness spreads replicas over zones: it needs more than one broker. */
+function rackAwareness(v: unknown, d: boolean, brokers: number): boolean {
+    const on = bool("kafka.rackAwareness", v, d);
+    if (on && brokers < 2) throw new ConfigError("kafka.rackAwareness", on, "false with a single broker (the dev profile): there are no replicas to place in other zones");
+    return on;
+}
+
+/**
+ * The declared topics plus every Kafka topic the enabled Flink SQL job writes, with the cleanup
+ * policy its connector needs: a declared sink topic of an `upsert-kafka` table must be compacted.
+ */
+function withCdcSinkTopics(kafka: KafkaSettings, flink: FlinkSettings): KafkaSettings {
+    if (!flink.jobEnabled) return kafka;
+    const topics = [...kafka.topics];
+    for (const sink of sinkTopics(flink.sql)) {
+        const declared = topics.find((t) => t.name === sink.topic);
+        if (declared === undefined) {
+            topics.push({ name: sink.topic, partitions: CDC_SINK_PARTITIONS, config: { "cleanup.policy": sink.cleanupPolicy } });
+        } else if (sink.cleanupPolicy === "compact" && !(declared.config?.["cleanup.policy"] ?? "delete").split(",").includes("compact")) {
+            const i = kafka.topics.indexOf(declared);
+            throw new ConfigError(`kafka.topics[${i}].config.cleanup.policy`, declared.config?.["cleanup.policy"], `"compact": the Flink job's upsert-kafka table ${sink.table} writes this topic (latest row per key, deletes as tombstones)`);
+        }
+    }
+    return { ...kafka, topics };
+}
+
+/** Partitions of a CDC sink topic the program declares itself. */
+const CDC_SINK_PARTITIONS = 3;
 
 const SAVEPOINT = /^s3:\/\/[^\s'"]+$/;
 
@@ -1059,7 +1093,7 @@ export function parseConfig(raw: Readonly<Record<string, string>>): PlatformConf
         throw new ConfigError("sizing.objectStore.servers", sizing.objectStore.servers, "1 (standalone) or 4 and more (erasure-coded)");
     }
 
-    const kafka = kafkaSettings(v("kafka"), d.kafka, profile === "prod" ? 3 : 1);
+    const declaredKafka = kafkaSettings(v("kafka"), d.kafka, profile === "prod" ? 3 : 1);
 
     const bkIn = v("backups") === undefined ? {} : object("backups", v("backups"), Object.keys(d.backups));
     const backups: Backups = {
@@ -1111,6 +1145,7 @@ export function parseConfig(raw: Readonly<Record<string, string>>): PlatformConf
     };
 
     const flink = flinkSettings(v("flink"), d.flink);
+    const kafka = withCdcSinkTopics(declaredKafka, flink);
 
     const needs: Array<[keyof ComponentSwitches, keyof ComponentSwitches, string]> = [
         ["flink", "objectStore", "Flink keeps checkpoints and savepoints in the object store"],

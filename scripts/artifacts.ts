@@ -16,14 +16,14 @@
 import * as fs from "fs";
 import * as path from "path";
 import { Artifacts, ImageEntry, collectArtifacts, helmPullLine, helmPushLine, loadReference, skopeoLine } from "./lib/artifacts";
+import { UsageError, runCli } from "./lib/cli";
 import { builtImages } from "./lib/images";
 import { PROJECT_DIR, resolve, runProgram, stackConfig, useMocks } from "./lib/mockProgram";
 
 const USAGE = "usage: npm run artifacts -- --stack <name> [--json] [--registry <host/path>] [--chart-mirror oci://<host/path>] [--charts-dir <dir>] [--reference <dir>]";
 
 function usage(message: string): never {
-    process.stderr.write(`artifacts: ${message}\n${USAGE}\n`);
-    process.exit(2);
+    throw new UsageError(message);
 }
 
 async function run(config: Record<string, unknown>, referenceDir: string, imageRegistry: string): Promise<{ profile: string; artifacts: Artifacts }> {
@@ -33,7 +33,8 @@ async function run(config: Record<string, unknown>, referenceDir: string, imageR
     return { profile, artifacts: collectArtifacts(capture, loadReference(referenceDir), imageRegistry) };
 }
 
-async function main(argv: string[]): Promise<void> {
+/** The artifacts list for a command line (without `npm run artifacts --`); what the CLI prints. */
+export async function artifactsCommand(argv: readonly string[]): Promise<string> {
     let stack: string | undefined;
     let json = false;
     let registry: string | undefined;
@@ -83,8 +84,7 @@ async function main(argv: string[]): Promise<void> {
             build: builtImages([...artifacts.images, ...artifacts.onDemand].map((i) => i.ref), mirror),
             ...(notRedirected === undefined ? {} : { mirror, notRedirected }),
         };
-        process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
-        return;
+        return `${JSON.stringify(out, null, 2)}\n`;
     }
 
     const out: string[] = [];
@@ -126,13 +126,7 @@ async function main(argv: string[]): Promise<void> {
         out.push("", `Still pulled from outside ${mirror} with imageRegistry set to it: ${notRedirected?.length === 0 ? "none" : ""}`);
         for (const i of notRedirected ?? []) out.push(`  ${i.ref}`, `      from ${i.source}`);
     }
-    process.stdout.write(`${out.join("\n")}\n`);
+    return `${out.join("\n")}\n`;
 }
 
-main(process.argv.slice(2)).then(
-    () => process.exit(0),
-    (e: unknown) => {
-        process.stderr.write(`artifacts: ${e instanceof Error ? e.message : String(e)}\n`);
-        process.exit(1);
-    },
-);
+if (require.main === module) runCli("artifacts", USAGE, artifactsCommand);

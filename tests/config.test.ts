@@ -117,6 +117,7 @@ describe("config", () => {
                 topics: [{ name: "orders_v1", partitions: 6, config: { "retention.ms": "86400000" } }],
                 connectImage: "mirror.internal/connect-plugins:1.0",
                 connectors: [{ name: "orders-sink", class: "io.example.SinkConnector", tasksMax: 2, config: { topics: "orders_v1" } }],
+                rackAwareness: false,
             });
         });
 

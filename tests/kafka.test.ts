@@ -136,6 +136,7 @@ describe("Kafka data layer", () => {
                 "transaction.state.log.replication.factor": 1,
                 "transaction.state.log.min.isr": 1,
                 "min.insync.replicas": 1,
+                "auto.create.topics.enable": false,
             });
             assert.strictEqual(k.rack, undefined);
         });
@@ -360,7 +361,7 @@ describe("Kafka data layer", () => {
             ]);
         });
 
-        it("configures replication factor 3, min ISR 2 and rack awareness on the zone label", () => {
+        it("configures replication factor 3 and min ISR 2, rack awareness left to its own switch", () => {
             const k = s.capture.one(CR.kafka, "events-kafka").inputs.spec.kafka;
             assert.deepStrictEqual(k.config, {
                 "default.replication.factor": 3,
@@ -368,8 +369,9 @@ describe("Kafka data layer", () => {
                 "transaction.state.log.replication.factor": 3,
                 "transaction.state.log.min.isr": 2,
                 "min.insync.replicas": 2,
+                "auto.create.topics.enable": false,
             });
-            assert.deepStrictEqual(k.rack, { topologyKey: "topology.kubernetes.io/zone" });
+            assert.strictEqual(k.rack, undefined);
         });
 
         it("creates the cluster after both pools and the operator", () => {
