@@ -13,6 +13,7 @@
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
+import { UsageError, runCli } from "./lib/cli";
 import { BuildOptions, buildCommands, expectedTag, platformImages, shellLine } from "./lib/images";
 import { PROJECT_DIR } from "./lib/mockProgram";
 
@@ -21,20 +22,23 @@ const USAGE = [
     "       npm run images -- build [--push <registry>] [--platform <os/arch>[,...]] [--only <key>[,...]] [--dry-run]",
 ].join("\n");
 
-function usage(message: string): never {
-    process.stderr.write(`images: ${message}\n${USAGE}\n`);
-    process.exit(2);
-}
+/** Runs one command with the terminal attached; returns its exit status (undefined: it could not start). */
+export type Runner = (argv: readonly string[]) => number | undefined;
+
+const spawnRunner: Runner = (argv) => {
+    const r = spawnSync(argv[0], argv.slice(1), { cwd: PROJECT_DIR, stdio: "inherit" });
+    return r.error === undefined ? (r.status ?? 1) : undefined;
+};
 
 /** Catalog pins whose tag no longer matches their folder, as messages. */
-function staleTags(): string[] {
+export function staleTags(): string[] {
     return platformImages().flatMap((i) => {
         const want = expectedTag(i, PROJECT_DIR);
         return want === i.pin.tag ? [] : [`images.${i.key}: the catalog tag is ${i.pin.tag}, ${i.context} builds ${want}; set it in components/catalog.ts`];
     });
 }
 
-async function list(stack: string | undefined): Promise<void> {
+async function list(stack: string | undefined): Promise<string> {
     const own = platformImages();
     if (stack === undefined) {
         const out = ["The platform's own images (build them with `npm run images -- build [--push <registry>]`):"];
@@ -42,10 +46,9 @@ async function list(stack: string | undefined): Promise<void> {
             const want = expectedTag(i, PROJECT_DIR);
             out.push(`  ${i.key.padEnd(16)} ${i.pin.registry}/${i.pin.repository}:${i.pin.tag}`, `      from ${i.context}/${want === i.pin.tag ? "" : `  (STALE: inputs now hash to ${want})`}`);
         }
-        process.stdout.write(`${out.join("\n")}\n`);
-        return;
+        return `${out.join("\n")}\n`;
     }
-    if (!fs.existsSync(path.join(PROJECT_DIR, `Pulumi.${stack}.yaml`))) usage(`no Pulumi.${stack}.yaml`);
+    if (!fs.existsSync(path.join(PROJECT_DIR, `Pulumi.${stack}.yaml`))) throw new UsageError(`no Pulumi.${stack}.yaml`);
     // Loaded here: evaluating the program needs the mock runtime, which the plain list does not.
     const { stackImages } = await import("./lib/stackImages");
     const refs = await stackImages(stack);
@@ -54,35 +57,25 @@ async function list(stack: string | undefined): Promise<void> {
         const mine = own.find((i) => r.endsWith(`/${i.pin.repository}:${i.pin.tag}`));
         out.push(`  ${r}${mine === undefined ? "" : `  (built from ${mine.context})`}`);
     }
-    process.stdout.write(`${out.join("\n")}\n`);
+    return `${out.join("\n")}\n`;
 }
 
-function build(opts: BuildOptions, dryRun: boolean): void {
+function build(opts: BuildOptions, dryRun: boolean, run: Runner): string {
     const stale = staleTags();
-    if (stale.length > 0) {
-        process.stderr.write(`images: ${stale.join("\n")}\n`);
-        process.exit(1);
-    }
+    if (stale.length > 0) throw new Error(stale.join("\n"));
     const commands = buildCommands(platformImages(), opts);
-    if (!dryRun) {
-        const probe = spawnSync("docker", ["buildx", "version"], { stdio: "ignore" });
-        if (probe.error !== undefined || probe.status !== 0) {
-            process.stderr.write("images: `docker buildx version` failed: install Docker with the buildx plugin (or pass --dry-run to print the commands)\n");
-            process.exit(2);
-        }
-    }
+    if (dryRun) return commands.map((c) => `${shellLine(c)}\n`).join("");
+    if (run(["docker", "buildx", "version"]) !== 0) throw new Error("`docker buildx version` failed: install Docker with the buildx plugin (or pass --dry-run to print the commands)");
     for (const argv of commands) {
         process.stdout.write(`${shellLine(argv)}\n`);
-        if (dryRun) continue;
-        const r = spawnSync(argv[0], argv.slice(1), { cwd: PROJECT_DIR, stdio: "inherit" });
-        if (r.status !== 0) {
-            process.stderr.write(`images: failed (${r.error?.message ?? `exit ${r.status ?? "signal"}`}): ${shellLine(argv)}\n`);
-            process.exit(r.status ?? 1);
-        }
+        const status = run(argv);
+        if (status !== 0) throw new Error(`failed (${status === undefined ? "could not start" : `exit ${status}`}): ${shellLine(argv)}`);
     }
+    return `built ${commands.length} image(s)\n`;
 }
 
-async function main(argv: string[]): Promise<void> {
+/** The command as a function of its arguments (the tests call it without a process). */
+export async function imagesCommand(argv: readonly string[], run: Runner = spawnRunner): Promise<string> {
     const [command, ...rest] = argv;
     let stack: string | undefined;
     let push: string | undefined;
@@ -91,27 +84,25 @@ async function main(argv: string[]): Promise<void> {
     let dryRun = false;
     for (let i = 0; i < rest.length; i++) {
         const a = rest[i];
-        const value = () => rest[++i] ?? usage(`${a} needs a value`);
+        const value = () => {
+            const v = rest[++i];
+            if (v === undefined) throw new UsageError(`${a} needs a value`);
+            return v;
+        };
         if (a === "--stack" && command === "list") stack = value();
         else if (a === "--push" && command === "build") push = value().replace(/\/+$/, "");
         else if (a === "--platform" && command === "build") platforms = value().split(",");
         else if (a === "--only" && command === "build") only = value().split(",");
         else if (a === "--dry-run" && command === "build") dryRun = true;
-        else usage(`unknown argument ${a}`);
+        else throw new UsageError(`unknown argument ${a}`);
     }
     const keys = platformImages().map((i) => i.key as string);
     const unknown = only.filter((k) => !keys.includes(k));
-    if (unknown.length > 0) usage(`--only takes ${keys.join(", ")}; not ${unknown.join(", ")}`);
-    if (push === undefined && platforms.length > 1) usage("several --platform values need --push (the local image store holds one platform per tag)");
-    if (command === "list") await list(stack);
-    else if (command === "build") build({ ...(push === undefined ? {} : { push }), platforms, only }, dryRun);
-    else usage(command === undefined ? "a command is required" : `unknown command ${command}`);
+    if (unknown.length > 0) throw new UsageError(`--only takes ${keys.join(", ")}; not ${unknown.join(", ")}`);
+    if (push === undefined && platforms.length > 1) throw new UsageError("several --platform values need --push (the local image store holds one platform per tag)");
+    if (command === "list") return list(stack);
+    if (command === "build") return build({ ...(push === undefined ? {} : { push }), platforms, only }, dryRun, run);
+    throw new UsageError(command === undefined ? "a command is required" : `unknown command ${command}`);
 }
 
-main(process.argv.slice(2)).then(
-    () => process.exit(0),
-    (e: unknown) => {
-        process.stderr.write(`images: ${e instanceof Error ? e.message : String(e)}\n`);
-        process.exit(1);
-    },
-);
+if (require.main === module) runCli("images", USAGE, (argv) => imagesCommand(argv));

@@ -5,6 +5,8 @@ import { images } from "../components/catalog";
 import { ConfigError, parseConfig } from "../components/config";
 import { imageRef, parseRef, registryFor, repositoryPath, repositoryRef, tagFor } from "../components/lib/images";
 import { PlatformImage, buildCommands, builtImages, buildInputs, expectedTag, inputsHash, isBuildInput, parseTag, platformImages, shellLine } from "../scripts/lib/images";
+import { imagesCommand } from "../scripts/images";
+import { UsageError } from "../scripts/lib/cli";
 import { PROJECT_DIR } from "./harness";
 
 const DIGEST = "a".repeat(64);
@@ -238,5 +240,41 @@ describe("images: Airflow DAG repository config", () => {
         refused({ airflow: { dags: { repo: "https://user:token@git.example.com/dags.git" } } }, "airflow.dags.repo", /without credentials/);
         refused({ airflow: { dags: { branch: "main" } } }, "airflow.dags.repo", /required with airflow.dags/);
         refused({ airflow: { dags: { repo: "https://git.example.com/d.git", token: "x" } } }, "airflow.dags.token", /no such key/);
+    });
+});
+
+describe("images: the command", () => {
+    it("prints the buildx commands of a dry run, one per platform image, pushed to the registry given", async () => {
+        const out = await imagesCommand(["build", "--push", "registry.internal:5000/", "--dry-run"]);
+        assert.deepStrictEqual(
+            out.trim().split("\n"),
+            platformImages().map((i) => `docker buildx build --tag registry.internal:5000/${i.pin.repository}:${i.pin.tag} --push ${i.context}`),
+        );
+    });
+
+    it("runs each build after checking buildx, and stops at the first failure naming it", async () => {
+        const ran: string[] = [];
+        const runner = (argv: readonly string[]) => {
+            ran.push(argv.slice(0, 3).join(" "));
+            return argv.includes("images/duckdb") ? 1 : 0;
+        };
+        await assert.rejects(imagesCommand(["build", "--only", "spark,duckdb"], runner), /^Error: failed \(exit 1\): docker buildx build --tag localhost:5001\/analytics-platform\/duckdb:/);
+        assert.deepStrictEqual(ran, ["docker buildx version", "docker buildx build", "docker buildx build"]);
+    });
+
+    it("says what is missing when docker buildx cannot run", async () => {
+        await assert.rejects(imagesCommand(["build"], () => undefined), /docker buildx version` failed: install Docker with the buildx plugin/);
+    });
+
+    it("refuses unknown images, a multi-platform load and unknown arguments as usage errors", async () => {
+        await assert.rejects(imagesCommand(["build", "--only", "sparkk"]), (e: Error) => e instanceof UsageError && /--only takes spark, duckdb, icebergAppender/.test(e.message));
+        await assert.rejects(imagesCommand(["build", "--platform", "linux/amd64,linux/arm64"]), (e: Error) => e instanceof UsageError && /need --push/.test(e.message));
+        await assert.rejects(imagesCommand(["list", "--push", "x"]), (e: Error) => e instanceof UsageError && /unknown argument --push/.test(e.message));
+    });
+
+    it("lists each platform image with its catalog reference and folder", async () => {
+        const out = await imagesCommand(["list"]);
+        for (const i of platformImages()) assert.ok(out.includes(`${i.pin.registry}/${i.pin.repository}:${i.pin.tag}\n      from ${i.context}/\n`), i.key);
+        assert.ok(!out.includes("STALE"));
     });
 });
