@@ -53,8 +53,8 @@ export const images = {
     cnpgOperator: { registry: "ghcr.io", repository: "cloudnative-pg/cloudnative-pg", tag: "1.30.0" },
     /** Valkey: the BSD-licensed, actively maintained Redis fork, used as cache and Celery broker. */
     valkey: { registry: "docker.io", repository: "valkey/valkey", tag: "8.1.3" },
-    /** Apache Superset, the image the chart's appVersion names. */
-    superset: { registry: "docker.io", repository: "apache/superset", tag: "6.1.0" },
+    /** Built from images/superset: Apache Superset 6.1.0 (the chart's appVersion) with the PostgreSQL, MySQL and Trino drivers. */
+    superset: { registry: PLATFORM_REGISTRY, repository: "analytics-platform/superset", tag: "6.1.0-0eed88b2c825", build: "superset" },
     /** Percona XtraDB Cluster operator and operands, as pxc-operator/pxc-db 1.20.0 name them. */
     pxcOperator: { registry: "docker.io", repository: "percona/percona-xtradb-cluster-operator", tag: "1.20.0" },
     pxc: { registry: "docker.io", repository: "percona/percona-xtradb-cluster", tag: "8.4.8-8.1" },
@@ -78,11 +78,14 @@ export const images = {
     flinkOperator: { registry: "ghcr.io", repository: "apache/flink-kubernetes-operator", tag: "1.15.0" },
     /** Flink runtime for the CDC pipeline and the SQL gateway. */
     flink: { registry: "docker.io", repository: "flink", tag: "1.20.3-java17" },
+    /** Built from images/flink: Flink with the CDC job's connectors; what `flink.connectorsImage` names when the job runs. */
+    flinkConnectors: { registry: PLATFORM_REGISTRY, repository: "analytics-platform/flink", tag: "1.20.3-d6602149b3b3", build: "flink" },
     sparkOperator: { registry: "ghcr.io", repository: "kubeflow/spark-operator/controller", tag: "2.5.2" },
     /** Built from images/spark: apache/spark with S3A (see the platform images block below). */
     spark: { registry: PLATFORM_REGISTRY, repository: "analytics-platform/spark", tag: "3.5.7-a26806f89ff6", build: "spark" },
     trino: { registry: "docker.io", repository: "trinodb/trino", tag: "480" },
-    airflow: { registry: "docker.io", repository: "apache/airflow", tag: "3.2.2" },
+    /** Built from images/airflow: apache/airflow with the providers of every connection the platform registers. */
+    airflow: { registry: PLATFORM_REGISTRY, repository: "analytics-platform/airflow", tag: "3.2.2-ed442a1449cb", build: "airflow" },
     nifi: { registry: "docker.io", repository: "apache/nifi", tag: "1.23.2" },
     /** git-sync sidecar keeping Airflow's DAGs from a repository (airflow.dags; the chart's reference default). */
     gitSync: { registry: "registry.k8s.io", repository: "git-sync/git-sync", tag: "v4.4.2" },

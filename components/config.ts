@@ -837,7 +837,8 @@ function flinkSettings(input: unknown, d: FlinkSettings): FlinkSettings {
     const connectorsImage = str("flink.connectorsImage", o.connectorsImage, d.connectorsImage, IMAGE_REF, `${IMAGE_REF_WHAT}: Flink with the CDC job's connectors (built from images/flink)`);
     if (jobEnabled && connectorsImage === "") {
         // Stock Flink has no SQL Server CDC or Kafka connector: the job's first statement would fail.
-        throw new ConfigError("flink.connectorsImage", connectorsImage, "the full reference (registry/path:tag) of a Flink image with the CDC job's connectors, built from images/flink (`npm run images -- list` names it), when flink.jobEnabled is true");
+        const c = imagePins.flinkConnectors;
+        throw new ConfigError("flink.connectorsImage", connectorsImage, `the full reference (registry/path:tag) of a Flink image with the CDC job's connectors, built from images/flink (e.g. ${c.registry}/${c.repository}:${c.tag}, or its copy in your registry), when flink.jobEnabled is true`);
     }
     return {
         connectorsImage,

@@ -68,8 +68,8 @@ describe("Airflow", () => {
             assert.strictEqual(r.waitForJobs, true);
             const v = values(capture);
             assert.strictEqual(v.airflowVersion, "3.2.2");
-            assert.strictEqual(v.defaultAirflowRepository, "docker.io/apache/airflow");
-            assert.strictEqual(v.defaultAirflowTag, "3.2.2");
+            assert.strictEqual(v.defaultAirflowRepository, `${images.airflow.registry}/${images.airflow.repository}`);
+            assert.strictEqual(v.defaultAirflowTag, images.airflow.tag);
             assert.deepStrictEqual(v.images, { migrationsWaitTimeout: 300, statsd: { repository: "quay.io/prometheus/statsd-exporter", tag: "v0.28.0" } });
         });
 
@@ -298,7 +298,7 @@ describe("Airflow", () => {
             const v = values(capture);
             assert.deepStrictEqual(v.workers.persistence, { enabled: true, size: "10Gi", storageClassName: "fast" });
             assert.deepStrictEqual(v.triggerer.persistence, { enabled: true, size: "10Gi", storageClassName: "fast" });
-            assert.strictEqual(v.defaultAirflowRepository, "registry.local/apache/airflow");
+            assert.strictEqual(v.defaultAirflowRepository, `registry.local/${images.airflow.repository}`);
             assert.strictEqual(v.images.statsd.repository, "registry.local/prometheus/statsd-exporter");
             assert.deepStrictEqual(v.config.api, { workers: "2", base_url: "https://airflow.analytics.example.com" });
             assert.strictEqual(await resolve(airflow.endpoint.external!), "https://airflow.analytics.example.com");

@@ -192,9 +192,9 @@ describe("images: Dockerfiles", () => {
         }
     });
 
-    it("lists each jar with its coordinates and a sha256", () => {
+    it("lists each jar with its coordinates and a sha256 (comment lines aside)", () => {
         for (const d of dirs.filter((x) => fs.existsSync(path.join(PROJECT_DIR, "images", x, "jars.txt")))) {
-            for (const line of fs.readFileSync(path.join(PROJECT_DIR, "images", d, "jars.txt"), "utf8").split("\n").filter((l) => l !== "")) {
+            for (const line of fs.readFileSync(path.join(PROJECT_DIR, "images", d, "jars.txt"), "utf8").split("\n").filter((l) => l.trim() !== "" && !l.startsWith("#"))) {
                 assert.match(line, /^[\w.-]+:[\w.-]+:[\w.-]+(:[\w.-]+)? [0-9a-f]{64}$/, `images/${d}/jars.txt`);
             }
         }
@@ -267,7 +267,7 @@ describe("images: the command", () => {
     });
 
     it("refuses unknown images, a multi-platform load and unknown arguments as usage errors", async () => {
-        await assert.rejects(imagesCommand(["build", "--only", "sparkk"]), (e: Error) => e instanceof UsageError && /--only takes spark, duckdb, icebergAppender/.test(e.message));
+        await assert.rejects(imagesCommand(["build", "--only", "sparkk"]), (e: Error) => e instanceof UsageError && /--only takes superset, flinkConnectors, spark, airflow, duckdb, icebergAppender; not sparkk/.test(e.message));
         await assert.rejects(imagesCommand(["build", "--platform", "linux/amd64,linux/arm64"]), (e: Error) => e instanceof UsageError && /need --push/.test(e.message));
         await assert.rejects(imagesCommand(["list", "--push", "x"]), (e: Error) => e instanceof UsageError && /unknown argument --push/.test(e.message));
     });
