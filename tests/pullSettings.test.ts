@@ -55,12 +55,20 @@ describe("pull settings: one transformation", () => {
     });
 });
 
-describe("pull settings: the prod stack with pull Secrets and a policy", function () {
+const CONNECTORS = "registry.internal/analytics-platform/flink:1.20.3-0123456789ab";
+
+describe("pull settings: the prod stack with pull Secrets, a policy and the CDC job", function () {
     this.timeout(180000);
     let capture: Capture;
     before(async () => {
-        capture = await useMocks({ ...stackConfig("prod"), imagePullSecrets: ["regcred"], imagePullPolicy: "IfNotPresent" });
+        const prod = stackConfig("prod");
+        capture = await useMocks({ ...prod, imagePullSecrets: ["regcred"], imagePullPolicy: "IfNotPresent", flink: { ...(prod.flink as object), jobEnabled: true, connectorsImage: CONNECTORS } });
         await runProgram();
+    });
+
+    it("runs the Flink session cluster on the connectors image once the CDC job is on", () => {
+        const deployments = capture.ofType("kubernetes:flink.apache.org/v1beta1:FlinkDeployment");
+        assert.deepStrictEqual(deployments.map((d) => d.inputs.spec.image), [CONNECTORS]);
     });
 
     it("gives every workload the platform authors the Secret and every container the policy", () => {
