@@ -122,3 +122,33 @@ export interface ImagePin {
  * `quay.io/strimzi/kafka:<operator tag>-kafka-<version>`.
  */
 export const kafkaVersion = { version: "4.3.1", metadataVersion: "4.3-IV0" } as const;
+
+/**
+ * Images the charts run, named explicitly in each chart's values (repository and tag) so that
+ * `imageRegistry` reaches them and `npm run artifacts` lists them without the charts' default
+ * values. Each tag is the one the pinned chart version runs by default (its appVersion, or the
+ * subchart's); a chart bump updates these with it (docs/operations.md).
+ */
+export const chartImages = {
+    /** cert-manager v1.21.1: controller, webhook, CA injector, the startup API check Job and ACME HTTP-01 solver pods. */
+    certManagerController: { registry: "quay.io", repository: "jetstack/cert-manager-controller", tag: "v1.21.1" },
+    certManagerWebhook: { registry: "quay.io", repository: "jetstack/cert-manager-webhook", tag: "v1.21.1" },
+    certManagerCainjector: { registry: "quay.io", repository: "jetstack/cert-manager-cainjector", tag: "v1.21.1" },
+    certManagerStartupapicheck: { registry: "quay.io", repository: "jetstack/cert-manager-startupapicheck", tag: "v1.21.1" },
+    certManagerAcmesolver: { registry: "quay.io", repository: "jetstack/cert-manager-acmesolver", tag: "v1.21.1" },
+    /** kube-prometheus-stack 88.5.3 (operator appVersion v0.93.1) and its grafana 12.11.1 and kube-state-metrics 8.4.0 subcharts. */
+    prometheusOperator: { registry: "quay.io", repository: "prometheus-operator/prometheus-operator", tag: "v0.93.1" },
+    prometheusConfigReloader: { registry: "quay.io", repository: "prometheus-operator/prometheus-config-reloader", tag: "v0.93.1" },
+    prometheus: { registry: "quay.io", repository: "prometheus/prometheus", tag: "v3.14.0-distroless" },
+    alertmanager: { registry: "quay.io", repository: "prometheus/alertmanager", tag: "v0.34.0" },
+    /** Only when a Prometheus runs the Thanos sidecar (the platform's do not). */
+    thanos: { registry: "quay.io", repository: "thanos/thanos", tag: "v0.42.4" },
+    grafana: { registry: "docker.io", repository: "grafana/grafana", tag: "13.2.0" },
+    /** Grafana's sidecar that loads dashboards and datasources from labelled ConfigMaps. */
+    grafanaSidecar: { registry: "quay.io", repository: "kiwigrid/k8s-sidecar", tag: "2.10.1" },
+    kubeStateMetrics: { registry: "registry.k8s.io", repository: "kube-state-metrics/kube-state-metrics", tag: "v2.20.0" },
+    /** spark-operator 2.5.2's CRD upgrade hook (only with hook.upgradeCrd). */
+    sparkOperatorHook: { registry: "ghcr.io", repository: "kubeflow/spark-operator/kubectl", tag: "2.5.2" },
+    /** The superset chart's init containers that wait for the database and the cache (`dockerize`). */
+    supersetInit: { registry: "docker.io", repository: "apache/superset", tag: "dockerize" },
+} as const satisfies Record<string, ImagePin>;

@@ -1,10 +1,10 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { ImageKey, images as imagePins } from "./catalog";
+import { images as imagePins } from "./catalog";
 import { sinkTopics } from "./lib/cdcTopics";
 import { mebibytes } from "./lib/footprint";
-import { PullPolicy } from "./lib/images";
+import { OVERRIDABLE, OverridableImage, PullPolicy } from "./lib/images";
 
 /**
  * The program's only configuration reader. Every key of the `analytics-platform` namespace is read
@@ -367,7 +367,7 @@ export interface PlatformConfig {
     readonly protectData: boolean;
     // ---- Images (owner: images; decision 0014) ----
     /** `images.<key>`: full references replacing catalog pins (components/catalog.ts `images`). */
-    readonly images: Readonly<Partial<Record<ImageKey, string>>>;
+    readonly images: Readonly<Partial<Record<OverridableImage, string>>>;
     /** `imagePullPolicy` of every container the platform and its charts create; "" keeps their defaults. */
     readonly imagePullPolicy: PullPolicy | "";
     /** `imagePullSecrets`: existing Secrets (by name, in each workload's namespace) every pod pulls with. */
@@ -881,7 +881,7 @@ function airflowDags(input: unknown): AirflowDags {
 
 /** `images`, `imagePullPolicy` and `imagePullSecrets`. */
 function imageSettings(imagesIn: unknown, policyIn: unknown, secretsIn: unknown): Pick<PlatformConfig, "images" | "imagePullPolicy" | "imagePullSecrets"> {
-    const keys = Object.keys(imagePins);
+    const keys = Object.keys(OVERRIDABLE);
     const o = imagesIn === undefined ? {} : object("images", imagesIn, keys);
     const overrides: Record<string, string> = {};
     for (const [k, ref] of Object.entries(o)) {

@@ -12,10 +12,15 @@
  * `chartSource` (an `oci` location to push to, a `local` folder to pull into). With a mirror, the
  * program is run a second time with `imageRegistry` set to it, and every image still pulled from
  * elsewhere is reported.
+ *
+ * The program names every image of every chart in the chart's values, so the list needs nothing
+ * beside the project. `--reference <dir>` (a folder with `charts/<chart>/values.yaml`, such as the
+ * upstream reference data CI has) also walks the charts' default values, which shows any image a
+ * chart would run that the values do not name.
  */
 import * as fs from "fs";
 import * as path from "path";
-import { Artifacts, ImageEntry, collectArtifacts, helmPullLine, helmPushLine, loadReference, skopeoLine } from "./lib/artifacts";
+import { Artifacts, ImageEntry, NO_REFERENCE, collectArtifacts, helmPullLine, helmPushLine, loadReference, skopeoLine } from "./lib/artifacts";
 import { UsageError, runCli } from "./lib/cli";
 import { builtImages } from "./lib/images";
 import { PROJECT_DIR, resolve, runProgram, stackConfig, useMocks } from "./lib/mockProgram";
@@ -26,11 +31,11 @@ function usage(message: string): never {
     throw new UsageError(message);
 }
 
-async function run(config: Record<string, unknown>, referenceDir: string, imageRegistry: string): Promise<{ profile: string; artifacts: Artifacts }> {
+async function run(config: Record<string, unknown>, referenceDir: string | undefined, imageRegistry: string): Promise<{ profile: string; artifacts: Artifacts }> {
     const capture = await useMocks(config);
     const exported = await runProgram();
     const profile = String(await resolve(exported.profile));
-    return { profile, artifacts: collectArtifacts(capture, loadReference(referenceDir), imageRegistry) };
+    return { profile, artifacts: collectArtifacts(capture, referenceDir === undefined ? NO_REFERENCE : loadReference(referenceDir), imageRegistry) };
 }
 
 /** The artifacts list for a command line (without `npm run artifacts --`); what the CLI prints. */
@@ -40,7 +45,8 @@ export async function artifactsCommand(argv: readonly string[]): Promise<string>
     let registry: string | undefined;
     let chartMirror: string | undefined;
     let chartsDir: string | undefined;
-    let referenceDir = path.resolve(PROJECT_DIR, "..", "shared", "reference");
+    // Upstream chart defaults are optional: the program names every chart image in its values.
+    let referenceDir: string | undefined;
     for (let i = 0; i < argv.length; i++) {
         const a = argv[i];
         const value = () => argv[++i] ?? usage(`${a} needs a value`);

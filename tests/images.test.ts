@@ -1,9 +1,9 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { images } from "../components/catalog";
+import { chartImages, images } from "../components/catalog";
 import { ConfigError, parseConfig } from "../components/config";
-import { imageRef, parseRef, registryFor, repositoryPath, repositoryRef, tagFor } from "../components/lib/images";
+import { imageRef, imageValues, parseRef, registryFor, repositoryPath, repositoryRef, tagFor } from "../components/lib/images";
 import { PlatformImage, buildCommands, builtImages, buildInputs, expectedTag, inputsHash, isBuildInput, parseTag, platformImages, shellLine } from "../scripts/lib/images";
 import { imagesCommand } from "../scripts/images";
 import { UsageError } from "../scripts/lib/cli";
@@ -276,5 +276,21 @@ describe("images: the command", () => {
         const out = await imagesCommand(["list"]);
         for (const i of platformImages()) assert.ok(out.includes(`${i.pin.registry}/${i.pin.repository}:${i.pin.tag}\n      from ${i.context}/\n`), i.key);
         assert.ok(!out.includes("STALE"));
+    });
+});
+
+describe("images: chart images are overridable too", () => {
+    it("keeps the program's and the charts' image keys apart", () => {
+        assert.deepStrictEqual(Object.keys(images).filter((k) => k in chartImages), []);
+    });
+
+    it("takes a chart image's override into the chart's image object", () => {
+        const ref = "registry.internal/jetstack/cert-manager-controller:v1.21.1-patched";
+        assert.deepStrictEqual(parseConfig(raw({ profile: "dev", images: { certManagerController: ref } })).images, { certManagerController: ref });
+        assert.deepStrictEqual(imageValues(chartImages.certManagerController, { registry: "mirror.internal", overrides: { certManagerController: ref } }), {
+            registry: "registry.internal",
+            repository: "jetstack/cert-manager-controller",
+            tag: "v1.21.1-patched",
+        });
     });
 });

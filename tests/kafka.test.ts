@@ -87,7 +87,11 @@ describe("Kafka data layer", () => {
             assert.strictEqual(r.values.watchAnyNamespace, true);
             assert.strictEqual(r.values.replicas, 1);
             assert.deepStrictEqual(r.values.extraEnvs, [{ name: "STRIMZI_POD_SECURITY_PROVIDER_CLASS", value: "restricted" }]);
-            assert.strictEqual(r.values.defaultImageRegistry, undefined);
+            // Every image named from the catalog pin: quay.io/strimzi/<name>:1.2.0 (Kafka: 1.2.0-kafka-<version>).
+            assert.deepStrictEqual(
+                [r.values.defaultImageRegistry, r.values.defaultImageRepository, r.values.defaultImageTag, r.values.image, r.values.kafka],
+                ["quay.io", "strimzi", "1.2.0", { name: "operator" }, { image: { name: "kafka", tagPrefix: "1.2.0" } }],
+            );
             assert.strictEqual(r.values.podDisruptionBudget, undefined);
             assert.deepStrictEqual(r.values.resources, { requests: { cpu: "200m", memory: "384Mi" }, limits: { cpu: "1", memory: "512Mi" } });
         });

@@ -60,7 +60,7 @@ describe("Spark", () => {
         it("takes the image apart as the chart does and never runs the CRD hook", () => {
             const values = capture.one(RELEASE, "spark-operator-chart").inputs.values;
             assert.deepStrictEqual(values.image, { registry: "ghcr.io", repository: "kubeflow/spark-operator/controller", tag: "2.5.2" });
-            assert.deepStrictEqual(values.hook, { upgradeCrd: false });
+            assert.deepStrictEqual(values.hook, { upgradeCrd: false, image: { registry: "ghcr.io", repository: "kubeflow/spark-operator/kubectl", tag: "2.5.2" } });
         });
 
         it("watches only the job namespaces and creates the driver ServiceAccount there", () => {

@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { charts, images } from "../catalog";
+import { chartImages, charts, images } from "../catalog";
 import { ChartSource, SupersetSizing } from "../config";
 import { DatabaseAccess } from "../data/postgresCluster";
 import { installChart } from "../lib/chart";
@@ -145,6 +145,8 @@ export class Superset extends pulumi.ComponentResource {
                 timeoutSeconds: 900,
                 values: {
                     image: { repository: repositoryRef(images.superset, args.imageRegistry), tag: tagFor(images.superset, args.imageRegistry) },
+                    // The chart's init containers (waiting for the database and the cache) run this image.
+                    initImage: { repository: repositoryRef(chartImages.supersetInit, args.imageRegistry), tag: tagFor(chartImages.supersetInit, args.imageRegistry) },
                     runAsUser: SUPERSET_UID,
                     postgresql: { enabled: false },
                     redis: { enabled: false },

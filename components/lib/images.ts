@@ -1,4 +1,4 @@
-import { ImageKey, ImagePin, images } from "../catalog";
+import { ImageKey, ImagePin, chartImages, images } from "../catalog";
 
 /**
  * Where the platform's images come from. Components take it as `imageRegistry`: a bare string is
@@ -14,7 +14,7 @@ export interface ImageSource {
     /** `imageRegistry`: replaces the registry of every catalog pin, keeping its repository path; "" keeps upstream. */
     readonly registry: string;
     /** `images.<key>`: a full reference replacing that catalog pin (the registry override does not apply to it). */
-    readonly overrides?: Readonly<Partial<Record<ImageKey, string>>>;
+    readonly overrides?: Readonly<Partial<Record<OverridableImage, string>>>;
     /** `imagePullPolicy` for every container; undefined leaves Kubernetes' (and each chart's) default. */
     readonly pullPolicy?: PullPolicy;
     /** `imagePullSecrets`: names of existing Secrets in each workload's namespace. Default none. */
@@ -29,7 +29,12 @@ export interface ParsedRef {
     readonly tag: string;
 }
 
-const KEY_OF = new Map<ImagePin, ImageKey>((Object.entries(images) as [ImageKey, ImagePin][]).map(([k, p]) => [p, k]));
+/** Every catalog image a stack can override by key: the program's own pins and the charts' images. */
+export type OverridableImage = ImageKey | keyof typeof chartImages;
+/** The pins by key, `images` and `chartImages` together (their keys do not overlap; a test keeps it so). */
+export const OVERRIDABLE: Readonly<Record<OverridableImage, ImagePin>> = { ...images, ...chartImages };
+
+const KEY_OF = new Map<ImagePin, OverridableImage>((Object.entries(OVERRIDABLE) as [OverridableImage, ImagePin][]).map(([k, p]) => [p, k]));
 
 function source(src: ImageRegistry): ImageSource {
     return typeof src === "string" ? { registry: src } : src;
@@ -106,4 +111,9 @@ export function pullSecretNames(src: ImageRegistry): readonly string[] {
 /** The configured `imageRegistry` alone ("" when upstream registries are kept), for charts that take a global registry. */
 export function registryOverride(src: ImageRegistry): string {
     return source(src).registry;
+}
+
+/** `{registry, repository, tag}`, the image object most charts take, with the configured overrides applied. */
+export function imageValues(pin: ImagePin, src: ImageRegistry): { registry: string; repository: string; tag: string } {
+    return { registry: registryFor(pin, src), repository: repositoryPath(pin, src), tag: tagFor(pin, src) };
 }

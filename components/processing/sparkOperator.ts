@@ -1,10 +1,10 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { charts, images } from "../catalog";
+import { chartImages, charts, images } from "../catalog";
 import { Resources } from "../config";
 import { OperatorArgs, installChart } from "../lib/chart";
 import { Footprint, podsFootprint, sumFootprints } from "../lib/footprint";
-import { registryFor, repositoryPath, tagFor } from "../lib/images";
+import { imageValues } from "../lib/images";
 import { ScrapeTarget } from "../lib/monitoring";
 import { resourceRequirements, restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../lib/security";
 
@@ -66,8 +66,12 @@ export class SparkOperator extends pulumi.ComponentResource {
                 releaseName: RELEASE,
                 namespace: args.namespace,
                 values: {
-                    image: { registry: registryFor(images.sparkOperator, args.imageRegistry), repository: repositoryPath(images.sparkOperator, args.imageRegistry), tag: tagFor(images.sparkOperator, args.imageRegistry) },
-                    hook: { upgradeCrd: false },
+                    image: imageValues(images.sparkOperator, args.imageRegistry),
+                    // The CRD upgrade hook stays off; its image is named so that a mirror has it should it be turned on.
+                    hook: {
+                        upgradeCrd: false,
+                        image: imageValues(chartImages.sparkOperatorHook, args.imageRegistry),
+                    },
                     controller: {
                         replicas,
                         leaderElection: { enable: true },
