@@ -1,17 +1,19 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Airflow } from "./components/apps/airflow";
 import { DuckDb } from "./components/apps/duckdb";
-import { IcebergAppender } from "./components/apps/icebergAppender";
+import { IcebergAppender, deadLetterTopic } from "./components/apps/icebergAppender";
 import { Nifi } from "./components/apps/nifi";
 import { Superset } from "./components/apps/superset";
 import { loadConfig } from "./components/config";
 import { Cache } from "./components/data/cache";
 import { ClickHouse } from "./components/data/clickhouse";
+import { BarmanCloudPlugin } from "./components/data/barmanCloudPlugin";
 import { CnpgOperator } from "./components/data/cnpgOperator";
 import { Kafka } from "./components/data/kafka";
 import { MinioOperator } from "./components/data/minioOperator";
 import { Nessie } from "./components/data/nessie";
 import { ObjectStore } from "./components/data/objectStore";
+import { PostgresBackupSchedule } from "./components/data/postgresBackupSchedule";
 import { PostgresCluster } from "./components/data/postgresCluster";
 import { PxcOperator } from "./components/data/pxcOperator";
 import { SchemaRegistry } from "./components/data/schemaRegistry";
@@ -99,6 +101,9 @@ const objectStore = minioOperator
       )
     : undefined;
 const backupTarget = cfg.backups.enabled && objectStore ? objectStore : undefined;
+// PostgreSQL's backups run through CloudNativePG's Barman Cloud plugin, installed next to the operator.
+const barmanCloud = cnpg && backupTarget ? new BarmanCloudPlugin(names.barmanCloudPlugin, { ...operatorArgs, certManager: certManager.release }, platform) : undefined;
+const pgRecovery = cfg.backups.postgresRecovery;
 
 const postgres = cnpg
     ? new PostgresCluster(
@@ -114,12 +119,30 @@ const postgres = cnpg
                   ...(on.airflow && cfg.airflow.metadataDatabase === "postgresql" ? [{ name: databases.airflow }] : []),
               ],
               highAvailability: prod,
-              backup: backupTarget ? { ...backupTarget.location(buckets.backups), schedule: cfg.backups.schedule, retention: cfg.backups.retention } : undefined,
+              backup:
+                  backupTarget && barmanCloud
+                      ? {
+                            ...backupTarget.location(buckets.backups),
+                            // Read by the plugin when it archives, which retries until the store is up:
+                            // PostgreSQL starts without waiting for the object store (decision 0031).
+                            secretName: backupTarget.s3SecretNameKnown,
+                            schedule: cfg.backups.schedule,
+                            retention: cfg.backups.retention,
+                            plugin: barmanCloud.release,
+                        }
+                      : undefined,
+              ...(pgRecovery.sourceServerName === ""
+                  ? {}
+                  : { recovery: { sourceServerName: pgRecovery.sourceServerName, serverName: pgRecovery.serverName, ...(pgRecovery.targetTime === "" ? {} : { targetTime: pgRecovery.targetTime }) } }),
               ...storage,
           },
           platform,
       )
     : undefined;
+
+if (postgres && backupTarget) {
+    new PostgresBackupSchedule(names.postgresBackups, { cluster: postgres, namespace: ns.names.data, schedule: cfg.backups.schedule, bucketReady: backupTarget.location(buckets.backups).ready }, platform);
+}
 
 const xtradb = pxcOperator
     ? new XtraDbCluster(
@@ -140,6 +163,8 @@ const xtradb = pxcOperator
 
 const cache = on.cache ? new Cache(names.cache, { namespace: ns.names.data, sizing: cfg.sizing.cache, highAvailability: prod, ...storage }, platform) : undefined;
 
+// The appender's dead-letter topic is declared with the cluster's topics, unless the config lists it already.
+const appenderDeadLetters = on.appender && strimzi ? [deadLetterTopic(cfg.lake.appenderTopic)].filter((t) => !cfg.kafka.topics.some((c) => c.name === t.name)) : [];
 const kafka = strimzi
     ? new Kafka(
           names.kafka,
@@ -148,7 +173,7 @@ const kafka = strimzi
               operator: strimzi.release,
               sizing: { brokers: cfg.sizing.kafkaBrokers, controllers: cfg.sizing.kafkaControllers },
               storageClass: cfg.storageClass,
-              topics: cfg.kafka.topics,
+              topics: [...cfg.kafka.topics, ...appenderDeadLetters],
               connect: on.kafkaConnect
                   ? {
                         ...(cfg.kafka.connectImage === "" ? {} : { image: cfg.kafka.connectImage }),
@@ -357,6 +382,7 @@ const appender =
                   imageRegistry: images,
                   bootstrapServers: kafka.bootstrapServers,
                   topic: cfg.lake.appenderTopic,
+                  deadLetterTopic: deadLetterTopic(cfg.lake.appenderTopic).name,
                   table: cfg.lake.appenderTable,
                   icebergRestUri: nessie.icebergRestUri,
                   s3: lakeS3.location,
@@ -536,6 +562,7 @@ export const platformCa = { clusterIssuer: issuer, caCertPem: ca.caCertPem };
 const footprints: Record<string, Footprint | undefined> = {
     certManager: certManager.footprint,
     cnpgOperator: cnpg?.footprint,
+    barmanCloudPlugin: barmanCloud?.footprint,
     minioOperator: minioOperator?.footprint,
     pxcOperator: pxcOperator?.footprint,
     strimzi: strimzi?.footprint,

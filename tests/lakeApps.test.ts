@@ -154,6 +154,7 @@ describe("Lake apps", () => {
             assert.deepStrictEqual(container(capture, "iceberg-appender-deployment").env, [
                 { name: "KAFKA_BOOTSTRAP_SERVERS", value: BOOTSTRAP },
                 { name: "KAFKA_TOPIC", value: "telemetry-logs" },
+                { name: "DEAD_LETTER_TOPIC", value: "telemetry-logs.dlq" },
                 { name: "KAFKA_GROUP_ID", value: "iceberg-appender" },
                 { name: "KAFKA_CLIENT_ID", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
                 { name: "ICEBERG_REST_URI", value: REST_URI },

@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ImagePin, images } from "../catalog";
+import { KafkaTopicSpec } from "../data/kafka";
 import { Resources } from "../config";
 import { WAREHOUSE_NAME } from "../data/nessie";
 import { Footprint, podsFootprint } from "../lib/footprint";
@@ -24,6 +25,34 @@ export const APPENDER_HTTP_PORT = 8080;
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+/** How long the dead-letter topic keeps bad records for inspection and replay: 14 days. */
+export const DEAD_LETTER_RETENTION_MS = 14 * 24 * 3600 * 1000;
+
+/**
+ * The appender's dead-letter topic for `topic`: `<topic>.dlq`, one partition (bad records are rare
+ * and read by people), kept {@link DEAD_LETTER_RETENTION_MS}. The program declares it with the
+ * cluster's topics.
+ */
+export function deadLetterTopic(topic: string): KafkaTopicSpec {
+    return { name: `${topic}.dlq`, partitions: 1, config: { "retention.ms": String(DEAD_LETTER_RETENTION_MS) } };
+}
+
+/** SASL authentication of the appender's Kafka clients (consumer and dead-letter producer). */
+export interface AppenderKafkaAuth {
+    /** `SASL_SSL` (TLS listener) or `SASL_PLAINTEXT`. */
+    readonly protocol: "SASL_SSL" | "SASL_PLAINTEXT";
+    /** Default "SCRAM-SHA-512" (Strimzi's `scram-sha-512` authentication). */
+    readonly mechanism?: "SCRAM-SHA-512" | "SCRAM-SHA-256";
+    readonly username: pulumi.Input<string>;
+    /** Secret and key holding the password (Strimzi's KafkaUser Secret: key `password`). */
+    readonly passwordSecret: { readonly name: pulumi.Input<string>; readonly key: string };
+    /** Secret and key holding the CA certificate that signs the listener's certificate (PEM), for SASL_SSL. Default none. */
+    readonly caSecret?: { readonly name: pulumi.Input<string>; readonly key: string };
+}
+
+/** Where the appender finds the Kafka CA certificate when `kafkaAuth.caSecret` is set. */
+export const KAFKA_CA_DIR = "/etc/kafka-ca";
+
 export interface IcebergAppenderArgs {
     /** Namespace for the appender; `s3.secretName` must be a Secret in it. */
     readonly namespace: pulumi.Input<string>;
@@ -35,6 +64,10 @@ export interface IcebergAppenderArgs {
     readonly bootstrapServers: pulumi.Input<string>;
     /** Topic to consume. Default "telemetry-logs". */
     readonly topic?: string;
+    /** Topic bad records go to, with the reason in their headers. Default `<topic>.dlq` ({@link deadLetterTopic}); it must exist. */
+    readonly deadLetterTopic?: string;
+    /** SASL (and TLS) towards Kafka. Default none: PLAINTEXT. */
+    readonly kafkaAuth?: AppenderKafkaAuth;
     /** Kafka consumer group; replicas share the topic's partitions within it. Default: the component name. */
     readonly consumerGroup?: string;
     /** Iceberg REST catalog URI (Nessie's `icebergRestUri`). */
@@ -64,9 +97,10 @@ function positiveInteger(where: string, what: string, value: number): number {
 
 /**
  * Consumes the telemetry topic and appends it to an Iceberg table through the Nessie REST catalog
- * (images/appender/appender.py). Delivery is at least once: offsets are committed, synchronously,
- * only after the Iceberg append of the batch that holds them has committed; a crash between the
- * two replays that batch (rows carry `kafka_partition` and `kafka_offset` to deduplicate).
+ * (images/appender/appender.py). Each append records the consumed offsets in its Iceberg snapshot,
+ * and the appender skips what the table already holds, so a crash or a commit conflict neither
+ * loses nor duplicates a row (docs/decisions/0013-appender-delivery.md); Kafka offsets are committed
+ * after the append. Bad records go to the dead-letter topic with the reason in their headers.
  * Configuration is plain env values; the S3 key pair comes from `s3.secretName` through
  * secretKeyRefs only. The pods serve only their health and metrics port.
  */
@@ -75,6 +109,8 @@ export class IcebergAppender extends pulumi.ComponentResource {
     /** The image the pods run. */
     public readonly image: string;
     public readonly topic: string;
+    /** Where bad records go. */
+    public readonly deadLetterTopic: string;
     public readonly consumerGroup: string;
     /** `namespace.table` written to. */
     public readonly table: string;
@@ -95,6 +131,8 @@ export class IcebergAppender extends pulumi.ComponentResource {
             throw new Error(`${where}: table must be "namespace.table" (letters, digits and _), got "${this.table}"`);
         }
         this.topic = args.topic ?? "telemetry-logs";
+        this.deadLetterTopic = args.deadLetterTopic ?? deadLetterTopic(this.topic).name;
+        if (this.deadLetterTopic === this.topic) throw new Error(`${where}: deadLetterTopic must differ from topic "${this.topic}"`);
         this.consumerGroup = args.consumerGroup ?? name;
         const resources = args.resources ?? APPENDER_DEFAULT_RESOURCES;
         const ha = replicas > 1;
@@ -105,6 +143,7 @@ export class IcebergAppender extends pulumi.ComponentResource {
         const env: k8s.types.input.core.v1.EnvVar[] = [
             { name: "KAFKA_BOOTSTRAP_SERVERS", value: args.bootstrapServers },
             { name: "KAFKA_TOPIC", value: this.topic },
+            { name: "DEAD_LETTER_TOPIC", value: this.deadLetterTopic },
             { name: "KAFKA_GROUP_ID", value: this.consumerGroup },
             { name: "KAFKA_CLIENT_ID", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
             { name: "ICEBERG_REST_URI", value: args.icebergRestUri },
@@ -118,6 +157,18 @@ export class IcebergAppender extends pulumi.ComponentResource {
             { name: S3_ACCESS_KEY_ID, valueFrom: { secretKeyRef: { name: args.s3.secretName, key: S3_ACCESS_KEY_ID } } },
             { name: S3_SECRET_ACCESS_KEY, valueFrom: { secretKeyRef: { name: args.s3.secretName, key: S3_SECRET_ACCESS_KEY } } },
         ];
+        const auth = args.kafkaAuth;
+        if (auth) {
+            env.push(
+                { name: "KAFKA_SECURITY_PROTOCOL", value: auth.protocol },
+                { name: "KAFKA_SASL_MECHANISM", value: auth.mechanism ?? "SCRAM-SHA-512" },
+                { name: "KAFKA_SASL_USERNAME", value: auth.username },
+                { name: "KAFKA_SASL_PASSWORD", valueFrom: { secretKeyRef: { name: auth.passwordSecret.name, key: auth.passwordSecret.key } } },
+                ...(auth.caSecret ? [{ name: "KAFKA_SSL_CA_LOCATION", value: `${KAFKA_CA_DIR}/${auth.caSecret.key}` }] : []),
+            );
+        }
+        const caVolume = auth?.caSecret ? [{ name: "kafka-ca", secret: { secretName: auth.caSecret.name, items: [{ key: auth.caSecret.key, path: auth.caSecret.key }] } }] : [];
+        const caMount = auth?.caSecret ? [{ name: "kafka-ca", mountPath: KAFKA_CA_DIR, readOnly: true }] : [];
 
         const health = { httpGet: { path: "/healthz", port: "http" } };
         this.deployment = new k8s.apps.v1.Deployment(
@@ -155,10 +206,10 @@ export class IcebergAppender extends pulumi.ComponentResource {
                                     startupProbe: { ...health, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 60 },
                                     readinessProbe: { ...health, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
                                     livenessProbe: { ...health, periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
-                                    volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
+                                    volumeMounts: [{ name: "tmp", mountPath: "/tmp" }, ...caMount],
                                 },
                             ],
-                            volumes: [{ name: "tmp", emptyDir: { sizeLimit: "256Mi" } }],
+                            volumes: [{ name: "tmp", emptyDir: { sizeLimit: "256Mi" } }, ...caVolume],
                         },
                     },
                 },
@@ -178,6 +229,6 @@ export class IcebergAppender extends pulumi.ComponentResource {
 
         this.metrics = [{ name, namespace: args.namespace, kind: "pod", selector, port: "http", containerPort: APPENDER_HTTP_PORT, path: "/metrics" }];
         this.footprint = podsFootprint(resources, replicas);
-        this.registerOutputs({ image: this.image, topic: this.topic, consumerGroup: this.consumerGroup, table: this.table });
+        this.registerOutputs({ image: this.image, topic: this.topic, deadLetterTopic: this.deadLetterTopic, consumerGroup: this.consumerGroup, table: this.table });
     }
 }
