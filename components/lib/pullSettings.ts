@@ -96,6 +96,9 @@ export const CHART_VALUES: Record<string, readonly Field[]> = {
         ...[[], ["webhook"], ["cainjector"], ["acmesolver"], ["startupapicheck"]].map((p) => policy(...p, "image", "pullPolicy")),
     ],
     "cloudnative-pg": [secrets("imagePullSecrets"), policy("image", "pullPolicy")],
+    // The Deployment template reads imagePullSecrets and sets no pull policy; the sidecar it injects
+    // into PostgreSQL pods pulls with the Cluster's Secrets.
+    "plugin-barman-cloud": [secrets("imagePullSecrets")],
     superset: [secrets("imagePullSecrets"), policy("image", "pullPolicy")],
     "pxc-operator": [secrets("imagePullSecrets"), policy("imagePullPolicy")],
     // The operator's own pod; its operands get theirs through the Kafka, KafkaNodePool and KafkaConnect templates.
