@@ -103,7 +103,7 @@ export const images = {
     /** Built from images/duckdb: the DuckDB CLI with its iceberg and httpfs extensions baked in. */
     duckdb: { registry: PLATFORM_REGISTRY, repository: "analytics-platform/duckdb", tag: "1.5.2-9406c1fd4f66", build: "duckdb" },
     /** Built from images/appender: the Kafka-to-Iceberg appender. */
-    icebergAppender: { registry: PLATFORM_REGISTRY, repository: "analytics-platform/iceberg-appender", tag: "0.1.0-696dfbdc4b21", build: "appender" },
+    icebergAppender: { registry: PLATFORM_REGISTRY, repository: "analytics-platform/iceberg-appender", tag: "0.1.0-30c8ce39bd20", build: "appender" },
 } as const satisfies Record<string, ImagePin>;
 
 export type ImageKey = keyof typeof images;

@@ -30,9 +30,9 @@ const spawnRunner: Runner = (argv) => {
     return r.error === undefined ? (r.status ?? 1) : undefined;
 };
 
-/** Catalog pins whose tag no longer matches their folder, as messages. */
-export function staleTags(): string[] {
-    return platformImages().flatMap((i) => {
+/** Catalog pins (of the keys given, or all) whose tag no longer matches their folder, as messages. */
+export function staleTags(only: readonly string[] = []): string[] {
+    return platformImages().filter((i) => only.length === 0 || only.includes(i.key)).flatMap((i) => {
         const want = expectedTag(i, PROJECT_DIR);
         return want === i.pin.tag ? [] : [`images.${i.key}: the catalog tag is ${i.pin.tag}, ${i.context} builds ${want}; set it in components/catalog.ts`];
     });
@@ -61,7 +61,7 @@ async function list(stack: string | undefined): Promise<string> {
 }
 
 function build(opts: BuildOptions, dryRun: boolean, run: Runner): string {
-    const stale = staleTags();
+    const stale = staleTags(opts.only);
     if (stale.length > 0) throw new Error(stale.join("\n"));
     const commands = buildCommands(platformImages(), opts);
     if (dryRun) return commands.map((c) => `${shellLine(c)}\n`).join("");
