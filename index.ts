@@ -10,6 +10,7 @@ import { ClickHouse } from "./components/data/clickhouse";
 import { BarmanCloudPlugin } from "./components/data/barmanCloudPlugin";
 import { CnpgOperator } from "./components/data/cnpgOperator";
 import { Kafka } from "./components/data/kafka";
+import { KAFKA_CLIENT_KEYS, KAFKA_SECURITY_PROTOCOL, KafkaClientUser, readTopic, useGroup, writeTopic } from "./components/data/kafkaUser";
 import { MinioOperator } from "./components/data/minioOperator";
 import { Nessie } from "./components/data/nessie";
 import { ObjectStore } from "./components/data/objectStore";
@@ -39,6 +40,7 @@ import { Monitors } from "./components/foundation/monitors";
 import { WebService, publishedUrl } from "./components/lib/exposure";
 import { ScrapeTarget } from "./components/lib/monitoring";
 import { openShiftTransformation } from "./components/lib/openshift";
+import { noOverrides, overridesTransformation } from "./components/lib/overrides";
 import { Endpoint } from "./components/lib/outputs";
 import { buckets, databases, hosts, kubelets, names, openShift, podSecurity, webhookPorts } from "./components/names";
 
@@ -48,8 +50,14 @@ const cfg = loadConfig();
 // fixed ones it would set (the transformation reaches all children of each component).
 // The configured imagePullPolicy and imagePullSecrets reach every workload, custom resource and chart the same way.
 const pull = pullSettingsTransformation({ ...(cfg.imagePullPolicy === "" ? {} : { policy: cfg.imagePullPolicy }), secrets: cfg.imagePullSecrets });
-const transformations = [...(cfg.platform === "openshift" ? [openShiftTransformation] : []), ...(pull === undefined ? [] : [pull])];
-const platform: pulumi.ComponentResourceOptions = transformations.length > 0 ? { transformations } : {};
+// The escape hatches (overrides.<chart>.values, flink.configuration, kafka.config, airflow.config)
+// come last, so what the user sets wins over the platform and the OpenShift adjustments.
+const transformations = [
+    ...(cfg.platform === "openshift" ? [openShiftTransformation] : []),
+    ...(pull === undefined ? [] : [pull]),
+    ...(noOverrides(cfg.overrides) ? [] : [overridesTransformation(cfg.overrides)]),
+];
+const platform: pulumi.ComponentResourceOptions = transformations.length === 0 ? {} : { transformations };
 const prod = cfg.profile === "prod";
 const on = cfg.components;
 /** OpenShift runs its own Prometheus (user-workload monitoring): there the platform adds monitors only. */
@@ -185,6 +193,9 @@ const kafka = strimzi
               highAvailability: prod,
               rackAwareness: cfg.kafka.rackAwareness,
               protect: cfg.protectData,
+              // The client listener's certificate comes from the platform CA, which every client trusts.
+              clusterIssuer: ca.issuerName,
+              caCertPem: ca.caCertPem,
           },
           platform,
       )
@@ -231,12 +242,14 @@ const flink =
                   ...(cfg.flink.jobEnabled ? { flinkImage: cfg.flink.connectorsImage } : {}),
                   checkpoints: flinkS3.location,
                   savepoints: { ...flinkS3.location, bucket: buckets.savepoints },
-                  kafkaBootstrap: kafka.bootstrapServers,
+                  kafka: kafka.userCluster,
+                  kafkaTopics: cfg.kafka.topics.map((t) => t.name),
                   kafkaReady: kafka.ready,
                   ...(cfg.flink.jobEnabled ? { jobSql: cfg.flink.sql, sourceSecretName: cfg.flink.sourceSecret } : {}),
                   ...(cfg.flink.restoreFromSavepoint === "" ? {} : { restoreFromSavepoint: cfg.flink.restoreFromSavepoint }),
                   sizing: { jobManager: cfg.sizing.flinkJobManager, taskManager: cfg.sizing.flinkTaskManager, sqlGateway: cfg.sizing.flinkSqlGateway },
                   highAvailability: prod,
+                  sqlGatewayEnabled: cfg.overrides.flinkSqlGateway,
               },
               platform,
           )
@@ -267,7 +280,7 @@ const trino = on.trino
               clickhouse: clickhouse
                   ? { host: clickhouse.host, port: clickhouse.httpPort, username: clickhouse.credential.username ?? "", password: clickhouse.credential.password, ready: [clickhouse.statefulSet] }
                   : undefined,
-              kafka: kafka ? { bootstrapServers: kafka.bootstrapServers, topics: cfg.kafka.topics.map((t) => t.name), ready: kafka.ready } : undefined,
+              kafka: kafka ? { cluster: kafka.userCluster, topics: cfg.kafka.topics.map((t) => t.name), ready: kafka.ready } : undefined,
               // The JMX exporter sidecars only earn their keep when Prometheus scrapes them.
               metrics: on.monitoring,
               highAvailability: prod,
@@ -328,7 +341,7 @@ const airflow =
                   broker: { host: cache.host, port: cache.port, password: cache.password, ready: cache.ready },
                   // Only the address: the connection works once Trino is up, Airflow need not wait for it.
                   ...(trino ? { trino: { host: trino.serviceHost, port: trino.port } } : {}),
-                  ...(kafka ? { kafka: { bootstrapServers: kafka.bootstrapServers } } : {}),
+                  ...(kafka ? { kafka: { cluster: kafka.userCluster, topics: cfg.kafka.topics.map((t) => t.name) } } : {}),
                   ...(sparkJobs ? { spark: { namespace: ns.names.apps } } : {}),
                   ...(cfg.airflow.dags === undefined ? {} : { dags: cfg.airflow.dags }),
                   webHost: hosts.airflow,
@@ -373,14 +386,34 @@ const duckdb =
               platform,
           )
         : undefined;
+// The appender's own Kafka user: read its topic, write its dead-letter topic, use its consumer group.
+const appenderKafka =
+    on.appender && kafka
+        ? new KafkaClientUser(
+              `${names.appender}-kafka-user`,
+              {
+                  username: names.appender,
+                  cluster: kafka.userCluster,
+                  clientNamespace: ns.names.apps,
+                  acls: [readTopic(cfg.lake.appenderTopic), writeTopic(deadLetterTopic(cfg.lake.appenderTopic).name), useGroup(names.appender)],
+              },
+              platform,
+          ).access
+        : undefined;
 const appender =
-    on.appender && lakeS3 && nessie && kafka
+    on.appender && lakeS3 && nessie && kafka && appenderKafka
         ? new IcebergAppender(
               names.appender,
               {
                   namespace: ns.names.apps,
                   imageRegistry: images,
-                  bootstrapServers: kafka.bootstrapServers,
+                  bootstrapServers: appenderKafka.bootstrapServers,
+                  kafkaAuth: {
+                      protocol: KAFKA_SECURITY_PROTOCOL,
+                      username: appenderKafka.username,
+                      passwordSecret: { name: appenderKafka.secretName, key: KAFKA_CLIENT_KEYS.password },
+                      caSecret: { name: appenderKafka.secretName, key: KAFKA_CLIENT_KEYS.ca },
+                  },
                   topic: cfg.lake.appenderTopic,
                   deadLetterTopic: deadLetterTopic(cfg.lake.appenderTopic).name,
                   table: cfg.lake.appenderTable,
@@ -389,7 +422,8 @@ const appender =
                   replicas: cfg.sizing.appender.replicas,
                   resources: cfg.sizing.appender,
                   // It consumes its topic from the first poll, and commits through Nessie.
-                  ready: [...kafka.ready, ...(kafka.topics[cfg.lake.appenderTopic] ? [kafka.topics[cfg.lake.appenderTopic]] : []), nessie.release],
+                  // Its KafkaUser must exist before the broker accepts its login.
+                  ready: [...kafka.ready, ...(kafka.topics[cfg.lake.appenderTopic] ? [kafka.topics[cfg.lake.appenderTopic]] : []), nessie.release, ...appenderKafka.ready],
               },
               platform,
           )
