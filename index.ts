@@ -35,6 +35,7 @@ import { SparkOperator } from "./components/processing/sparkOperator";
 import { Trino } from "./components/processing/trino";
 import { Flow, ServedPorts } from "./components/lib/network";
 import { Exposure } from "./components/foundation/exposure";
+import { Alerting } from "./components/foundation/alerting";
 import { Monitoring } from "./components/foundation/monitoring";
 import { Monitors } from "./components/foundation/monitors";
 import { WebService, publishedUrl } from "./components/lib/exposure";
@@ -462,10 +463,32 @@ const monitoring = bundledMonitoring
               sizing: { prometheus: cfg.sizing.prometheus, grafana: cfg.sizing.grafana, small: cfg.sizing.monitoringSmall },
               storageClass: cfg.storageClass,
               highAvailability: prod,
+              alertmanagerConfigSecret: cfg.monitoring.alertmanagerConfigSecret,
           },
           platform,
       )
     : undefined;
+// Alerts and dashboards for the components that run, next to the bundled Prometheus and Grafana.
+if (monitoring) {
+    new Alerting(
+        names.alerting,
+        {
+            namespace: ns.names.monitoring,
+            monitoring: monitoring.release,
+            scope: {
+                certManager: true,
+                postgres: postgres !== undefined,
+                postgresBackups: postgres !== undefined && backupTarget !== undefined,
+                backupSchedule: cfg.backups.schedule,
+                kafka: kafka !== undefined,
+                flink: flink !== undefined,
+                objectStore: objectStore !== undefined,
+                appender: appender !== undefined,
+            },
+        },
+        platform,
+    );
+}
 
 const userWorkloadMonitors = on.monitoring && !bundledMonitoring ? new Monitors(names.monitoring, { targets: scrapeTargets }, platform) : undefined;
 /** The namespace whose Prometheus scrapes the targets, when anything does. */

@@ -304,6 +304,11 @@ export interface MonitoringSettings {
     readonly retention: string;
     /** Namespace for Prometheus, Alertmanager and Grafana. */
     readonly namespace: string;
+    /**
+     * Secret (in the monitoring namespace, created by you) whose `alertmanager.yaml` is Alertmanager's
+     * whole configuration: receivers, routes. Empty keeps the chart's configuration (no receivers).
+     */
+    readonly alertmanagerConfigSecret: string;
 }
 
 export interface AirflowSettings {
@@ -471,7 +476,7 @@ const PROFILE_DEFAULTS: Record<Profile, Omit<PlatformConfig, "profile" | "overri
         domain: "analytics.localtest.me",
         exposure: { mode: "none", ingressClassName: "", gatewayClassName: "", gatewayNamespace: "", clusterIssuer: "" },
         platform: "kubernetes",
-        monitoring: { retention: "2d", namespace: "platform-monitoring" },
+        monitoring: { retention: "2d", namespace: "platform-monitoring", alertmanagerConfigSecret: "" },
         airflow: { metadataDatabase: "postgresql" },
         lake: LAKE_DEFAULTS,
         imageRegistry: "",
@@ -524,7 +529,7 @@ const PROFILE_DEFAULTS: Record<Profile, Omit<PlatformConfig, "profile" | "overri
         domain: "",
         exposure: { mode: "ingress", ingressClassName: "", gatewayClassName: "", gatewayNamespace: "", clusterIssuer: "" },
         platform: "kubernetes",
-        monitoring: { retention: "15d", namespace: "platform-monitoring" },
+        monitoring: { retention: "15d", namespace: "platform-monitoring", alertmanagerConfigSecret: "" },
         airflow: { metadataDatabase: "postgresql" },
         lake: LAKE_DEFAULTS,
         imageRegistry: "",
@@ -1218,6 +1223,7 @@ export function parseConfig(raw: Readonly<Record<string, string>>): PlatformConf
     const monitoring: MonitoringSettings = {
         retention: str("monitoring.retention", monIn.retention, d.monitoring.retention, /^[1-9][0-9]*[hdw]$/, 'a Prometheus retention such as "12h", "15d" or "2w"'),
         namespace: str("monitoring.namespace", monIn.namespace, d.monitoring.namespace, DNS_LABEL, nsWhat),
+        alertmanagerConfigSecret: str("monitoring.alertmanagerConfigSecret", monIn.alertmanagerConfigSecret, d.monitoring.alertmanagerConfigSecret, K8S_NAME, "the name of a Secret in the monitoring namespace holding alertmanager.yaml, or empty"),
     };
     if (monitoring.namespace === "" || Object.values(namespaces).includes(monitoring.namespace)) {
         throw new ConfigError("monitoring.namespace", monitoring.namespace, "a namespace name not used by any other role");
