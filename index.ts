@@ -7,11 +7,13 @@ import { Superset } from "./components/apps/superset";
 import { loadConfig } from "./components/config";
 import { Cache } from "./components/data/cache";
 import { ClickHouse } from "./components/data/clickhouse";
+import { BarmanCloudPlugin } from "./components/data/barmanCloudPlugin";
 import { CnpgOperator } from "./components/data/cnpgOperator";
 import { Kafka } from "./components/data/kafka";
 import { MinioOperator } from "./components/data/minioOperator";
 import { Nessie } from "./components/data/nessie";
 import { ObjectStore } from "./components/data/objectStore";
+import { PostgresBackupSchedule } from "./components/data/postgresBackupSchedule";
 import { PostgresCluster } from "./components/data/postgresCluster";
 import { PxcOperator } from "./components/data/pxcOperator";
 import { SchemaRegistry } from "./components/data/schemaRegistry";
@@ -92,6 +94,9 @@ const objectStore = minioOperator
       )
     : undefined;
 const backupTarget = cfg.backups.enabled && objectStore ? objectStore : undefined;
+// PostgreSQL's backups run through CloudNativePG's Barman Cloud plugin, installed next to the operator.
+const barmanCloud = cnpg && backupTarget ? new BarmanCloudPlugin(names.barmanCloudPlugin, { ...operatorArgs, certManager: certManager.release }, platform) : undefined;
+const pgRecovery = cfg.backups.postgresRecovery;
 
 const postgres = cnpg
     ? new PostgresCluster(
@@ -107,12 +112,30 @@ const postgres = cnpg
                   ...(on.airflow && cfg.airflow.metadataDatabase === "postgresql" ? [{ name: databases.airflow }] : []),
               ],
               highAvailability: prod,
-              backup: backupTarget ? { ...backupTarget.location(buckets.backups), schedule: cfg.backups.schedule, retention: cfg.backups.retention } : undefined,
+              backup:
+                  backupTarget && barmanCloud
+                      ? {
+                            ...backupTarget.location(buckets.backups),
+                            // Read by the plugin when it archives, which retries until the store is up:
+                            // PostgreSQL starts without waiting for the object store (decision 0031).
+                            secretName: backupTarget.s3SecretNameKnown,
+                            schedule: cfg.backups.schedule,
+                            retention: cfg.backups.retention,
+                            plugin: barmanCloud.release,
+                        }
+                      : undefined,
+              ...(pgRecovery.sourceServerName === ""
+                  ? {}
+                  : { recovery: { sourceServerName: pgRecovery.sourceServerName, serverName: pgRecovery.serverName, ...(pgRecovery.targetTime === "" ? {} : { targetTime: pgRecovery.targetTime }) } }),
               ...storage,
           },
           platform,
       )
     : undefined;
+
+if (postgres && backupTarget) {
+    new PostgresBackupSchedule(names.postgresBackups, { cluster: postgres, namespace: ns.names.data, schedule: cfg.backups.schedule, bucketReady: backupTarget.location(buckets.backups).ready }, platform);
+}
 
 const xtradb = pxcOperator
     ? new XtraDbCluster(
@@ -153,6 +176,7 @@ const kafka = strimzi
                     }
                   : undefined,
               highAvailability: prod,
+              rackAwareness: cfg.kafka.rackAwareness,
               protect: cfg.protectData,
           },
           platform,
@@ -531,6 +555,7 @@ export const platformCa = { clusterIssuer: issuer, caCertPem: ca.caCertPem };
 const footprints: Record<string, Footprint | undefined> = {
     certManager: certManager.footprint,
     cnpgOperator: cnpg?.footprint,
+    barmanCloudPlugin: barmanCloud?.footprint,
     minioOperator: minioOperator?.footprint,
     pxcOperator: pxcOperator?.footprint,
     strimzi: strimzi?.footprint,

@@ -20,6 +20,8 @@ export interface ChartPin {
 export const charts = {
     certManager: { chart: "cert-manager", version: "v1.21.1", repository: "oci://quay.io/jetstack/charts" },
     cloudnativePg: { chart: "cloudnative-pg", version: "0.29.0", repository: "https://cloudnative-pg.github.io/charts" },
+    /** CloudNativePG's Barman Cloud plugin (CNPG-I), app v0.13.0: the ObjectStore CRD and the backup sidecar injector. */
+    barmanCloudPlugin: { chart: "plugin-barman-cloud", version: "0.7.0", repository: "https://cloudnative-pg.github.io/charts" },
     superset: { chart: "superset", version: "0.22.8", repository: "https://apache.github.io/superset" },
     pxcOperator: { chart: "pxc-operator", version: "1.20.0", repository: "https://percona.github.io/percona-helm-charts/" },
     strimzi: { chart: "strimzi-kafka-operator", version: "1.2.0", repository: "oci://quay.io/strimzi-helm" },
@@ -40,9 +42,12 @@ export type ChartKey = keyof typeof charts;
  */
 export const images = {
     /** PostgreSQL operand image for CloudNativePG clusters (the operator's own image comes from its chart). */
-    postgres: { registry: "ghcr.io", repository: "cloudnative-pg/postgresql", tag: "17.5" },
+    postgres: { registry: "ghcr.io", repository: "cloudnative-pg/postgresql", tag: "17.10-standard-trixie" },
     /** CloudNativePG operator. */
     cnpgOperator: { registry: "ghcr.io", repository: "cloudnative-pg/cloudnative-pg", tag: "1.30.0" },
+    /** The Barman Cloud plugin and the sidecar it injects into every PostgreSQL instance pod (WAL archiving, base backups, restore). */
+    barmanCloudPlugin: { registry: "ghcr.io", repository: "cloudnative-pg/plugin-barman-cloud", tag: "v0.13.0" },
+    barmanCloudSidecar: { registry: "ghcr.io", repository: "cloudnative-pg/plugin-barman-cloud-sidecar", tag: "v0.13.0" },
     /** Valkey: the BSD-licensed, actively maintained Redis fork, used as cache and Celery broker. */
     valkey: { registry: "docker.io", repository: "valkey/valkey", tag: "8.1.3" },
     /** Apache Superset, the image the chart's appVersion names. */
@@ -91,3 +96,42 @@ export interface ImagePin {
     readonly repository: string;
     readonly tag: string;
 }
+
+/**
+ * The Kafka version Strimzi runs, and the KRaft metadata version it is held at. Strimzi 1.2.0 supports
+ * Kafka 4.2.0, 4.2.1, 4.3.0 and 4.3.1 (its `kafka-versions.yaml`; 4.3.1 is its default, metadata
+ * `4.3-IV0`). Pinning both keeps an operator upgrade from rolling the brokers to a newer Kafka and
+ * raising the metadata version, which cannot be lowered again. The broker image is
+ * `quay.io/strimzi/kafka:<operator tag>-kafka-<version>`.
+ */
+export const kafkaVersion = { version: "4.3.1", metadataVersion: "4.3-IV0" } as const;
+
+/**
+ * Images the charts run, named explicitly in each chart's values (repository and tag) so that
+ * `imageRegistry` reaches them and `npm run artifacts` lists them without the charts' default
+ * values. Each tag is the one the pinned chart version runs by default (its appVersion, or the
+ * subchart's); a chart bump updates these with it (docs/operations.md).
+ */
+export const chartImages = {
+    /** cert-manager v1.21.1: controller, webhook, CA injector, the startup API check Job and ACME HTTP-01 solver pods. */
+    certManagerController: { registry: "quay.io", repository: "jetstack/cert-manager-controller", tag: "v1.21.1" },
+    certManagerWebhook: { registry: "quay.io", repository: "jetstack/cert-manager-webhook", tag: "v1.21.1" },
+    certManagerCainjector: { registry: "quay.io", repository: "jetstack/cert-manager-cainjector", tag: "v1.21.1" },
+    certManagerStartupapicheck: { registry: "quay.io", repository: "jetstack/cert-manager-startupapicheck", tag: "v1.21.1" },
+    certManagerAcmesolver: { registry: "quay.io", repository: "jetstack/cert-manager-acmesolver", tag: "v1.21.1" },
+    /** kube-prometheus-stack 88.5.3 (operator appVersion v0.93.1) and its grafana 12.11.1 and kube-state-metrics 8.4.0 subcharts. */
+    prometheusOperator: { registry: "quay.io", repository: "prometheus-operator/prometheus-operator", tag: "v0.93.1" },
+    prometheusConfigReloader: { registry: "quay.io", repository: "prometheus-operator/prometheus-config-reloader", tag: "v0.93.1" },
+    prometheus: { registry: "quay.io", repository: "prometheus/prometheus", tag: "v3.14.0-distroless" },
+    alertmanager: { registry: "quay.io", repository: "prometheus/alertmanager", tag: "v0.34.0" },
+    /** Only when a Prometheus runs the Thanos sidecar (the platform's do not). */
+    thanos: { registry: "quay.io", repository: "thanos/thanos", tag: "v0.42.4" },
+    grafana: { registry: "docker.io", repository: "grafana/grafana", tag: "13.2.0" },
+    /** Grafana's sidecar that loads dashboards and datasources from labelled ConfigMaps. */
+    grafanaSidecar: { registry: "quay.io", repository: "kiwigrid/k8s-sidecar", tag: "2.10.1" },
+    kubeStateMetrics: { registry: "registry.k8s.io", repository: "kube-state-metrics/kube-state-metrics", tag: "v2.20.0" },
+    /** spark-operator 2.5.2's CRD upgrade hook (only with hook.upgradeCrd). */
+    sparkOperatorHook: { registry: "ghcr.io", repository: "kubeflow/spark-operator/kubectl", tag: "2.5.2" },
+    /** The superset chart's init containers that wait for the database and the cache (`dockerize`). */
+    supersetInit: { registry: "docker.io", repository: "apache/superset", tag: "dockerize" },
+} as const satisfies Record<string, ImagePin>;

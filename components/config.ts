@@ -1,7 +1,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { mebibytes } from "./lib/footprint";
+import { sinkTopics } from "./lib/cdcTopics";
+import { cpuMillis, mebibytes } from "./lib/footprint";
 
 /**
  * The program's only configuration reader. Every key of the `analytics-platform` namespace is read
@@ -240,6 +241,8 @@ export interface KafkaSettings {
     readonly connectImage: string;
     /** Connectors declared as KafkaConnector resources. */
     readonly connectors: readonly KafkaConnector[];
+    /** Rack awareness on the nodes' `topology.kubernetes.io/zone` label (needs that label on every broker node). */
+    readonly rackAwareness: boolean;
 }
 
 export interface Backups {
@@ -252,6 +255,17 @@ export interface Backups {
     readonly keep: number;
     /** XtraDB binlog upload for point-in-time recovery. */
     readonly pitr: boolean;
+    /** Create PostgreSQL from its backups instead of empty (docs/operations.md); `sourceServerName` empty: a fresh cluster. */
+    readonly postgresRecovery: PostgresRecoverySettings;
+}
+
+export interface PostgresRecoverySettings {
+    /** Server name whose base backup and WAL are restored (the lost cluster's name, or the server name it archived under). */
+    readonly sourceServerName: string;
+    /** Server name the restored cluster archives under; must differ from the source. */
+    readonly serverName: string;
+    /** RFC 3339 instant to stop replaying WAL at; empty replays everything archived. */
+    readonly targetTime: string;
 }
 
 export interface Namespaces {
@@ -350,8 +364,11 @@ export interface PlatformConfig {
     readonly protectData: boolean;
 }
 
-/** A configuration mistake, raised before any resource exists. */
-export class ConfigError extends Error {
+/**
+ * A configuration mistake, raised before any resource exists. A `pulumi.RunError`, so the Pulumi CLI
+ * prints the message alone, without a stack trace.
+ */
+export class ConfigError extends pulumi.RunError {
     constructor(
         readonly key: string,
         readonly given: unknown,
@@ -408,10 +425,13 @@ const LAKE_DEFAULTS: LakeAppsSettings = {
     appenderTable: "telemetry.logs",
 };
 
+const NO_RECOVERY: PostgresRecoverySettings = { sourceServerName: "", serverName: "", targetTime: "" };
+
 const KAFKA_DEFAULTS: KafkaSettings = {
     topics: [{ name: "telemetry-logs", partitions: 3 }],
     connectImage: "",
     connectors: [],
+    rackAwareness: false,
 };
 
 const PROFILE_DEFAULTS: Record<Profile, Omit<PlatformConfig, "profile">> = {
@@ -464,7 +484,7 @@ const PROFILE_DEFAULTS: Record<Profile, Omit<PlatformConfig, "profile">> = {
             appender: { replicas: 1, cpu: "100m", memory: "128Mi", cpuLimit: "1", memoryLimit: "1Gi" },
         },
         kafka: KAFKA_DEFAULTS,
-        backups: { enabled: false, schedule: "0 2 * * *", retention: "7d", keep: 3, pitr: false },
+        backups: { enabled: false, schedule: "0 2 * * *", retention: "7d", keep: 3, pitr: false, postgresRecovery: NO_RECOVERY },
         networkPolicies: { enabled: true, apiServerCidrs: ["0.0.0.0/0"], externalEgress: [], ingressNamespace: "" },
         flink: FLINK_DEFAULTS,
         protectData: false,
@@ -515,7 +535,7 @@ const PROFILE_DEFAULTS: Record<Profile, Omit<PlatformConfig, "profile">> = {
             appender: { replicas: 2, cpu: "250m", memory: "512Mi", cpuLimit: "1", memoryLimit: "1Gi" },
         },
         kafka: KAFKA_DEFAULTS,
-        backups: { enabled: true, schedule: "0 2 * * *", retention: "14d", keep: 7, pitr: true },
+        backups: { enabled: true, schedule: "0 2 * * *", retention: "14d", keep: 7, pitr: true, postgresRecovery: NO_RECOVERY },
         networkPolicies: { enabled: true, apiServerCidrs: ["0.0.0.0/0"], externalEgress: [], ingressNamespace: "" },
         flink: FLINK_DEFAULTS,
         protectData: true,
@@ -593,13 +613,58 @@ const CPU = /^([0-9]+m|[0-9]+(\.[0-9]{1,3})?)$/;
 const MEMORY = /^[0-9]+(Ki|Mi|Gi|Ti)$/;
 const REGISTRY = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]{1,5})?(\/[a-z0-9]([-a-z0-9._]*[a-z0-9])?)*$/;
 
-function resources(key: string, v: Obj, d: Resources): Resources {
-    return {
+function resources(key: string, v: Obj, d: Resources, checkLimits = true): Resources {
+    const r = {
         cpu: str(`${key}.cpu`, v.cpu, d.cpu, CPU, 'a CPU quantity such as "250m" or "2"'),
         memory: str(`${key}.memory`, v.memory, d.memory, MEMORY, 'a memory quantity such as "512Mi" or "2Gi"'),
         cpuLimit: str(`${key}.cpuLimit`, v.cpuLimit, d.cpuLimit, CPU, 'a CPU quantity such as "250m" or "2"'),
         memoryLimit: str(`${key}.memoryLimit`, v.memoryLimit, d.memoryLimit, MEMORY, 'a memory quantity such as "512Mi" or "2Gi"'),
     };
+    return checkLimits ? withinLimits(key, r) : r;
+}
+
+// ---- Requests within limits, volumes at least their component's minimum ---------------------
+
+/** Kubernetes refuses a container whose request exceeds its limit: refused here, naming both. */
+function withinLimits(key: string, r: Resources): Resources {
+    if (cpuMillis(r.cpu) > cpuMillis(r.cpuLimit)) {
+        throw new ConfigError(`${key}.cpu`, r.cpu, `at most ${key}.cpuLimit (${r.cpuLimit}): a request cannot exceed its limit`);
+    }
+    if (mebibytes(r.memory) > mebibytes(r.memoryLimit)) {
+        throw new ConfigError(`${key}.memory`, r.memory, `at most ${key}.memoryLimit (${r.memoryLimit}): a request cannot exceed its limit`);
+    }
+    return r;
+}
+
+/**
+ * The smallest volume each component runs on: below it the service cannot initialise its data
+ * directory (PostgreSQL's WAL, InnoDB's system tablespace and redo log, Kafka's log segments) or
+ * fills it at once. A volume key not listed must still be more than zero.
+ */
+export const VOLUME_MINIMUM: Readonly<Record<string, string>> = {
+    "sizing.postgres.storage": "1Gi",
+    "sizing.cache.storage": "256Mi",
+    "sizing.objectStore.volumeSize": "1Gi",
+    "sizing.xtradb.storage": "2Gi",
+    "sizing.kafkaBrokers.storage": "1Gi",
+    "sizing.kafkaControllers.storage": "256Mi",
+    "sizing.clickhouse.storage": "1Gi",
+    "sizing.prometheus.storage": "1Gi",
+    "sizing.airflow.logStorage": "1Gi",
+    "sizing.nifi.storage.data": "1Gi",
+    "sizing.nifi.storage.content": "1Gi",
+    "sizing.nifi.storage.provenance": "1Gi",
+};
+
+/** A volume size: a quantity (pattern `pattern`), at least the key's {@link VOLUME_MINIMUM}; "" only where `emptyAllowed`. */
+function volume(key: string, v: unknown, dflt: string, pattern: RegExp, what: string, emptyAllowed = false): string {
+    const size = str(key, v, dflt, pattern, what);
+    if (size === "" && emptyAllowed) return size;
+    const minimum = VOLUME_MINIMUM[key];
+    if (size === "" || mebibytes(size) <= 0 || (minimum !== undefined && mebibytes(size) < mebibytes(minimum))) {
+        throw new ConfigError(key, size, `${what}, ${minimum === undefined ? "more than zero" : `${minimum} or more (the smallest volume this component runs on)`}`);
+    }
+    return size;
 }
 
 const RESOURCE_KEYS = ["cpu", "memory", "cpuLimit", "memoryLimit"] as const;
@@ -641,7 +706,7 @@ function sized<T extends Resources>(key: string, input: unknown, d: T, ints: Rec
     const dd = d as unknown as Record<string, unknown>;
     const out: Record<string, unknown> = { ...dd, ...resources(key, o, d) };
     for (const [k, [min, max]] of Object.entries(ints)) out[k] = int(`${key}.${k}`, o[k], dd[k] as number, min, max);
-    for (const k of sizes) out[k] = str(`${key}.${k}`, o[k], dd[k] as string, MEMORY, SIZE_WHAT);
+    for (const k of sizes) out[k] = volume(`${key}.${k}`, o[k], dd[k] as string, MEMORY, SIZE_WHAT);
     return out as T;
 }
 
@@ -665,7 +730,7 @@ function airflowSizing(input: unknown, d: AirflowSizing): AirflowSizing {
         dagProcessor: role("dagProcessor"),
         statsd: sized(`${key}.statsd`, o.statsd, d.statsd, {}, []),
         jobs: sized(`${key}.jobs`, o.jobs, d.jobs, {}, []),
-        logStorage: str(`${key}.logStorage`, o.logStorage, d.logStorage, MEMORY, `${SIZE_WHAT}, or "" for logs in an emptyDir`),
+        logStorage: volume(`${key}.logStorage`, o.logStorage, d.logStorage, MEMORY, `${SIZE_WHAT}, or "" for logs in an emptyDir`, true),
     };
 }
 
@@ -677,14 +742,15 @@ function nifiSizing(input: unknown, d: NifiSizing): NifiSizing {
     const key = "sizing.nifi";
     const o = input === undefined ? {} : object(key, input, ["storage", ...RESOURCE_KEYS]);
     const st = o.storage === undefined ? {} : object(`${key}.storage`, o.storage, ["data", "content", "provenance"]);
-    const base = resources(key, o, d);
+    const base = resources(key, o, d, false);
     if (mebibytes(base.memoryLimit) < 1024) throw new ConfigError(`${key}.memoryLimit`, base.memoryLimit, "1Gi or more (half of it is the JVM heap)");
+    withinLimits(key, base);
     return {
         ...base,
         storage: {
-            data: str(`${key}.storage.data`, st.data, d.storage.data, VOLUME, VOLUME_WHAT),
-            content: str(`${key}.storage.content`, st.content, d.storage.content, VOLUME, VOLUME_WHAT),
-            provenance: str(`${key}.storage.provenance`, st.provenance, d.storage.provenance, VOLUME, VOLUME_WHAT),
+            data: volume(`${key}.storage.data`, st.data, d.storage.data, VOLUME, VOLUME_WHAT),
+            content: volume(`${key}.storage.content`, st.content, d.storage.content, VOLUME, VOLUME_WHAT),
+            provenance: volume(`${key}.storage.provenance`, st.provenance, d.storage.provenance, VOLUME, VOLUME_WHAT),
         },
     };
 }
@@ -717,7 +783,7 @@ function stringMap(key: string, v: unknown): Record<string, string> {
 }
 
 function kafkaSettings(input: unknown, d: KafkaSettings, brokers: number): KafkaSettings {
-    const o = input === undefined ? {} : object("kafka", input, ["topics", "connectImage", "connectors"]);
+    const o = input === undefined ? {} : object("kafka", input, ["topics", "connectImage", "connectors", "rackAwareness"]);
     const list = (key: string, v: unknown): unknown[] => {
         if (!Array.isArray(v)) throw new ConfigError(key, v, "a list");
         return v;
@@ -760,8 +826,54 @@ function kafkaSettings(input: unknown, d: KafkaSettings, brokers: number): Kafka
         topics,
         connectImage: str("kafka.connectImage", o.connectImage, d.connectImage, /^[a-z0-9][\w.\-/:@]*$/, "an image reference such as registry.internal/kafka-connect-plugins:1.0"),
         connectors,
+        rackAwareness: rackAwareness(o.rackAwareness, d.rackAwareness, brokers),
     };
 }
+
+const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+
+function postgresRecovery(input: unknown, d: PostgresRecoverySettings): PostgresRecoverySettings {
+    const o = input === undefined ? {} : object("backups.postgresRecovery", input, Object.keys(d));
+    const k = "backups.postgresRecovery";
+    const r: PostgresRecoverySettings = {
+        sourceServerName: str(`${k}.sourceServerName`, o.sourceServerName, d.sourceServerName, K8S_NAME, "the server name the backups were archived under (the lost cluster's name), or empty"),
+        serverName: str(`${k}.serverName`, o.serverName, d.serverName, K8S_NAME, "a new server name for the restored cluster's archive"),
+        targetTime: str(`${k}.targetTime`, o.targetTime, d.targetTime, RFC3339, 'an RFC 3339 instant such as "2026-12-06T08:00:00Z", or empty for all archived WAL'),
+    };
+    if (r.sourceServerName !== "" && (r.serverName === "" || r.serverName === r.sourceServerName)) {
+        throw new ConfigError(`${k}.serverName`, r.serverName, `a server name other than the source's ("${r.sourceServerName}"): the restored cluster must not archive over the backups it came from`);
+    }
+    return r;
+}
+
+/** Rack awareness spreads replicas over zones: it needs more than one broker. */
+function rackAwareness(v: unknown, d: boolean, brokers: number): boolean {
+    const on = bool("kafka.rackAwareness", v, d);
+    if (on && brokers < 2) throw new ConfigError("kafka.rackAwareness", on, "false with a single broker (the dev profile): there are no replicas to place in other zones");
+    return on;
+}
+
+/**
+ * The declared topics plus every Kafka topic the enabled Flink SQL job writes, with the cleanup
+ * policy its connector needs: a declared sink topic of an `upsert-kafka` table must be compacted.
+ */
+function withCdcSinkTopics(kafka: KafkaSettings, flink: FlinkSettings): KafkaSettings {
+    if (!flink.jobEnabled) return kafka;
+    const topics = [...kafka.topics];
+    for (const sink of sinkTopics(flink.sql)) {
+        const declared = topics.find((t) => t.name === sink.topic);
+        if (declared === undefined) {
+            topics.push({ name: sink.topic, partitions: CDC_SINK_PARTITIONS, config: { "cleanup.policy": sink.cleanupPolicy } });
+        } else if (sink.cleanupPolicy === "compact" && !(declared.config?.["cleanup.policy"] ?? "delete").split(",").includes("compact")) {
+            const i = kafka.topics.indexOf(declared);
+            throw new ConfigError(`kafka.topics[${i}].config.cleanup.policy`, declared.config?.["cleanup.policy"], `"compact": the Flink job's upsert-kafka table ${sink.table} writes this topic (latest row per key, deletes as tombstones)`);
+        }
+    }
+    return { ...kafka, topics };
+}
+
+/** Partitions of a CDC sink topic the program declares itself. */
+const CDC_SINK_PARTITIONS = 3;
 
 const SAVEPOINT = /^s3:\/\/[^\s'"]+$/;
 
@@ -973,7 +1085,7 @@ export function parseConfig(raw: Readonly<Record<string, string>>): PlatformConf
         throw new ConfigError("sizing.objectStore.servers", sizing.objectStore.servers, "1 (standalone) or 4 and more (erasure-coded)");
     }
 
-    const kafka = kafkaSettings(v("kafka"), d.kafka, profile === "prod" ? 3 : 1);
+    const declaredKafka = kafkaSettings(v("kafka"), d.kafka, profile === "prod" ? 3 : 1);
 
     const bkIn = v("backups") === undefined ? {} : object("backups", v("backups"), Object.keys(d.backups));
     const backups: Backups = {
@@ -982,7 +1094,11 @@ export function parseConfig(raw: Readonly<Record<string, string>>): PlatformConf
         retention: str("backups.retention", bkIn.retention, d.backups.retention, /^[1-9][0-9]*[dwm]$/, 'a retention such as "14d", "4w" or "3m"'),
         keep: int("backups.keep", bkIn.keep, d.backups.keep, 1, 365),
         pitr: bool("backups.pitr", bkIn.pitr, d.backups.pitr),
+        postgresRecovery: postgresRecovery(bkIn.postgresRecovery, d.backups.postgresRecovery),
     };
+    if (backups.postgresRecovery.sourceServerName !== "" && !backups.enabled) {
+        throw new ConfigError("backups.postgresRecovery.sourceServerName", backups.postgresRecovery.sourceServerName, '"" while backups.enabled is false: the backups are read from the backup store');
+    }
 
     const protectData = bool("protectData", v("protectData"), d.protectData);
 
@@ -1027,6 +1143,7 @@ export function parseConfig(raw: Readonly<Record<string, string>>): PlatformConf
     };
 
     const flink = flinkSettings(v("flink"), d.flink);
+    const kafka = withCdcSinkTopics(declaredKafka, flink);
 
     const needs: Array<[keyof ComponentSwitches, keyof ComponentSwitches, string]> = [
         ["flink", "objectStore", "Flink keeps checkpoints and savepoints in the object store"],

@@ -12,33 +12,40 @@
  * `chartSource` (an `oci` location to push to, a `local` folder to pull into). With a mirror, the
  * program is run a second time with `imageRegistry` set to it, and every image still pulled from
  * elsewhere is reported.
+ *
+ * The program names every image of every chart in the chart's values, so the list needs nothing
+ * beside the project. `--reference <dir>` (a folder with `charts/<chart>/values.yaml`, such as the
+ * upstream reference data CI has) also walks the charts' default values, which shows any image a
+ * chart would run that the values do not name.
  */
 import * as fs from "fs";
 import * as path from "path";
-import { Artifacts, ImageEntry, collectArtifacts, helmPullLine, helmPushLine, loadReference, skopeoLine } from "./lib/artifacts";
+import { Artifacts, ImageEntry, NO_REFERENCE, collectArtifacts, helmPullLine, helmPushLine, loadReference, skopeoLine } from "./lib/artifacts";
+import { UsageError, runCli } from "./lib/cli";
 import { PROJECT_DIR, resolve, runProgram, stackConfig, useMocks } from "./lib/mockProgram";
 
 const USAGE = "usage: npm run artifacts -- --stack <name> [--json] [--registry <host/path>] [--chart-mirror oci://<host/path>] [--charts-dir <dir>] [--reference <dir>]";
 
 function usage(message: string): never {
-    process.stderr.write(`artifacts: ${message}\n${USAGE}\n`);
-    process.exit(2);
+    throw new UsageError(message);
 }
 
-async function run(config: Record<string, unknown>, referenceDir: string, imageRegistry: string): Promise<{ profile: string; artifacts: Artifacts }> {
+async function run(config: Record<string, unknown>, referenceDir: string | undefined, imageRegistry: string): Promise<{ profile: string; artifacts: Artifacts }> {
     const capture = await useMocks(config);
     const exported = await runProgram();
     const profile = String(await resolve(exported.profile));
-    return { profile, artifacts: collectArtifacts(capture, loadReference(referenceDir), imageRegistry) };
+    return { profile, artifacts: collectArtifacts(capture, referenceDir === undefined ? NO_REFERENCE : loadReference(referenceDir), imageRegistry) };
 }
 
-async function main(argv: string[]): Promise<void> {
+/** The artifacts list for a command line (without `npm run artifacts --`); what the CLI prints. */
+export async function artifactsCommand(argv: readonly string[]): Promise<string> {
     let stack: string | undefined;
     let json = false;
     let registry: string | undefined;
     let chartMirror: string | undefined;
     let chartsDir: string | undefined;
-    let referenceDir = path.resolve(PROJECT_DIR, "..", "shared", "reference");
+    // Upstream chart defaults are optional: the program names every chart image in its values.
+    let referenceDir: string | undefined;
     for (let i = 0; i < argv.length; i++) {
         const a = argv[i];
         const value = () => argv[++i] ?? usage(`${a} needs a value`);
@@ -81,8 +88,7 @@ async function main(argv: string[]): Promise<void> {
             unresolved: artifacts.unresolved,
             ...(notRedirected === undefined ? {} : { mirror, notRedirected }),
         };
-        process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
-        return;
+        return `${JSON.stringify(out, null, 2)}\n`;
     }
 
     const out: string[] = [];
@@ -119,13 +125,7 @@ async function main(argv: string[]): Promise<void> {
         out.push("", `Still pulled from outside ${mirror} with imageRegistry set to it: ${notRedirected?.length === 0 ? "none" : ""}`);
         for (const i of notRedirected ?? []) out.push(`  ${i.ref}`, `      from ${i.source}`);
     }
-    process.stdout.write(`${out.join("\n")}\n`);
+    return `${out.join("\n")}\n`;
 }
 
-main(process.argv.slice(2)).then(
-    () => process.exit(0),
-    (e: unknown) => {
-        process.stderr.write(`artifacts: ${e instanceof Error ? e.message : String(e)}\n`);
-        process.exit(1);
-    },
-);
+if (require.main === module) runCli("artifacts", USAGE, artifactsCommand);

@@ -10,14 +10,17 @@
 import * as fs from "fs";
 import * as path from "path";
 import { buildPlan, duration, mermaid } from "./lib/plan";
+import { UsageError, runCli } from "./lib/cli";
 import { PROJECT_DIR, resolve, runProgram, stackConfig, useMocks } from "./lib/mockProgram";
 
+const USAGE = "usage: npm run plan -- --stack <name> [--json | --mermaid]";
+
 function usage(message: string): never {
-    process.stderr.write(`plan: ${message}\nusage: npm run plan -- --stack <name> [--json | --mermaid]\n`);
-    process.exit(2);
+    throw new UsageError(message);
 }
 
-async function main(argv: string[]): Promise<void> {
+/** The plan's text for a command line (without `npm run plan --`); what the CLI prints. */
+export async function planCommand(argv: readonly string[]): Promise<string> {
     let stack: string | undefined;
     let format: "text" | "json" | "mermaid" = "text";
     for (let i = 0; i < argv.length; i++) {
@@ -37,14 +40,8 @@ async function main(argv: string[]): Promise<void> {
     const footprint = await resolve(exported.footprint);
     const endpoints = await resolve(exported.endpoints);
 
-    if (format === "json") {
-        process.stdout.write(`${JSON.stringify({ stack, profile, ...plan, footprint, endpoints }, null, 2)}\n`);
-        return;
-    }
-    if (format === "mermaid") {
-        process.stdout.write(`${mermaid(plan)}\n`);
-        return;
-    }
+    if (format === "json") return `${JSON.stringify({ stack, profile, ...plan, footprint, endpoints }, null, 2)}\n`;
+    if (format === "mermaid") return `${mermaid(plan)}\n`;
     const out: string[] = [];
     out.push(`Plan for stack ${stack} (profile ${profile}): ${plan.components.length} components, ${plan.resourceCount} resources`);
     out.push("", "Charts:");
@@ -60,13 +57,7 @@ async function main(argv: string[]): Promise<void> {
     out.push("", `Requests: ${t.cpuRequests} CPU, ${t.memoryRequests} memory (limits ${t.cpuLimits} CPU, ${t.memoryLimits}), volumes ${t.storage}`);
     out.push("", "Endpoints (in-cluster):");
     for (const [name, e] of Object.entries<any>(endpoints)) out.push(`  ${name.padEnd(20)} ${typeof e === "string" ? e : e.internal}${e?.external ? `  external ${e.external}` : ""}`);
-    process.stdout.write(`${out.join("\n")}\n`);
+    return `${out.join("\n")}\n`;
 }
 
-main(process.argv.slice(2)).then(
-    () => process.exit(0),
-    (e: unknown) => {
-        process.stderr.write(`plan: ${e instanceof Error ? e.message : String(e)}\n`);
-        process.exit(1);
-    },
-);
+if (require.main === module) runCli("plan", USAGE, planCommand);

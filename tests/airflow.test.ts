@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import * as k8s from "@pulumi/kubernetes";
 import * as random from "@pulumi/random";
-import { Airflow, AirflowArgs, AirflowSizing, airflowDevSizing, airflowProdSizing, airflowVersionOf } from "../components/apps/airflow";
+import { AIRFLOW_ADMIN_PYTHON, Airflow, AirflowArgs, AirflowSizing, airflowDevSizing, airflowProdSizing, airflowVersionOf } from "../components/apps/airflow";
 import { charts } from "../components/catalog";
 import { ChartSource } from "../components/config";
 import { Capture, SECRET_MARK, isSecret, resolve, settle, useMocks, secretLeaks } from "./harness";
@@ -115,7 +115,7 @@ describe("Airflow", () => {
             assert.strictEqual(v.webserver, undefined, "the chart's defaultUser (a plain-value password) is not used");
         });
 
-        it("creates the admin with a password read from the admin Secret's environment", () => {
+        it("creates the admin in Python with a password read from the admin Secret's environment, never on a command line", () => {
             const job = values(capture).createUserJob;
             assert.deepStrictEqual(job.env, [
                 { name: "ADMIN_USERNAME", valueFrom: { secretKeyRef: { name: "airflow-admin", key: "username" } } },
@@ -123,9 +123,9 @@ describe("Airflow", () => {
             ]);
             assert.deepStrictEqual(job.args.slice(0, 2), ["bash", "-c"]);
             const script: string = job.args[2];
-            assert.match(script, /airflow db check-migrations/);
-            assert.match(script, /airflow users create --username "\$ADMIN_USERNAME" --password "\$ADMIN_PASSWORD" --role Admin /);
-            assert.match(script, /exec airflow users reset-password --username "\$ADMIN_USERNAME" --password "\$ADMIN_PASSWORD"$/);
+            assert.strictEqual(script, ["set -eu", "airflow db check-migrations --migration-wait-timeout=600", "exec python - <<'PY'", AIRFLOW_ADMIN_PYTHON, "PY"].join("\n"));
+            assert.match(AIRFLOW_ADMIN_PYTHON, /password = os\.environ\["ADMIN_PASSWORD"\]/);
+            assert.doesNotMatch(script, /--password/);
             const admin = capture.one(SECRET, "airflow-admin").inputs;
             assert.strictEqual(admin.type, "kubernetes.io/basic-auth");
             assert.deepStrictEqual(admin.stringData, { username: "admin", password: `${SECRET_MARK}-airflow-admin-password` });

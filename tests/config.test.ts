@@ -64,7 +64,7 @@ describe("config", () => {
             assert.strictEqual(cfg.exposure.mode, "ingress");
             assert.strictEqual(cfg.protectData, true);
             assert.deepStrictEqual([cfg.sizing.objectStore.servers, cfg.sizing.xtradb.size, cfg.sizing.xtradb.haproxy.size], [4, 3, 3]);
-            assert.deepStrictEqual(cfg.backups, { enabled: true, schedule: "0 2 * * *", retention: "14d", keep: 7, pitr: true });
+            assert.deepStrictEqual(cfg.backups, { enabled: true, schedule: "0 2 * * *", retention: "14d", keep: 7, pitr: true, postgresRecovery: { sourceServerName: "", serverName: "", targetTime: "" } });
         });
 
         it("a nested HAProxy override keeps the other XtraDB defaults", () => {
@@ -117,6 +117,7 @@ describe("config", () => {
                 topics: [{ name: "orders_v1", partitions: 6, config: { "retention.ms": "86400000" } }],
                 connectImage: "mirror.internal/connect-plugins:1.0",
                 connectors: [{ name: "orders-sink", class: "io.example.SinkConnector", tasksMax: 2, config: { topics: "orders_v1" } }],
+                rackAwareness: false,
             });
         });
 

@@ -87,7 +87,11 @@ describe("Kafka data layer", () => {
             assert.strictEqual(r.values.watchAnyNamespace, true);
             assert.strictEqual(r.values.replicas, 1);
             assert.deepStrictEqual(r.values.extraEnvs, [{ name: "STRIMZI_POD_SECURITY_PROVIDER_CLASS", value: "restricted" }]);
-            assert.strictEqual(r.values.defaultImageRegistry, undefined);
+            // Every image named from the catalog pin: quay.io/strimzi/<name>:1.2.0 (Kafka: 1.2.0-kafka-<version>).
+            assert.deepStrictEqual(
+                [r.values.defaultImageRegistry, r.values.defaultImageRepository, r.values.defaultImageTag, r.values.image, r.values.kafka],
+                ["quay.io", "strimzi", "1.2.0", { name: "operator" }, { image: { name: "kafka", tagPrefix: "1.2.0" } }],
+            );
             assert.strictEqual(r.values.podDisruptionBudget, undefined);
             assert.deepStrictEqual(r.values.resources, { requests: { cpu: "200m", memory: "384Mi" }, limits: { cpu: "1", memory: "512Mi" } });
         });
@@ -136,6 +140,7 @@ describe("Kafka data layer", () => {
                 "transaction.state.log.replication.factor": 1,
                 "transaction.state.log.min.isr": 1,
                 "min.insync.replicas": 1,
+                "auto.create.topics.enable": false,
             });
             assert.strictEqual(k.rack, undefined);
         });
@@ -360,7 +365,7 @@ describe("Kafka data layer", () => {
             ]);
         });
 
-        it("configures replication factor 3, min ISR 2 and rack awareness on the zone label", () => {
+        it("configures replication factor 3 and min ISR 2, rack awareness left to its own switch", () => {
             const k = s.capture.one(CR.kafka, "events-kafka").inputs.spec.kafka;
             assert.deepStrictEqual(k.config, {
                 "default.replication.factor": 3,
@@ -368,8 +373,9 @@ describe("Kafka data layer", () => {
                 "transaction.state.log.replication.factor": 3,
                 "transaction.state.log.min.isr": 2,
                 "min.insync.replicas": 2,
+                "auto.create.topics.enable": false,
             });
-            assert.deepStrictEqual(k.rack, { topologyKey: "topology.kubernetes.io/zone" });
+            assert.strictEqual(k.rack, undefined);
         });
 
         it("creates the cluster after both pools and the operator", () => {

@@ -301,7 +301,7 @@ describe("metrics endpoints", () => {
                     namespace: "platform-data",
                     kind: "pod",
                     selector: { "strimzi.io/cluster": "events", "strimzi.io/name": "events-entity-operator" },
-                    port: "healthcheck",
+                    port: "healthcheck-to",
                     containerPort: 8080,
                     path: "/metrics",
                 },

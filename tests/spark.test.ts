@@ -1,59 +1,16 @@
 import * as assert from "assert";
-import * as fs from "fs";
-import * as path from "path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import * as YAML from "yaml";
 import { charts } from "../components/catalog";
 import { ChartSource } from "../components/config";
 import { SparkJobs, sparkApplicationSpec } from "../components/processing/sparkJobs";
 import { SparkOperator } from "../components/processing/sparkOperator";
-import { Capture, PROJECT_DIR, SECRET_MARK, resolve, settle, strings, useMocks, secretLeaks } from "./harness";
+import { Capture, SECRET_MARK, resolve, settle, strings, useMocks, secretLeaks } from "./harness";
 
 const upstream: ChartSource = { mode: "upstream", location: "" };
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const SECRET = "kubernetes:core/v1:Secret";
-const CRD_FILE = path.join(PROJECT_DIR, "..", "shared", "reference", "crds", "spark-operator", "SparkApplication.yaml");
-
-/** Paths in `value` the schema does not allow: unknown fields, wrong basic types, missing required fields. */
-function schemaViolations(schema: any, value: unknown, at = "spec"): string[] {
-    if (schema["x-kubernetes-preserve-unknown-fields"] === true && !schema.properties) return [];
-    if (schema["x-kubernetes-int-or-string"] === true) return typeof value === "string" || Number.isInteger(value) ? [] : [`${at}: not int-or-string`];
-    switch (schema.type) {
-        case "object": {
-            if (typeof value !== "object" || value === null || Array.isArray(value)) return [`${at}: not an object`];
-            const obj = value as Record<string, unknown>;
-            const missing = (schema.required ?? []).filter((k: string) => !(k in obj)).map((k: string) => `${at}.${k}: required`);
-            return [
-                ...missing,
-                ...Object.entries(obj).flatMap(([k, v]) => {
-                    const sub = schema.properties?.[k] ?? (typeof schema.additionalProperties === "object" ? schema.additionalProperties : undefined);
-                    return sub ? schemaViolations(sub, v, `${at}.${k}`) : [`${at}.${k}: unknown field`];
-                }),
-            ];
-        }
-        case "array":
-            return Array.isArray(value) ? value.flatMap((v, i) => schemaViolations(schema.items, v, `${at}[${i}]`)) : [`${at}: not an array`];
-        case "string":
-            return typeof value === "string" ? [] : [`${at}: not a string`];
-        case "integer":
-            return Number.isInteger(value) ? [] : [`${at}: not an integer`];
-        case "boolean":
-            return typeof value === "boolean" ? [] : [`${at}: not a boolean`];
-        default:
-            return [];
-    }
-}
-
-function sparkApplicationSchema(): any {
-    for (const doc of YAML.parseAllDocuments(fs.readFileSync(CRD_FILE, "utf8"))) {
-        const crd = doc.toJSON();
-        if (crd?.kind !== "CustomResourceDefinition") continue;
-        return crd.spec.versions.find((v: any) => v.name === "v1beta2").schema.openAPIV3Schema.properties.spec;
-    }
-    throw new Error("no SparkApplication CRD");
-}
 
 function operator(ha: boolean, imageRegistry = ""): SparkOperator {
     return new SparkOperator("spark-operator", { namespace: "platform-operators", chartSource: upstream, imageRegistry, highAvailability: ha, jobNamespaces: ["platform-apps"] });
@@ -103,7 +60,7 @@ describe("Spark", () => {
         it("takes the image apart as the chart does and never runs the CRD hook", () => {
             const values = capture.one(RELEASE, "spark-operator-chart").inputs.values;
             assert.deepStrictEqual(values.image, { registry: "ghcr.io", repository: "kubeflow/spark-operator/controller", tag: "2.5.2" });
-            assert.deepStrictEqual(values.hook, { upgradeCrd: false });
+            assert.deepStrictEqual(values.hook, { upgradeCrd: false, image: { registry: "ghcr.io", repository: "kubeflow/spark-operator/kubectl", tag: "2.5.2" } });
         });
 
         it("watches only the job namespaces and creates the driver ServiceAccount there", () => {
@@ -254,24 +211,6 @@ describe("Spark", () => {
             const urns = sj.ready.map((r) => (r as any).__name as string);
             assert.deepStrictEqual(urns, ["spark-operator-chart", "spark-jobs-submitter", "spark-jobs-defaults", "spark-jobs-s3-credentials"]);
             assert.deepStrictEqual(sj.footprint, { cpuMillis: 0, memoryMiB: 0, cpuLimitMillis: 0, memoryLimitMiB: 0, storageGiB: 0 });
-        });
-
-        it("builds SparkApplication specs that validate against the v1beta2 CRD", async () => {
-            const spec = await resolve(
-                pulumi.output(
-                    sparkApplicationSpec(sj.applicationDefaults, {
-                        type: "Scala",
-                        mainApplicationFile: "local:///opt/spark/examples/jars/spark-examples.jar",
-                        mainClass: "org.apache.spark.examples.SparkPi",
-                        arguments: ["100"],
-                        driver: { cores: 1, memory: "1g" },
-                        executor: { instances: 2, cores: 1, memory: "1g" },
-                    }),
-                ),
-            );
-            assert.deepStrictEqual(schemaViolations(sparkApplicationSchema(), spec), []);
-            // And the checker does catch a stray field.
-            assert.deepStrictEqual(schemaViolations(sparkApplicationSchema(), { ...spec, driverr: {} }), ["spec.driverr: unknown field"]);
         });
 
         it("runs drivers as the operator's ServiceAccount, with the S3 keys from the Secret by name", async () => {

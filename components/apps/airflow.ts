@@ -128,16 +128,31 @@ const FAB_DB_MANAGER = "airflow.providers.fab.auth_manager.models.db.FABDBManage
 const CONN = { trino: "AIRFLOW_CONN_TRINO_DEFAULT", kafka: "AIRFLOW_CONN_KAFKA_DEFAULT", spark: "AIRFLOW_CONN_SPARK_OPERATOR" } as const;
 
 /**
- * The admin-user Job's script: waits for the schema, creates the admin (a no-op when it exists)
- * and sets its password to the Secret's, so a rotated password takes effect on the next upgrade.
- * The password only ever comes from the environment.
+ * Python that creates the admin (first install) or sets its password to the Secret's (later runs,
+ * so a rotated password takes effect on the next upgrade), through the FAB auth manager's own
+ * application builder. Login and password come from the environment (`ADMIN_USERNAME`,
+ * `ADMIN_PASSWORD`), never from a command line (`airflow users create --password` would put the
+ * password in /proc/<pid>/cmdline for every process on the node to read).
  */
-const ADMIN_SCRIPT = [
-    "set -eu",
-    "airflow db check-migrations --migration-wait-timeout=600",
-    'airflow users create --username "$ADMIN_USERNAME" --password "$ADMIN_PASSWORD" --role Admin --email "$ADMIN_USERNAME@airflow.local" --firstname Platform --lastname Admin',
-    'exec airflow users reset-password --username "$ADMIN_USERNAME" --password "$ADMIN_PASSWORD"',
+export const AIRFLOW_ADMIN_PYTHON = [
+    "import os",
+    "from airflow.providers.fab.auth_manager.cli_commands.utils import get_application_builder",
+    "with get_application_builder() as appbuilder:",
+    "    sm = appbuilder.sm",
+    '    username = os.environ["ADMIN_USERNAME"]',
+    '    password = os.environ["ADMIN_PASSWORD"]',
+    "    user = sm.find_user(username=username)",
+    "    if user is None:",
+    '        if not sm.add_user(username, "Platform", "Admin", username + "@airflow.local", sm.find_role("Admin"), password=password):',
+    '            raise SystemExit("the Airflow admin could not be created")',
+    '        print("admin created")',
+    "    else:",
+    "        sm.reset_password(user.id, password)",
+    '        print("admin password set")',
 ].join("\n");
+
+/** The admin-user Job's script: waits for the schema, then runs {@link AIRFLOW_ADMIN_PYTHON} from stdin. */
+const ADMIN_SCRIPT = ["set -eu", "airflow db check-migrations --migration-wait-timeout=600", "exec python - <<'PY'", AIRFLOW_ADMIN_PYTHON, "PY"].join("\n");
 
 /** Pod labels the chart gives each role. */
 function roleLabels(component: string): Record<string, string> {
@@ -198,7 +213,8 @@ function metadataUri(db: AirflowMetadataDatabase): pulumi.Output<string> {
  *   and admin-user Jobs are ordinary release objects, not Helm hooks (post-install hooks would only
  *   run after the wait, which never ends while the pods wait for the migrations).
  * - Admin: the chart's create-user Job runs a script of ours that reads the password from the
- *   admin Secret and creates the user or resets its password.
+ *   admin Secret (environment) and creates the user or resets its password in Python, so no
+ *   password is on a command line.
  * - Connections `trino_default`, `kafka_default` and `spark_operator` come from a Secret as
  *   `AIRFLOW_CONN_*` variables (JSON form); the Trino and Kafka providers are not in the stock
  *   image (see `image`).

@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { charts, images } from "../catalog";
+import { chartImages, charts, images } from "../catalog";
 import { ChartSource, SupersetSizing } from "../config";
 import { DatabaseAccess } from "../data/postgresCluster";
 import { installChart } from "../lib/chart";
@@ -125,14 +125,14 @@ export class Superset extends pulumi.ComponentResource {
                       },
                   ]
                 : [];
-        // Creates the admin on first install, and on later runs resets its password to the Secret's,
-        // so rotating the password (replacing the RandomPassword) takes effect on the next upgrade.
         const initScript = [
             ". /app/pythonpath/superset_bootstrap.sh",
             ". /app/pythonpath/superset_init.sh",
             // Registering Trino needs the `trino` driver in the image; without it Superset still starts.
             'if [ -n "${SUPERSET_TRINO_URI:-}" ]; then superset set-database-uri -d Trino -u "$SUPERSET_TRINO_URI" || echo "Trino was not registered: the image lacks the trino driver (see docs/operations.md)" >&2; fi',
-            `if superset fab list-users | grep -q "username:${ADMIN_USER} "; then superset fab reset-password --username ${ADMIN_USER} --password "$SUPERSET_ADMIN_PASSWORD"; else superset fab create-admin --username ${ADMIN_USER} --firstname Platform --lastname Admin --email ${ADMIN_USER}@superset.local --password "$SUPERSET_ADMIN_PASSWORD"; fi`,
+            "python - <<'PY'",
+            supersetAdminScript(ADMIN_USER),
+            "PY",
         ].join("\n");
 
         this.release = installChart(
@@ -145,6 +145,8 @@ export class Superset extends pulumi.ComponentResource {
                 timeoutSeconds: 900,
                 values: {
                     image: { repository: repositoryRef(images.superset, args.imageRegistry), tag: images.superset.tag },
+                    // The chart's init containers (waiting for the database and the cache) run this image.
+                    initImage: { repository: repositoryRef(chartImages.supersetInit, args.imageRegistry), tag: chartImages.supersetInit.tag },
                     runAsUser: SUPERSET_UID,
                     postgresql: { enabled: false },
                     redis: { enabled: false },
@@ -212,4 +214,33 @@ export class Superset extends pulumi.ComponentResource {
         this.web = { host: args.webHost ?? "superset", namespace: args.namespace, service, port: PORT, podLabels: this.serves.podLabels, containerPort: PORT };
         this.registerOutputs({ endpoint: this.endpoint, credential: this.credential });
     }
+}
+
+/**
+ * Python run by the init Job (`python -` with the script on stdin): creates the admin on first
+ * install and on later runs resets its password to the Secret's, so rotating the password
+ * (replacing the RandomPassword) takes effect on the next upgrade. It goes through Superset's own
+ * security manager, reading the password from the environment (`SUPERSET_ADMIN_PASSWORD`), so the
+ * password is never on a command line (`superset fab create-admin --password` would put it in
+ * /proc/<pid>/cmdline for every process on the node to read).
+ */
+export function supersetAdminScript(username: string): string {
+    return [
+        "import os",
+        "from superset.app import create_app",
+        "app = create_app()",
+        "with app.app_context():",
+        "    from superset.extensions import appbuilder",
+        "    sm = appbuilder.sm",
+        `    username = ${JSON.stringify(username)}`,
+        '    password = os.environ["SUPERSET_ADMIN_PASSWORD"]',
+        "    user = sm.find_user(username=username)",
+        "    if user is None:",
+        `        if not sm.add_user(username, "Platform", "Admin", username + "@superset.local", sm.find_role(sm.auth_role_admin), password=password):`,
+        '            raise SystemExit("the Superset admin could not be created")',
+        '        print("admin created")',
+        "    else:",
+        "        sm.reset_password(user.id, password)",
+        '        print("admin password set")',
+    ].join("\n");
 }

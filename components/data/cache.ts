@@ -131,7 +131,8 @@ export class Cache extends pulumi.ComponentResource {
                 resources: { requests: { storage: args.sizing.storage } },
             },
         };
-        const pingCommand = (port: number) => ["sh", "-c", `valkey-cli --no-auth-warning -a "$VALKEY_PASSWORD" -p ${port} ping | grep -q PONG`];
+        // valkey-cli reads the password from REDISCLI_AUTH, so it is never on a command line (/proc/*/cmdline).
+        const pingCommand = (port: number) => ["sh", "-c", `REDISCLI_AUTH="$VALKEY_PASSWORD" valkey-cli -p ${port} ping | grep -q PONG`];
 
         // Clients connect to this Service: the single server, or the HAProxy pods.
         const proxyLabels = platformLabels("valkey-proxy", name);
@@ -164,8 +165,7 @@ export class Cache extends pulumi.ComponentResource {
                                         name: "valkey",
                                         image: valkeyImage,
                                         // The server's password goes into an in-memory config file, not onto its command
-                                        // line for its whole life (the readiness probe's short-lived valkey-cli still
-                                        // passes it with -a).
+                                        // line; the probe's valkey-cli reads it from REDISCLI_AUTH.
                                         command: ["sh", "-c", STANDALONE_START],
                                         env: [passwordEnv],
                                         ports: [{ name: "valkey", containerPort: PORT }],
@@ -173,7 +173,7 @@ export class Cache extends pulumi.ComponentResource {
                                         securityContext: restrictedContainerSecurityContext(VALKEY_UID),
                                         startupProbe: { tcpSocket: { port: "valkey" }, periodSeconds: 2, failureThreshold: 30 },
                                         livenessProbe: { tcpSocket: { port: "valkey" }, periodSeconds: 10, failureThreshold: 3 },
-                                        readinessProbe: { exec: { command: ["sh", "-c", 'valkey-cli --no-auth-warning -a "$VALKEY_PASSWORD" ping | grep -q PONG'] }, periodSeconds: 5, timeoutSeconds: 3 },
+                                        readinessProbe: { exec: { command: pingCommand(PORT) }, periodSeconds: 5, timeoutSeconds: 3 },
                                         volumeMounts: [
                                             { name: "data", mountPath: "/data" },
                                             { name: "conf", mountPath: CONF_DIR },
@@ -413,7 +413,7 @@ export class Cache extends pulumi.ComponentResource {
 function replicationScripts(statefulSet: string, headless: string, masterSet: string): Record<string, string> {
     const common = `domain="${headless}.$NAMESPACE.svc.cluster.local"
 self="$POD_NAME.$domain"
-cli() { timeout 3 valkey-cli --no-auth-warning -a "$VALKEY_PASSWORD" "$@" 2>/dev/null | tr -d '\\r'; }
+cli() { REDISCLI_AUTH="$VALKEY_PASSWORD" timeout 3 valkey-cli "$@" 2>/dev/null | tr -d '\\r'; }
 peers() {
     i=0
     while [ "$i" -lt ${HA_REPLICAS} ]; do

@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { kafkaVersion } from "../catalog";
 import { Resources } from "../config";
 import { Footprint, podsFootprint, sumFootprints } from "../lib/footprint";
 import { platformLabels } from "../lib/labels";
@@ -77,8 +78,14 @@ export interface KafkaArgs {
     readonly topics?: readonly KafkaTopicSpec[];
     /** A Kafka Connect cluster with its connectors. Default none. */
     readonly connect?: KafkaConnectSpec;
-    /** Separate controller and broker pools of three, replication factor 3, min ISR 2, rack awareness across zones. Default false. */
+    /** Separate controller and broker pools of three spread across nodes, replication factor 3, min ISR 2. Default false. */
     readonly highAvailability?: boolean;
+    /**
+     * Rack awareness on the `topology.kubernetes.io/zone` node label: replicas of a partition go to
+     * different zones, and Strimzi then schedules brokers only on nodes carrying that label (a
+     * cluster without zone labels leaves every broker Pending). Default false.
+     */
+    readonly rackAwareness?: boolean;
     /** Protect the Kafka cluster and its node pools from deletion. Default false. */
     readonly protect?: boolean;
 }
@@ -89,7 +96,7 @@ const TLS_PORT = 9093;
 const CONNECT_PORT = 8083;
 /** Where Strimzi serves a component's Prometheus metrics: container port `tcp-prometheus`. */
 export const KAFKA_METRICS_PORT = 9404;
-/** The Topic Operator's health and `/metrics` port, container port `healthcheck`. */
+/** The Topic Operator's health and `/metrics` port, container port `healthcheck-to` (renamed from `healthcheck` in Strimzi 1.1). */
 export const TOPIC_OPERATOR_METRICS_PORT = 8080;
 /**
  * `metricsConfig` of the Kafka nodes and Connect workers: the Strimzi Metrics Reporter, a Kafka
@@ -108,6 +115,19 @@ export function topicObjectName(topic: string): string {
         .replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, "");
 }
 
+/**
+ * The compacted topics a Kafka Connect cluster keeps its connector configs, source offsets and
+ * statuses in, with Connect's default partition counts (configs must have exactly one).
+ */
+export function connectInternalTopics(connectName: string): KafkaTopicSpec[] {
+    const compact = { "cleanup.policy": "compact" };
+    return [
+        { name: `${connectName}-configs`, partitions: 1, config: compact },
+        { name: `${connectName}-offsets`, partitions: 25, config: compact },
+        { name: `${connectName}-status`, partitions: 5, config: compact },
+    ];
+}
+
 /** The Topic Operator container in the Entity Operator pod. */
 const TOPIC_OPERATOR: Resources = { cpu: "100m", memory: "256Mi", cpuLimit: "500m", memoryLimit: "512Mi" };
 /** Kafka Connect workers when no resources are given. */
@@ -116,8 +136,9 @@ const CONNECT_DEFAULT: Resources = { cpu: "250m", memory: "1Gi", cpuLimit: "1", 
 /**
  * An Apache Kafka cluster managed by Strimzi in KRaft mode, its nodes defined by KafkaNodePools.
  * Dev runs one node that is both controller and broker, replication factor 1. With
- * `highAvailability` it runs three dedicated controllers and three brokers, replication factor 3,
- * `min.insync.replicas` 2 and rack awareness on the zone label. Listeners: plain on 9092 and TLS on
+ * `highAvailability` it runs three dedicated controllers and three brokers, each pool spread across
+ * nodes, replication factor 3 and `min.insync.replicas` 2; rack awareness on the zone label is a
+ * separate switch. Kafka and its metadata version are pinned (catalog). Listeners: plain on 9092 and TLS on
  * 9093 (certificates from the cluster CA Strimzi generates), both internal. The Kafka object, each
  * topic, the Connect cluster and each connector are readiness-gated.
  */
@@ -150,7 +171,7 @@ export class Kafka extends pulumi.ComponentResource {
     public readonly footprint: Footprint;
     /**
      * Prometheus endpoints: every Kafka node (brokers and controllers, `tcp-prometheus`), the
-     * Entity Operator's Topic Operator (`healthcheck`), and the Connect workers when Connect runs.
+     * Entity Operator's Topic Operator (`healthcheck-to`), and the Connect workers when Connect runs.
      */
     public readonly metrics: ScrapeTarget[];
 
@@ -162,6 +183,9 @@ export class Kafka extends pulumi.ComponentResource {
         const minIsr = ha ? 2 : 1;
         const labels = platformLabels("kafka", name);
         const clusterLabel = { "strimzi.io/cluster": name };
+        if (args.rackAwareness ?? false) {
+            void pulumi.log.warn(`Kafka ${name}: rack awareness is on; brokers schedule only on nodes labelled ${ZONE} and stay Pending where no node has it`, this);
+        }
 
         const storage = (s: KafkaNodeSizing) => ({
             type: "persistent-claim",
@@ -212,6 +236,9 @@ export class Kafka extends pulumi.ComponentResource {
                 metadata: { name, namespace: args.namespace, labels, annotations: waitForCondition("Ready") },
                 spec: {
                     kafka: {
+                        // Pinned, so an operator upgrade neither rolls Kafka nor raises the metadata version (catalog).
+                        version: kafkaVersion.version,
+                        metadataVersion: kafkaVersion.metadataVersion,
                         listeners: [
                             { name: "plain", port: PLAIN_PORT, type: "internal", tls: false },
                             { name: "tls", port: TLS_PORT, type: "internal", tls: true },
@@ -222,8 +249,11 @@ export class Kafka extends pulumi.ComponentResource {
                             "transaction.state.log.replication.factor": rf,
                             "transaction.state.log.min.isr": minIsr,
                             "min.insync.replicas": minIsr,
+                            // Every topic the platform writes is a KafkaTopic with its cleanup policy; an
+                            // undeclared one would otherwise appear on first write with the broker defaults.
+                            "auto.create.topics.enable": false,
                         },
-                        ...(ha ? { rack: { topologyKey: ZONE } } : {}),
+                        ...(args.rackAwareness ?? false ? { rack: { topologyKey: ZONE } } : {}),
                         metricsConfig: METRICS_CONFIG,
                     },
                     // The Topic Operator reconciles the KafkaTopic objects below.
@@ -253,13 +283,13 @@ export class Kafka extends pulumi.ComponentResource {
 
         const topics: Record<string, k8s.apiextensions.CustomResource> = {};
         const objectNames = new Set<string>();
-        for (const t of args.topics ?? []) {
+        const declareTopic = (t: KafkaTopicSpec): k8s.apiextensions.CustomResource => {
             const objectName = topicObjectName(t.name);
             if (objectName === "" || objectNames.has(objectName)) {
                 throw new Error(`Kafka ${name}: topic "${t.name}" maps to the Kubernetes name "${objectName}", which is empty or already taken`);
             }
             objectNames.add(objectName);
-            topics[t.name] = new k8s.apiextensions.CustomResource(
+            return new k8s.apiextensions.CustomResource(
                 `${name}-topic-${objectName}`,
                 {
                     apiVersion: API_VERSION,
@@ -270,7 +300,8 @@ export class Kafka extends pulumi.ComponentResource {
                 // The KafkaTopic kind comes from the operator; the Topic Operator runs only once the Kafka cluster is Ready.
                 { parent: this, dependsOn: [args.operator, this.kafka] },
             );
-        }
+        };
+        for (const t of args.topics ?? []) topics[t.name] = declareTopic(t);
         this.topics = topics;
         this.ready = [this.kafka, ...Object.values(topics)];
 
@@ -282,6 +313,9 @@ export class Kafka extends pulumi.ComponentResource {
             const c = args.connect;
             const connectName = `${name}-connect`;
             const connectLabels = platformLabels("kafka-connect", connectName);
+            // Connect's own state: compacted topics, declared so they exist with that policy (Connect
+            // refuses non-compacted ones) and the partition counts Connect would choose itself.
+            const internalTopics = connectInternalTopics(connectName).map(declareTopic);
             this.connect = new k8s.apiextensions.CustomResource(
                 `${name}-connect`,
                 {
@@ -294,6 +328,7 @@ export class Kafka extends pulumi.ComponentResource {
                         annotations: { "strimzi.io/use-connector-resources": "true", ...waitForCondition("Ready") },
                     },
                     spec: {
+                        version: kafkaVersion.version,
                         replicas: c.replicas,
                         ...(c.image === undefined ? {} : { image: c.image }),
                         bootstrapServers: `${name}-kafka-bootstrap:${TLS_PORT}`,
@@ -331,8 +366,9 @@ export class Kafka extends pulumi.ComponentResource {
                             : {}),
                     },
                 },
-                // The KafkaConnect kind comes from the operator; Connect needs a Ready cluster and its CA Secret.
-                { parent: this, dependsOn: [args.operator, this.kafka] },
+                // The KafkaConnect kind comes from the operator; Connect needs a Ready cluster and its CA Secret,
+                // and reads its configs, offsets and status topics at start.
+                { parent: this, dependsOn: [args.operator, this.kafka, ...internalTopics] },
             );
             const connect = this.connect;
             // The workers may read exactly the Secrets the connectors reference, nothing else.
@@ -407,7 +443,7 @@ export class Kafka extends pulumi.ComponentResource {
                 namespace: args.namespace,
                 kind: "pod",
                 selector: { "strimzi.io/cluster": name, "strimzi.io/name": `${name}-entity-operator` },
-                port: "healthcheck",
+                port: "healthcheck-to",
                 containerPort: TOPIC_OPERATOR_METRICS_PORT,
                 path: "/metrics",
             },

@@ -42,9 +42,14 @@ export class StrimziOperator extends pulumi.ComponentResource {
                 values: {
                     replicas,
                     watchAnyNamespace: true,
-                    // The chart composes every image as <defaultImageRegistry>/strimzi/<name>:<tag>, so a
-                    // mirror only needs the same paths.
-                    ...(args.imageRegistry === "" ? {} : { defaultImageRegistry: registryFor(images.strimzi, args.imageRegistry) }),
+                    // The chart composes every image as <defaultImageRegistry>/<defaultImageRepository>/<name>:<tag>,
+                    // so a mirror only needs the same paths; all three are set from the catalog pin, and the
+                    // operator's and Kafka's image names explicitly (Kafka's tag is <tag>-kafka-<version>).
+                    defaultImageRegistry: registryFor(images.strimzi, args.imageRegistry),
+                    defaultImageRepository: images.strimzi.repository.split("/")[0],
+                    defaultImageTag: images.strimzi.tag,
+                    image: { name: images.strimzi.repository.split("/").slice(1).join("/") },
+                    kafka: { image: { name: "kafka", tagPrefix: images.strimzi.tag } },
                     // Without this the operator builds Kafka pods for the "baseline" profile, which a
                     // namespace enforcing "restricted" rejects.
                     extraEnvs: [{ name: "STRIMZI_POD_SECURITY_PROVIDER_CLASS", value: "restricted" }],

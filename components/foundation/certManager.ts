@@ -1,7 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { charts } from "../catalog";
+import { ImagePin, chartImages, charts } from "../catalog";
 import { OperatorArgs, installChart } from "../lib/chart";
+import { repositoryRef } from "../lib/images";
 import { Footprint, podsFootprint, sumFootprints } from "../lib/footprint";
 import { ScrapeTarget } from "../lib/monitoring";
 import { resourceRequirements } from "../lib/security";
@@ -35,6 +36,8 @@ export class CertManager extends pulumi.ComponentResource {
         const replicas = ha ? 2 : 1;
         const small = { cpu: "10m", memory: "32Mi", cpuLimit: "200m", memoryLimit: "128Mi" };
         const controller = { cpu: "20m", memory: "64Mi", cpuLimit: "500m", memoryLimit: "256Mi" };
+        // Every image named in full (the chart would compose them from imageRegistry/imageNamespace).
+        const image = (pin: ImagePin) => ({ repository: repositoryRef(pin, args.imageRegistry), tag: pin.tag });
         const spread = (component: string) =>
             ha
                 ? [
@@ -57,23 +60,28 @@ export class CertManager extends pulumi.ComponentResource {
                     crds: { enabled: true, keep: true },
                     ...(args.imageRegistry === "" ? {} : { imageRegistry: args.imageRegistry }),
                     global: { leaderElection: { namespace: args.namespace } },
+                    image: image(chartImages.certManagerController),
                     replicaCount: replicas,
                     podDisruptionBudget: { enabled: ha },
                     resources: resourceRequirements(controller),
                     topologySpreadConstraints: spread("controller"),
                     webhook: {
+                        image: image(chartImages.certManagerWebhook),
                         replicaCount: replicas,
                         podDisruptionBudget: { enabled: ha },
                         resources: resourceRequirements(small),
                         topologySpreadConstraints: spread("webhook"),
                     },
                     cainjector: {
+                        image: image(chartImages.certManagerCainjector),
                         replicaCount: replicas,
                         podDisruptionBudget: { enabled: ha },
                         resources: resourceRequirements(controller),
                         topologySpreadConstraints: spread("cainjector"),
                     },
-                    startupapicheck: { enabled: true, timeout: "5m", resources: resourceRequirements(small) },
+                    startupapicheck: { enabled: true, timeout: "5m", image: image(chartImages.certManagerStartupapicheck), resources: resourceRequirements(small) },
+                    // Solver pods of ACME HTTP-01 challenges (only with an ACME ClusterIssuer).
+                    acmesolver: { image: image(chartImages.certManagerAcmesolver) },
                     // Opens the metrics ports of all three Deployments; no chart-made monitor.
                     prometheus: { enabled: true, servicemonitor: { enabled: false }, podmonitor: { enabled: false } },
                 },

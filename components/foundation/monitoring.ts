@@ -1,10 +1,11 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { charts } from "../catalog";
+import { ImagePin, chartImages, charts } from "../catalog";
 import { ChartSource, Resources, StorageSizing } from "../config";
 import { installChart } from "../lib/chart";
 import { WebService } from "../lib/exposure";
+import { imageValues } from "../lib/images";
 import { Footprint, podsFootprint, sumFootprints } from "../lib/footprint";
 import { platformLabels } from "../lib/labels";
 import { ScrapeTarget, checkTargetNames, monitorsFor } from "../lib/monitoring";
@@ -70,6 +71,7 @@ export class Monitoring extends pulumi.ComponentResource {
         super("analytics:foundation:Monitoring", name, {}, opts);
         const ha = args.highAvailability ?? false;
         const replicas = ha ? 2 : 1;
+        const image = (pin: ImagePin) => imageValues(pin, args.imageRegistry);
         const labels = platformLabels("monitoring", name);
         checkTargetNames(`Monitoring ${name}`, args.targets);
 
@@ -106,6 +108,7 @@ export class Monitoring extends pulumi.ComponentResource {
                     fullnameOverride: RELEASE,
                     ...(args.imageRegistry === "" ? {} : { global: { imageRegistry: args.imageRegistry } }),
                     nodeExporter: { enabled: false },
+                    // Every image named from the catalog (chartImages), the subcharts' included.
                     // Control-plane components are not reachable through the platform's network policies
                     // (and managed clusters hide them): no monitors that would only ever report them down.
                     kubeControllerManager: { enabled: false },
@@ -114,6 +117,9 @@ export class Monitoring extends pulumi.ComponentResource {
                     kubeProxy: { enabled: false },
                     coreDns: { enabled: false },
                     prometheusOperator: {
+                        image: image(chartImages.prometheusOperator),
+                        prometheusConfigReloader: { image: image(chartImages.prometheusConfigReloader) },
+                        thanosImage: image(chartImages.thanos),
                         resources: resourceRequirements(args.sizing.small),
                         // cert-manager issues the webhook certificate, so no patch hook Jobs run. On first
                         // install the chart's rules are created before the operator serves its webhook:
@@ -122,6 +128,7 @@ export class Monitoring extends pulumi.ComponentResource {
                     },
                     prometheus: {
                         prometheusSpec: {
+                            image: image(chartImages.prometheus),
                             replicas,
                             retention: args.retention,
                             resources: resourceRequirements(args.sizing.prometheus),
@@ -134,9 +141,13 @@ export class Monitoring extends pulumi.ComponentResource {
                         },
                     },
                     alertmanager: {
-                        alertmanagerSpec: { replicas, resources: resourceRequirements(args.sizing.small), podAntiAffinity: ha ? "hard" : "soft" },
+                        alertmanagerSpec: { image: image(chartImages.alertmanager), replicas, resources: resourceRequirements(args.sizing.small), podAntiAffinity: ha ? "hard" : "soft" },
                     },
                     grafana: {
+                        image: image(chartImages.grafana),
+                        sidecar: { image: image(chartImages.grafanaSidecar) },
+                        // The chart's `helm test` pod: never run by the platform.
+                        testFramework: { enabled: false },
                         admin: { existingSecret: adminSecret.metadata.name, userKey: "admin-user", passwordKey: "admin-password" },
                         resources: resourceRequirements(args.sizing.grafana),
                         // Published by the platform's Exposure component, not the chart.
@@ -146,6 +157,7 @@ export class Monitoring extends pulumi.ComponentResource {
                         containerSecurityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, seccompProfile: { type: "RuntimeDefault" } },
                     },
                     "kube-state-metrics": {
+                        image: image(chartImages.kubeStateMetrics),
                         resources: resourceRequirements(args.sizing.small),
                     },
                 },

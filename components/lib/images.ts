@@ -17,3 +17,8 @@ export function registryFor(pin: ImagePin, registryOverride: string): string {
 export function repositoryRef(pin: ImagePin, registryOverride: string): string {
     return `${registryFor(pin, registryOverride)}/${pin.repository}`;
 }
+
+/** `{registry, repository, tag}`, the image object most charts take, with the registry override applied. */
+export function imageValues(pin: ImagePin, registryOverride: string): { registry: string; repository: string; tag: string } {
+    return { registry: registryFor(pin, registryOverride), repository: pin.repository, tag: pin.tag };
+}

@@ -97,7 +97,7 @@ export interface FlinkCdcArgs {
     readonly checkpointInterval?: string;
     /** Pod sizes and TaskManager count. Default {@link FLINK_CDC_DEFAULT_SIZING}. */
     readonly sizing?: FlinkCdcSizing;
-    /** Two JobManagers with Kubernetes HA, two SQL gateways, spread over nodes, with PDBs. Default false. */
+    /** Two JobManagers (Kubernetes HA is on in every case), two SQL gateways, spread over nodes, with PDBs. Default false. */
     readonly highAvailability?: boolean;
 }
 
@@ -122,6 +122,14 @@ export const FLINK_METRICS_PORT = 9249;
 const MAIN_CONTAINER = "flink-main-container";
 const SAVEPOINT_PATH = /^s3:\/\/[^\s'";]+$/;
 const LITERAL_PASSWORD = /'password'\s*=\s*'(?!\$\{[A-Z_][A-Z0-9_]*\}')/i;
+
+/**
+ * The CDC job's `pipeline.name`: the component name and the first 12 hex digits of the SQL's
+ * SHA-256, so each version of the SQL is a distinct, recognisable job.
+ */
+export function cdcPipelineName(name: string, jobSql: string): string {
+    return `${name}-${createHash("sha256").update(jobSql).digest("hex").slice(0, 12)}`;
+}
 
 /** A CPU quantity as the operator takes it: cores as a number. */
 function cores(q: string): number {
@@ -149,9 +157,11 @@ function limitFactor(what: string, request: number, limit: number): string {
  *   `s3://<savepoints>/<name>/savepoints`, retained on cancellation. S3 credentials come from the
  *   bucket's Secret as environment variables. Readiness: `.status.jobManagerDeploymentStatus` is
  *   `READY`.
- * - **HA**: `high-availability.type: kubernetes` with metadata under `s3://<checkpoints>/<name>/ha`,
- *   two JobManagers on different nodes with a PDB; a running job survives a JobManager loss (the
- *   job graph is recovered from the HA store). Without HA a JobManager restart loses the job.
+ * - **HA**: `high-availability.type: kubernetes` with metadata under `s3://<checkpoints>/<name>/ha`
+ *   in every profile, so a running job survives a JobManager restart or a redeployment of the
+ *   session cluster (the job graph and latest checkpoint are recovered from the HA store); with
+ *   `highAvailability`, two JobManagers on different nodes with a PDB. Deleting the session
+ *   cluster does not wait for the (unmanaged) CDC job; its retained checkpoints stay.
  * - **SQL gateway** (port 8083, Service `<name>-sql-gateway`): a Deployment running
  *   `sql-gateway.sh start-foreground` against the cluster's REST endpoint; REST clients submit SQL
  *   there (see the seed's curl examples).
@@ -215,6 +225,12 @@ export class FlinkCdc extends pulumi.ComponentResource {
             throw new Error(`FlinkCdc: restoreFromSavepoint must be an s3:// path without quotes or spaces, got "${args.restoreFromSavepoint}"`);
         }
         if (tm.replicas < 1 || tm.slots < 1) throw new Error("FlinkCdc: sizing.taskManager.replicas and slots must be at least 1");
+        if (args.restoreFromSavepoint !== undefined) {
+            void pulumi.log.warn(
+                `FlinkCdc ${name}: the job is submitted from ${args.restoreFromSavepoint}; once this update has run, clear flink.restoreFromSavepoint so no later version starts from it (docs/operations.md)`,
+                this,
+            );
+        }
 
         // Service account and the chart's job Role rules, in this namespace.
         const serviceAccount = new k8s.core.v1.ServiceAccount(`${name}-flink`, { metadata: { name: `${name}-flink`, namespace: args.namespace, labels } }, { parent: this });
@@ -294,7 +310,16 @@ export class FlinkCdc extends pulumi.ComponentResource {
             "kubernetes.jobmanager.memory.limit-factor": limitFactor("jobManager memory", mebibytes(jm.memory), mebibytes(jm.memoryLimit)),
             "kubernetes.taskmanager.cpu.limit-factor": limitFactor("taskManager cpu", cpuMillis(tm.cpu), cpuMillis(tm.cpuLimit)),
             "kubernetes.taskmanager.memory.limit-factor": limitFactor("taskManager memory", mebibytes(tm.memory), mebibytes(tm.memoryLimit)),
-            ...(ha ? { "high-availability.type": "kubernetes", "high-availability.storageDir": `s3://${args.checkpoints.bucket}/${name}/ha` } : {}),
+            // Kubernetes HA in every profile (one JobManager without highAvailability): a JobManager
+            // restart, or the operator redeploying the session cluster after a spec change, recovers
+            // the running job from its latest checkpoint instead of losing it.
+            "high-availability.type": "kubernetes",
+            "high-availability.storageDir": `s3://${args.checkpoints.bucket}/${name}/ha`,
+            // The CDC job is submitted through the SQL gateway, so the operator does not manage it; by
+            // default it then refuses to delete the session cluster while the job runs, and
+            // `pulumi destroy` or a replacement waits forever. The job's retained checkpoints stay in
+            // the bucket when the cluster goes (docs/operations.md, decision 0032).
+            "kubernetes.operator.session.deletion.block-on-unmanaged-jobs": "false",
         };
         const s3Env = [
             { name: "AWS_ACCESS_KEY_ID", valueFrom: { secretKeyRef: { name: args.checkpoints.secretName, key: S3_ACCESS_KEY_ID } } },
@@ -457,10 +482,14 @@ export class FlinkCdc extends pulumi.ComponentResource {
         this.sqlGatewayEndpoint = { internal: gatewayUrl, external: null, portForward: portForwardCommand(gatewayService.metadata.namespace, gatewayService.metadata.name, GATEWAY_PORT, GATEWAY_PORT) };
 
         const submit = (jobSql: string, sourceSecretName: pulumi.Input<string>): k8s.batch.v1.Job => {
+            // The job is named after this version of its SQL: a re-run of the submission (after a
+            // change of `restoreFromSavepoint` alone, such as clearing it) finds this version running
+            // and submits nothing, while a new version refuses to start next to the old one.
+            const pipelineName = cdcPipelineName(name, jobSql);
             // The SQL (no secrets: credentials are ${…} placeholders) and the session settings.
             const sessionSql = [
                 "-- Generated by FlinkCdc: the job name, and the savepoint the job starts from (if any).",
-                `SET 'pipeline.name' = '${name}';`,
+                `SET 'pipeline.name' = '${pipelineName}';`,
                 ...(args.restoreFromSavepoint === undefined ? [] : [`SET 'execution.savepoint.path' = '${args.restoreFromSavepoint}';`]),
                 "",
             ].join("\n");
@@ -476,9 +505,13 @@ export class FlinkCdc extends pulumi.ComponentResource {
                 "set -eu -o pipefail",
                 "# Never start a second copy of the job: two copies would write every change twice.",
                 'overview=$(wget -qO- "$FLINK_REST/jobs/overview")',
-                'running=$(printf "%s" "$overview" | tr "{" "\\n" | grep -F "\\"name\\":\\"$PIPELINE_NAME\\"" | grep -c "\\"state\\":\\"RUNNING\\"" || true)',
-                'if [ "${running:-0}" -gt 0 ]; then',
-                '  echo "Job $PIPELINE_NAME is already running. Stop it with a savepoint and set restoreFromSavepoint to submit a new version." >&2',
+                'jobs=$(printf "%s" "$overview" | tr "{" "\\n" | grep "\\"state\\":\\"RUNNING\\"" || true)',
+                'if printf "%s" "$jobs" | grep -qF "\\"name\\":\\"$PIPELINE_NAME\\""; then',
+                '  echo "Job $PIPELINE_NAME (this version of the SQL) is already running; nothing to submit."',
+                "  exit 0",
+                "fi",
+                'if printf "%s" "$jobs" | grep -qF "\\"name\\":\\"$PIPELINE_PREFIX"; then',
+                '  echo "Another version of the job is running. Stop it with a savepoint and set restoreFromSavepoint to submit this version." >&2',
                 "  exit 1",
                 "fi",
                 'resolved="${TMPDIR:-/tmp}/job.sql"',
@@ -509,7 +542,8 @@ export class FlinkCdc extends pulumi.ComponentResource {
                                         env: [
                                             ...MSSQL_SECRET_KEYS.map((key) => ({ name: key, valueFrom: { secretKeyRef: { name: sourceSecretName, key } } })),
                                             { name: KAFKA_BOOTSTRAP_VAR, value: args.kafkaBootstrap },
-                                            { name: "PIPELINE_NAME", value: name },
+                                            { name: "PIPELINE_NAME", value: pipelineName },
+                                            { name: "PIPELINE_PREFIX", value: `${name}-` },
                                             { name: "FLINK_REST", value: restUrl },
                                             { name: "SQL_GATEWAY", value: gatewayUrl },
                                             { name: "SQL_DIR", value: "/sql" },

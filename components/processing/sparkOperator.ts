@@ -1,10 +1,10 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { charts, images } from "../catalog";
+import { chartImages, charts, images } from "../catalog";
 import { Resources } from "../config";
 import { OperatorArgs, installChart } from "../lib/chart";
 import { Footprint, podsFootprint, sumFootprints } from "../lib/footprint";
-import { registryFor } from "../lib/images";
+import { imageValues, registryFor } from "../lib/images";
 import { ScrapeTarget } from "../lib/monitoring";
 import { resourceRequirements, restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../lib/security";
 
@@ -67,7 +67,11 @@ export class SparkOperator extends pulumi.ComponentResource {
                 namespace: args.namespace,
                 values: {
                     image: { registry: registryFor(images.sparkOperator, args.imageRegistry), repository: images.sparkOperator.repository, tag: images.sparkOperator.tag },
-                    hook: { upgradeCrd: false },
+                    // The CRD upgrade hook stays off; its image is named so that a mirror has it should it be turned on.
+                    hook: {
+                        upgradeCrd: false,
+                        image: imageValues(chartImages.sparkOperatorHook, args.imageRegistry),
+                    },
                     controller: {
                         replicas,
                         leaderElection: { enable: true },

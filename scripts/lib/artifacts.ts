@@ -77,6 +77,9 @@ export interface ReferenceData {
     dependencies(chart: string): readonly Dependency[];
 }
 
+/** No upstream chart data: only what the program's values and objects name. */
+export const NO_REFERENCE: ReferenceData = { values: () => undefined, appVersion: () => undefined, dependencies: () => [] };
+
 export interface Dependency {
     readonly name: string;
     readonly version: string;
@@ -267,6 +270,15 @@ export const CONVENTIONS: Readonly<Record<string, Convention>> = {
         },
     },
     "spark-operator": { onDemand: { "hook.image": "hook.upgradeCrd is true" } },
+    // Airflow's own image is `<defaultAirflowRepository>:<defaultAirflowTag>` unless `images.airflow` names one.
+    airflow: {
+        root(root) {
+            const named = isMap(root.images) && isMap(root.images.airflow) ? str(root.images.airflow.repository) : "";
+            const repository = str(root.defaultAirflowRepository);
+            if (named !== "" || repository === "") return [];
+            return [{ path: "defaultAirflowRepository", composed: withTag(repository, str(root.defaultAirflowTag), undefined, "", "airflow") }];
+        },
+    },
     "kube-prometheus-stack": { onDemand: { "prometheusOperator.thanosImage": "a Prometheus runs the Thanos sidecar" } },
     // The image tag defaults to the chart version (the chart has no appVersion).
     nessie: { tagFrom: "chartVersion" },
@@ -497,7 +509,8 @@ export function collectArtifacts(capture: Capture, reference: ReferenceData, ima
             const convention = CONVENTIONS[c.chart] ?? {};
             const defaultTag = convention.tagFrom === "chartVersion" ? c.version : appVersion;
             const ctx: ChartContext = { chart: c.chart, version: c.version, defaultTag, kafkaVersions };
-            for (const found of chartImages(defaults ?? {}, ours, ctx)) {
+            const foundImages = chartImages(defaults ?? {}, ours, ctx);
+            for (const found of foundImages) {
                 const source = `${component}: chart ${c.chart} ${found.path}`;
                 if ("pattern" in found.composed) {
                     if (found.when === undefined) unresolved.push({ pattern: normalizeRef(found.composed.pattern), source, reason: `${found.composed.missing} is not pinned in the stack` });
@@ -521,7 +534,8 @@ export function collectArtifacts(capture: Capture, reference: ReferenceData, ima
                     reason: `the subchart's default values are not in the reference; list them with helm template or helm show values ${dep.name} --repo ${dep.repository}`,
                 });
             }
-            if (defaults === undefined) {
+            // A chart whose values name no image and whose defaults are unknown: the catalog's pin.
+            if (defaults === undefined && foundImages.length === 0) {
                 const pinned = pinFor(String(r.inputs.chart));
                 const pin = pinned === undefined ? undefined : (imagePins as Record<string, ImagePin>)[pinned.key];
                 if (pin !== undefined) {

@@ -105,14 +105,25 @@ export class Capture {
 }
 
 let inflight = 0;
-let lastActivity = Date.now();
+/** Counts registrations sent and answered: settle() is done when it stops moving. */
+let activity = 0;
+/** The config key and capture of the last useMocks call, for runProgram. */
+let current: { readonly key: string; readonly capture: Capture } | undefined;
 
-/** Installs mocks with the given project config (keys without the project prefix) and a fresh capture. */
+/** The runtime's name of a config key: project keys get the project prefix, `<namespace>:<key>` stays. */
+const fullKey = (k: string) => (k.includes(":") ? k : `${PROJECT}:${k}`);
+
+/**
+ * Installs mocks with the given config and a fresh capture. Keys of the project are given without
+ * the project prefix; keys of other namespaces (a provider's, such as `kubernetes:context`) with theirs.
+ */
 export async function useMocks(config: Record<string, unknown>, secretKeys: string[] = []): Promise<Capture> {
     const flat: Record<string, string> = {};
-    for (const [k, v] of Object.entries(config)) flat[`${PROJECT}:${k}`] = typeof v === "string" ? v : JSON.stringify(v);
-    pulumi.runtime.setAllConfig(flat, secretKeys.map((k) => `${PROJECT}:${k}`));
+    for (const [k, v] of Object.entries(config)) flat[fullKey(k)] = typeof v === "string" ? v : JSON.stringify(v);
+    const secrets = secretKeys.map(fullKey);
+    pulumi.runtime.setAllConfig(flat, secrets);
     const capture = new Capture();
+    current = { key: JSON.stringify([Object.entries(flat).sort(([a], [b]) => a.localeCompare(b)), [...secrets].sort()]), capture };
     await pulumi.runtime.setMocks(
         {
             newResource: (args: pulumi.runtime.MockResourceArgs) => ({ id: `${args.name}-id`, state: computed(args.type, args.name, args.inputs) }),
@@ -126,7 +137,7 @@ export async function useMocks(config: Record<string, unknown>, secretKeys: stri
     const original = monitor.registerResource.bind(monitor);
     monitor.registerResource = (req: any, callback: (err: any, res: any) => void) => {
         inflight++;
-        lastActivity = Date.now();
+        activity++;
         const type: string = req.getType();
         const name: string = req.getName();
         const parent: string = req.getParent() ?? "";
@@ -145,17 +156,133 @@ export async function useMocks(config: Record<string, unknown>, secretKeys: stri
         });
         return original(req, (err: any, res: any) => {
             inflight--;
-            lastActivity = Date.now();
+            activity++;
             callback(err, res);
         });
     };
     return capture;
 }
 
-/** Waits until every registration has been answered. */
+/**
+ * Pulumi's own wait for outstanding resource operations (what the CLI waits for before it ends a
+ * program): every registration holds it open from the call to the answer, including the time its
+ * inputs take to resolve. Internal to @pulumi/pulumi, hence the guarded lookup.
+ */
+const waitForRPCs: (() => Promise<void>) | undefined = (() => {
+    const fn: unknown = require("@pulumi/pulumi/runtime/settings").waitForRPCs;
+    return typeof fn === "function" ? (fn as () => Promise<void>) : undefined;
+})();
+
+const nextTurn = () => new Promise<void>((r) => setImmediate(r));
+
+/** Waits until every registration has been answered and no new one follows. */
 export async function settle(): Promise<void> {
-    lastActivity = Math.max(lastActivity, Date.now());
-    while (inflight > 0 || Date.now() - lastActivity < 100) await new Promise((r) => setTimeout(r, 20));
+    if (waitForRPCs === undefined) {
+        // Without the runtime's queue: a quiet period after the last answer.
+        let last = -1;
+        while (inflight > 0 || last !== activity) {
+            last = activity;
+            await new Promise((r) => setTimeout(r, 50));
+        }
+        return;
+    }
+    for (;;) {
+        const seen = activity;
+        await waitForRPCs();
+        await nextTurn();
+        if (inflight === 0 && activity === seen) return;
+    }
+}
+
+/**
+ * Under ts-node, the program's modules are compiled once per process: a re-evaluation of the
+ * program executes them afresh (new module state) from the memoized JavaScript of the same source.
+ */
+(function memoizeTranspile(): void {
+    const service: any = (process as any)[Symbol.for("ts-node.register.instance")];
+    if (service === undefined || typeof service.compile !== "function" || service.compile.memoized === true) return;
+    const compile = service.compile.bind(service);
+    const memo = new Map<string, { code: string; output: string }>();
+    const memoized = (code: string, fileName: string, lineOffset?: number): string => {
+        const seen = memo.get(fileName);
+        if (seen !== undefined && seen.code === code && lineOffset === undefined) return seen.output;
+        const output: string = compile(code, fileName, lineOffset);
+        if (lineOffset === undefined) memo.set(fileName, { code, output });
+        return output;
+    };
+    memoized.memoized = true;
+    service.compile = memoized;
+})();
+
+/**
+ * Pulumi records a stack trace for every promise and resource it creates. ts-node maps every
+ * stack trace through source maps, which made that bookkeeping most of a program run's time; the
+ * runtime's own traces (started inside @pulumi/pulumi) keep V8's plain format (a promise's trace, kept
+ * for a leak report the mocks never print, only its first line), everything else
+ * (a failing test's trace) is still mapped to the TypeScript source.
+ */
+(function plainRuntimeTraces(): void {
+    const mapped = Error.prepareStackTrace?.bind(Error);
+    if (mapped === undefined || (Error.prepareStackTrace as any).plainRuntimeTraces === true) return;
+    const runtimeDir = `${path.sep}@pulumi${path.sep}pulumi${path.sep}`;
+    const promiseTrace = `${runtimeDir}runtime${path.sep}debuggable.js`;
+    const prepare = (err: Error, frames: NodeJS.CallSite[]): unknown => {
+        const top = frames[0]?.getFileName() ?? "";
+        // The trace each promise carries is read only to report promises left pending at exit.
+        if (top.endsWith(promiseTrace)) return String(err);
+        if (top.includes(runtimeDir)) return [String(err), ...frames.map((f) => `    at ${f.getFunctionName() ?? "<anonymous>"} (${f.getFileName() ?? "<unknown>"}:${f.getLineNumber() ?? 0}:${f.getColumnNumber() ?? 0})`)].join("\n");
+        return mapped(err, frames);
+    };
+    prepare.plainRuntimeTraces = true;
+    Error.prepareStackTrace = prepare;
+})();
+
+interface ProgramRun {
+    readonly resources: readonly Registered[];
+    readonly exported: Record<string, any>;
+}
+
+/** One evaluation of the program per distinct configuration (and secret keys) in this process. */
+const programRuns = new Map<string, Promise<ProgramRun>>();
+
+/** Freezes captured inputs so a test cannot change what later tests of the same stack read. */
+function deepFreeze<T>(value: T): T {
+    if (value && typeof value === "object" && !Object.isFrozen(value)) {
+        Object.freeze(value);
+        for (const v of Object.values(value)) deepFreeze(v);
+    }
+    return value;
+}
+
+async function evaluate(capture: Capture): Promise<ProgramRun> {
+    for (const id of Object.keys(require.cache)) {
+        const own = id.startsWith(PROJECT_DIR) && !id.includes(`${path.sep}node_modules${path.sep}`);
+        if (own && !id.includes(`${path.sep}tests${path.sep}`) && !id.includes(`${path.sep}scripts${path.sep}`)) delete require.cache[id];
+    }
+    const exported = require(path.join(PROJECT_DIR, "index.ts"));
+    await settle();
+    return { resources: deepFreeze([...capture.resources]), exported };
+}
+
+/**
+ * Runs the program (index.ts) under the mocks and configuration of the last {@link useMocks}
+ * call and returns its exports; the capture useMocks returned receives every registered resource.
+ * The program is evaluated once per distinct configuration in a test run: a later call with the
+ * same configuration replays the recorded resources into the new capture and returns the same
+ * exports (recorded inputs are frozen). A configuration the program refuses rejects every time.
+ */
+export async function runProgram(): Promise<Record<string, any>> {
+    if (current === undefined) throw new Error("runProgram: call useMocks first");
+    const { key, capture } = current;
+    let run = programRuns.get(key);
+    if (run === undefined) {
+        run = evaluate(capture);
+        programRuns.set(key, run);
+        return (await run).exported;
+    }
+    const recorded = await run;
+    capture.resources.push(...recorded.resources);
+    return recorded.exported;
 }
 
 /** Resolves an Output (or plain value) under the mocks; secrets resolve to their plain value. */
@@ -171,27 +298,20 @@ export function isSecret(value: pulumi.Input<unknown>): Promise<boolean> {
     return (pulumi.output(value) as any).isSecret as Promise<boolean>;
 }
 
-/** A stack's configuration as the Pulumi CLI would hand it over: Pulumi.yaml defaults, then the stack file. */
-export function stackConfig(stack: string): Record<string, unknown> {
+/**
+ * A stack's configuration as the Pulumi CLI would hand it over: Pulumi.yaml defaults, then the stack
+ * file (read from `dir`, the project by default). Project keys lose their prefix; other namespaces'
+ * keys (`kubernetes:context`, `kubernetes:namespace`, ...) keep theirs.
+ */
+export function stackConfig(stack: string, dir: string = PROJECT_DIR): Record<string, unknown> {
     const project = YAML.parse(fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), "utf8"));
     const out: Record<string, unknown> = {};
     for (const [k, decl] of Object.entries<any>(project.config ?? {})) {
         if (decl && typeof decl === "object" && "default" in decl) out[k] = decl.default;
     }
-    const stackFile = YAML.parse(fs.readFileSync(path.join(PROJECT_DIR, `Pulumi.${stack}.yaml`), "utf8"));
-    for (const [k, v] of Object.entries(stackFile.config ?? {})) out[k.replace(`${PROJECT}:`, "")] = v;
+    const stackFile = YAML.parse(fs.readFileSync(path.join(dir, `Pulumi.${stack}.yaml`), "utf8"));
+    for (const [k, v] of Object.entries(stackFile.config ?? {})) out[k.startsWith(`${PROJECT}:`) ? k.slice(PROJECT.length + 1) : k] = v;
     return out;
-}
-
-/** Loads the program (index.ts) afresh under the current mocks and returns its exports. */
-export async function runProgram(): Promise<Record<string, any>> {
-    for (const id of Object.keys(require.cache)) {
-        const own = id.startsWith(PROJECT_DIR) && !id.includes(`${path.sep}node_modules${path.sep}`);
-        if (own && !id.includes(`${path.sep}tests${path.sep}`) && !id.includes(`${path.sep}scripts${path.sep}`)) delete require.cache[id];
-    }
-    const exported = require(path.join(PROJECT_DIR, "index.ts"));
-    await settle();
-    return exported;
 }
 
 /** Every string inside a value, with its dotted path. */
