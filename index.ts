@@ -10,6 +10,7 @@ import { ClickHouse } from "./components/data/clickhouse";
 import { BarmanCloudPlugin } from "./components/data/barmanCloudPlugin";
 import { CnpgOperator } from "./components/data/cnpgOperator";
 import { Kafka } from "./components/data/kafka";
+import { KAFKA_CLIENT_KEYS, KAFKA_SECURITY_PROTOCOL, KafkaClientUser, readTopic, useGroup, writeTopic } from "./components/data/kafkaUser";
 import { MinioOperator } from "./components/data/minioOperator";
 import { Nessie } from "./components/data/nessie";
 import { ObjectStore } from "./components/data/objectStore";
@@ -32,11 +33,13 @@ import { SparkOperator } from "./components/processing/sparkOperator";
 import { Trino } from "./components/processing/trino";
 import { Flow, ServedPorts } from "./components/lib/network";
 import { Exposure } from "./components/foundation/exposure";
+import { Alerting } from "./components/foundation/alerting";
 import { Monitoring } from "./components/foundation/monitoring";
 import { Monitors } from "./components/foundation/monitors";
 import { WebService, publishedUrl } from "./components/lib/exposure";
 import { ScrapeTarget } from "./components/lib/monitoring";
 import { openShiftTransformation } from "./components/lib/openshift";
+import { noOverrides, overridesTransformation } from "./components/lib/overrides";
 import { Endpoint } from "./components/lib/outputs";
 import { buckets, databases, hosts, kubelets, names, openShift, podSecurity, webhookPorts } from "./components/names";
 
@@ -44,7 +47,10 @@ import { buckets, databases, hosts, kubelets, names, openShift, podSecurity, web
 const cfg = loadConfig();
 // On OpenShift, restricted-v2 assigns UIDs and fsGroups per namespace: every component drops the
 // fixed ones it would set (the transformation reaches all children of each component).
-const platform: pulumi.ComponentResourceOptions = cfg.platform === "openshift" ? { transformations: [openShiftTransformation] } : {};
+// The escape hatches (overrides.<chart>.values, flink.configuration, kafka.config, airflow.config)
+// come last, so what the user sets wins over the platform and the OpenShift adjustments.
+const transformations = [...(cfg.platform === "openshift" ? [openShiftTransformation] : []), ...(noOverrides(cfg.overrides) ? [] : [overridesTransformation(cfg.overrides)])];
+const platform: pulumi.ComponentResourceOptions = transformations.length === 0 ? {} : { transformations };
 const prod = cfg.profile === "prod";
 const on = cfg.components;
 /** OpenShift runs its own Prometheus (user-workload monitoring): there the platform adds monitors only. */
@@ -178,6 +184,9 @@ const kafka = strimzi
               highAvailability: prod,
               rackAwareness: cfg.kafka.rackAwareness,
               protect: cfg.protectData,
+              // The client listener's certificate comes from the platform CA, which every client trusts.
+              clusterIssuer: ca.issuerName,
+              caCertPem: ca.caCertPem,
           },
           platform,
       )
@@ -223,12 +232,14 @@ const flink =
                   ...(cfg.flink.connectorsImage === "" ? {} : { connectorsImage: cfg.flink.connectorsImage }),
                   checkpoints: flinkS3.location,
                   savepoints: { ...flinkS3.location, bucket: buckets.savepoints },
-                  kafkaBootstrap: kafka.bootstrapServers,
+                  kafka: kafka.userCluster,
+                  kafkaTopics: cfg.kafka.topics.map((t) => t.name),
                   kafkaReady: kafka.ready,
                   ...(cfg.flink.jobEnabled ? { jobSql: cfg.flink.sql, sourceSecretName: cfg.flink.sourceSecret } : {}),
                   ...(cfg.flink.restoreFromSavepoint === "" ? {} : { restoreFromSavepoint: cfg.flink.restoreFromSavepoint }),
                   sizing: { jobManager: cfg.sizing.flinkJobManager, taskManager: cfg.sizing.flinkTaskManager, sqlGateway: cfg.sizing.flinkSqlGateway },
                   highAvailability: prod,
+                  sqlGatewayEnabled: cfg.overrides.flinkSqlGateway,
               },
               platform,
           )
@@ -259,7 +270,7 @@ const trino = on.trino
               clickhouse: clickhouse
                   ? { host: clickhouse.host, port: clickhouse.httpPort, username: clickhouse.credential.username ?? "", password: clickhouse.credential.password, ready: [clickhouse.statefulSet] }
                   : undefined,
-              kafka: kafka ? { bootstrapServers: kafka.bootstrapServers, topics: cfg.kafka.topics.map((t) => t.name), ready: kafka.ready } : undefined,
+              kafka: kafka ? { cluster: kafka.userCluster, topics: cfg.kafka.topics.map((t) => t.name), ready: kafka.ready } : undefined,
               // The JMX exporter sidecars only earn their keep when Prometheus scrapes them.
               metrics: on.monitoring,
               highAvailability: prod,
@@ -320,7 +331,7 @@ const airflow =
                   broker: { host: cache.host, port: cache.port, password: cache.password, ready: cache.ready },
                   // Only the address: the connection works once Trino is up, Airflow need not wait for it.
                   ...(trino ? { trino: { host: trino.serviceHost, port: trino.port } } : {}),
-                  ...(kafka ? { kafka: { bootstrapServers: kafka.bootstrapServers } } : {}),
+                  ...(kafka ? { kafka: { cluster: kafka.userCluster, topics: cfg.kafka.topics.map((t) => t.name) } } : {}),
                   ...(sparkJobs ? { spark: { namespace: ns.names.apps } } : {}),
                   webHost: hosts.airflow,
                   ...(publicUrl(hosts.airflow) === undefined ? {} : { publicUrl: publicUrl(hosts.airflow) }),
@@ -365,15 +376,35 @@ const duckdb =
               platform,
           )
         : undefined;
+// The appender's own Kafka user: read its topic, write its dead-letter topic, use its consumer group.
+const appenderKafka =
+    on.appender && kafka
+        ? new KafkaClientUser(
+              `${names.appender}-kafka-user`,
+              {
+                  username: names.appender,
+                  cluster: kafka.userCluster,
+                  clientNamespace: ns.names.apps,
+                  acls: [readTopic(cfg.lake.appenderTopic), writeTopic(deadLetterTopic(cfg.lake.appenderTopic).name), useGroup(names.appender)],
+              },
+              platform,
+          ).access
+        : undefined;
 const appender =
-    on.appender && lakeS3 && nessie && kafka
+    on.appender && lakeS3 && nessie && kafka && appenderKafka
         ? new IcebergAppender(
               names.appender,
               {
                   namespace: ns.names.apps,
                   imageRegistry: cfg.imageRegistry,
                   ...(cfg.lake.appenderImage === "" ? {} : { image: cfg.lake.appenderImage }),
-                  bootstrapServers: kafka.bootstrapServers,
+                  bootstrapServers: appenderKafka.bootstrapServers,
+                  kafkaAuth: {
+                      protocol: KAFKA_SECURITY_PROTOCOL,
+                      username: appenderKafka.username,
+                      passwordSecret: { name: appenderKafka.secretName, key: KAFKA_CLIENT_KEYS.password },
+                      caSecret: { name: appenderKafka.secretName, key: KAFKA_CLIENT_KEYS.ca },
+                  },
                   topic: cfg.lake.appenderTopic,
                   deadLetterTopic: deadLetterTopic(cfg.lake.appenderTopic).name,
                   table: cfg.lake.appenderTable,
@@ -382,7 +413,8 @@ const appender =
                   replicas: cfg.sizing.appender.replicas,
                   resources: cfg.sizing.appender,
                   // It consumes its topic from the first poll, and commits through Nessie.
-                  ready: [...kafka.ready, ...(kafka.topics[cfg.lake.appenderTopic] ? [kafka.topics[cfg.lake.appenderTopic]] : []), nessie.release],
+                  // Its KafkaUser must exist before the broker accepts its login.
+                  ready: [...kafka.ready, ...(kafka.topics[cfg.lake.appenderTopic] ? [kafka.topics[cfg.lake.appenderTopic]] : []), nessie.release, ...appenderKafka.ready],
               },
               platform,
           )
@@ -421,10 +453,32 @@ const monitoring = bundledMonitoring
               sizing: { prometheus: cfg.sizing.prometheus, grafana: cfg.sizing.grafana, small: cfg.sizing.monitoringSmall },
               storageClass: cfg.storageClass,
               highAvailability: prod,
+              alertmanagerConfigSecret: cfg.monitoring.alertmanagerConfigSecret,
           },
           platform,
       )
     : undefined;
+// Alerts and dashboards for the components that run, next to the bundled Prometheus and Grafana.
+if (monitoring) {
+    new Alerting(
+        names.alerting,
+        {
+            namespace: ns.names.monitoring,
+            monitoring: monitoring.release,
+            scope: {
+                certManager: true,
+                postgres: postgres !== undefined,
+                postgresBackups: postgres !== undefined && backupTarget !== undefined,
+                backupSchedule: cfg.backups.schedule,
+                kafka: kafka !== undefined,
+                flink: flink !== undefined,
+                objectStore: objectStore !== undefined,
+                appender: appender !== undefined,
+            },
+        },
+        platform,
+    );
+}
 
 const userWorkloadMonitors = on.monitoring && !bundledMonitoring ? new Monitors(names.monitoring, { targets: scrapeTargets }, platform) : undefined;
 /** The namespace whose Prometheus scrapes the targets, when anything does. */

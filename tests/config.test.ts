@@ -97,7 +97,7 @@ describe("config", () => {
             assert.deepStrictEqual(cfg.exposure, { mode: "gateway", ingressClassName: "", gatewayClassName: "eg", gatewayNamespace: "envoy-gateway-system", clusterIssuer: "" });
             assert.deepStrictEqual(cfg.networkPolicies.externalEgress, [{ name: "cdc-source", from: "processing", cidr: "10.20.0.0/16", ports: [1433] }]);
             assert.strictEqual(cfg.networkPolicies.ingressNamespace, "envoy-gateway-system");
-            assert.deepStrictEqual(cfg.monitoring, { retention: "30d", namespace: "platform-monitoring" });
+            assert.deepStrictEqual(cfg.monitoring, { retention: "30d", namespace: "platform-monitoring", alertmanagerConfigSecret: "" });
             assert.strictEqual(cfg.airflow.metadataDatabase, "mysql");
         });
 

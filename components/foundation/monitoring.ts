@@ -40,6 +40,8 @@ export interface MonitoringArgs {
     readonly storageClass: string;
     /** Two Prometheus and two Alertmanager replicas on different nodes. Default false. */
     readonly highAvailability?: boolean;
+    /** Secret in `namespace` whose `alertmanager.yaml` replaces the chart's Alertmanager configuration. Default: the chart's. */
+    readonly alertmanagerConfigSecret?: string;
 }
 
 const RELEASE = "monitoring";
@@ -141,7 +143,14 @@ export class Monitoring extends pulumi.ComponentResource {
                         },
                     },
                     alertmanager: {
-                        alertmanagerSpec: { image: image(chartImages.alertmanager), replicas, resources: resourceRequirements(args.sizing.small), podAntiAffinity: ha ? "hard" : "soft" },
+                        alertmanagerSpec: {
+                            image: image(chartImages.alertmanager),
+                            replicas,
+                            resources: resourceRequirements(args.sizing.small),
+                            podAntiAffinity: ha ? "hard" : "soft",
+                            // Receivers and routes from the user's Secret, by name (the chart then renders none).
+                            ...(args.alertmanagerConfigSecret === undefined || args.alertmanagerConfigSecret === "" ? {} : { useExistingSecret: true, configSecret: args.alertmanagerConfigSecret }),
+                        },
                     },
                     grafana: {
                         image: image(chartImages.grafana),
