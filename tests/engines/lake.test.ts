@@ -32,6 +32,9 @@ describe("telemetry lake, end to end", function () {
             return r.count >= total ? r : undefined;
         }, 180000, 2000);
         const metrics = await appender.metrics();
+        // It talked to Kafka the way the program configures it (SASL_SSL as its KafkaUser, when set).
+        const protocol = lake.settings.appenderEnv.KAFKA_SECURITY_PROTOCOL?.value ?? "PLAINTEXT";
+        assert.ok(appender.process.log().includes(`security=KafkaSecurity(protocol='${protocol}'`), `the appender ran with ${protocol}`);
         await appender.process.stop();
         assert.strictEqual(read.count, total);
         assert.deepStrictEqual(read.keys, expectedKeys(topic, total, lake.settings.topic.partitions));

@@ -24,6 +24,9 @@ export function readersPython(): string {
     return lockedEnvironment("readers", path.join(PROJECT_DIR, "scripts", "engines", "readers-requirements.txt")).python;
 }
 
+/** The appender KafkaUser's password on the loopback broker (Strimzi generates it in a cluster). */
+const SCRAM_PASSWORD = "scram-test-password";
+
 export interface Lake {
     readonly settings: LakeSettings;
     readonly kafka: KafkaEngine;
@@ -34,12 +37,16 @@ export interface Lake {
 }
 
 /** Starts the engines of the lake as the dev stack configures them. */
-export async function startLake(opts: { scram?: boolean } = {}): Promise<Lake> {
+export async function startLake(): Promise<Lake> {
     const settings = lakeSettings(await programCapture("dev"));
+    // The appender authenticates the way the program configures it: SCRAM-SHA-512 as its KafkaUser,
+    // over TLS when the protocol is SASL_SSL; the broker gets that user (the password is a Secret's content).
+    const protocol = settings.appenderEnv.KAFKA_SECURITY_PROTOCOL?.value;
+    const user = settings.appenderEnv.KAFKA_SASL_USERNAME?.value;
     const [postgres, s3, kafka] = await Promise.all([
         startPostgres(),
         startS3(),
-        startKafka(opts.scram ? { scramUsers: [{ name: "iceberg-appender", password: "scram-test-password" }] } : {}),
+        startKafka(protocol?.startsWith("SASL_") && user ? { scramUsers: [{ name: user, password: SCRAM_PASSWORD }], tls: protocol === "SASL_SSL" } : {}),
     ]);
     await s3.createBucket(settings.warehouseBucket);
     const jdbcUrl: string = settings.nessieValues.jdbc?.jdbcUrl ?? "";
@@ -103,8 +110,15 @@ export async function startAppender(lake: Lake, overrides: Record<string, string
         assert.ok(lake.settings.appenderEnv[name], `the program gives the appender ${name}`);
     }
     const httpPort = await freePort();
+    const secured = env.KAFKA_SECURITY_PROTOCOL?.startsWith("SASL_") ?? false;
+    if (secured) {
+        assert.ok(lake.kafka.saslBootstrap, "the broker has the SASL listener the program's settings need");
+        assert.ok(lake.settings.appenderEnv.KAFKA_SASL_PASSWORD?.valueFrom?.secretKeyRef, "the SASL password comes from a Secret");
+        env.KAFKA_SASL_PASSWORD = SCRAM_PASSWORD;
+        if (env.KAFKA_SSL_CA_LOCATION !== undefined) env.KAFKA_SSL_CA_LOCATION = lake.kafka.caFile as string;
+    }
     Object.assign(env, {
-        KAFKA_BOOTSTRAP_SERVERS: lake.kafka.bootstrap,
+        KAFKA_BOOTSTRAP_SERVERS: secured ? (lake.kafka.saslBootstrap as string) : lake.kafka.bootstrap,
         ICEBERG_REST_URI: lake.nessie.icebergRestUri,
         S3_ENDPOINT: lake.s3.endpoint,
         AWS_ACCESS_KEY_ID: lake.s3.accessKey,
