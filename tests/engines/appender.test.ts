@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { engines, sleep, waitFor } from "./harness";
+import { StopWaiting, engines, sleep, waitFor } from "./harness";
 import { AppenderRun, Lake, createTopic, envValue, expectedKeys, kafkaTool, produceEvents, readTable, startAppender, startLake } from "./lake";
 
 const ENGINES = ["kafka", "postgresql", "nessie", "s3", "appender", "pyiceberg"];
@@ -44,6 +44,7 @@ describe("appender semantics on real engines", function () {
 
     async function tableHolds(count: number, timeoutMs = 240000) {
         return waitFor(`${count} rows in ${names.table}`, async () => {
+            if (running.length > 0 && running.every((a) => a.process.hasExited())) throw new StopWaiting(`every appender exited:\n${running.map((a) => a.process.log().slice(-2000)).join("\n")}`);
             const r = await readTable(lake, names.table).catch(() => undefined);
             return r && r.count >= count ? r : undefined;
         }, timeoutMs, 2000);

@@ -16,7 +16,8 @@
  *   SIGKILL after `stopTimeoutMs`), `kill(signal)`, `exited`, `log()`, `startupMs`.
  *   Every process started is stopped after its test file at the latest (root hook), and killed if
  *   node exits.
- * - `waitFor(what, check, timeoutMs)`: polls `check` until it returns a truthy value; the error names `what`.
+ * - `waitFor(what, check, timeoutMs)`: polls `check` until it returns a truthy value; the error names
+ *   `what`; a check that throws `StopWaiting` ends the wait at once.
  * - `portOpen(port)`, `httpOk(url)`: readiness probes for `ready`.
  * - `run(command, args, opts)`: runs a command to completion within a timeout; rejects with its
  *   output when it exits non-zero.
@@ -113,7 +114,10 @@ export function httpOk(url: string): Promise<boolean> {
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Polls `check` every `intervalMs` until it returns a truthy value, for at most `timeoutMs`. */
+/** Thrown by a `waitFor` check to end the wait at once (e.g. the process being waited on died). */
+export class StopWaiting extends Error {}
+
+/** Polls `check` every `intervalMs` until it returns a truthy value, for at most `timeoutMs`; a StopWaiting ends it at once. */
 export async function waitFor<T>(what: string, check: () => Promise<T | undefined | null | false> | T | undefined | null | false, timeoutMs: number, intervalMs = 250): Promise<T> {
     const deadline = Date.now() + timeoutMs;
     let last: unknown;
@@ -122,6 +126,7 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
             const value = await check();
             if (value) return value;
         } catch (e) {
+            if (e instanceof StopWaiting) throw e;
             last = e;
         }
         if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last instanceof Error ? `: ${last.message}` : ""}`);

@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import { images } from "../../components/catalog";
-import { engines, waitFor } from "./harness";
+import { StopWaiting, engines, waitFor } from "./harness";
 import { Lake, createTopic, duckdbRead, envValue, expectedKeys, produceEvents, readTable, startAppender, startLake } from "./lake";
 
 const ENGINES = ["kafka", "postgresql", "nessie", "s3", "appender", "pyiceberg", "duckdb"];
@@ -28,6 +28,7 @@ describe("telemetry lake, end to end", function () {
         const appender = await startAppender(lake, { BATCH_SIZE: "100", MAX_WAIT_SECONDS: "2" });
         await produceEvents(lake, topic, total / 2, total / 2);
         const read = await waitFor("every event in the table", async () => {
+            if (appender.process.hasExited()) throw new StopWaiting(`the appender exited (${await appender.process.exited}) before every event was in the table:\n${appender.process.log().slice(-3000)}`);
             const r = await readTable(lake, table);
             return r.count >= total ? r : undefined;
         }, 180000, 2000);
