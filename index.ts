@@ -7,11 +7,14 @@ import { Superset } from "./components/apps/superset";
 import { loadConfig } from "./components/config";
 import { Cache } from "./components/data/cache";
 import { ClickHouse } from "./components/data/clickhouse";
+import { BarmanCloudPlugin } from "./components/data/barmanCloudPlugin";
 import { CnpgOperator } from "./components/data/cnpgOperator";
 import { Kafka } from "./components/data/kafka";
+import { KAFKA_CLIENT_KEYS, KAFKA_SECURITY_PROTOCOL, KafkaClientUser, readTopic, useGroup, writeTopic } from "./components/data/kafkaUser";
 import { MinioOperator } from "./components/data/minioOperator";
 import { Nessie } from "./components/data/nessie";
 import { ObjectStore } from "./components/data/objectStore";
+import { PostgresBackupSchedule } from "./components/data/postgresBackupSchedule";
 import { PostgresCluster } from "./components/data/postgresCluster";
 import { PxcOperator } from "./components/data/pxcOperator";
 import { SchemaRegistry } from "./components/data/schemaRegistry";
@@ -35,6 +38,7 @@ import { Monitors } from "./components/foundation/monitors";
 import { WebService, publishedUrl } from "./components/lib/exposure";
 import { ScrapeTarget } from "./components/lib/monitoring";
 import { openShiftTransformation } from "./components/lib/openshift";
+import { noOverrides, overridesTransformation } from "./components/lib/overrides";
 import { Endpoint } from "./components/lib/outputs";
 import { buckets, databases, hosts, kubelets, names, openShift, podSecurity, webhookPorts } from "./components/names";
 
@@ -42,7 +46,10 @@ import { buckets, databases, hosts, kubelets, names, openShift, podSecurity, web
 const cfg = loadConfig();
 // On OpenShift, restricted-v2 assigns UIDs and fsGroups per namespace: every component drops the
 // fixed ones it would set (the transformation reaches all children of each component).
-const platform: pulumi.ComponentResourceOptions = cfg.platform === "openshift" ? { transformations: [openShiftTransformation] } : {};
+// The escape hatches (overrides.<chart>.values, flink.configuration, kafka.config, airflow.config)
+// come last, so what the user sets wins over the platform and the OpenShift adjustments.
+const transformations = [...(cfg.platform === "openshift" ? [openShiftTransformation] : []), ...(noOverrides(cfg.overrides) ? [] : [overridesTransformation(cfg.overrides)])];
+const platform: pulumi.ComponentResourceOptions = transformations.length === 0 ? {} : { transformations };
 const prod = cfg.profile === "prod";
 const on = cfg.components;
 /** OpenShift runs its own Prometheus (user-workload monitoring): there the platform adds monitors only. */
@@ -92,6 +99,9 @@ const objectStore = minioOperator
       )
     : undefined;
 const backupTarget = cfg.backups.enabled && objectStore ? objectStore : undefined;
+// PostgreSQL's backups run through CloudNativePG's Barman Cloud plugin, installed next to the operator.
+const barmanCloud = cnpg && backupTarget ? new BarmanCloudPlugin(names.barmanCloudPlugin, { ...operatorArgs, certManager: certManager.release }, platform) : undefined;
+const pgRecovery = cfg.backups.postgresRecovery;
 
 const postgres = cnpg
     ? new PostgresCluster(
@@ -107,12 +117,30 @@ const postgres = cnpg
                   ...(on.airflow && cfg.airflow.metadataDatabase === "postgresql" ? [{ name: databases.airflow }] : []),
               ],
               highAvailability: prod,
-              backup: backupTarget ? { ...backupTarget.location(buckets.backups), schedule: cfg.backups.schedule, retention: cfg.backups.retention } : undefined,
+              backup:
+                  backupTarget && barmanCloud
+                      ? {
+                            ...backupTarget.location(buckets.backups),
+                            // Read by the plugin when it archives, which retries until the store is up:
+                            // PostgreSQL starts without waiting for the object store (decision 0031).
+                            secretName: backupTarget.s3SecretNameKnown,
+                            schedule: cfg.backups.schedule,
+                            retention: cfg.backups.retention,
+                            plugin: barmanCloud.release,
+                        }
+                      : undefined,
+              ...(pgRecovery.sourceServerName === ""
+                  ? {}
+                  : { recovery: { sourceServerName: pgRecovery.sourceServerName, serverName: pgRecovery.serverName, ...(pgRecovery.targetTime === "" ? {} : { targetTime: pgRecovery.targetTime }) } }),
               ...storage,
           },
           platform,
       )
     : undefined;
+
+if (postgres && backupTarget) {
+    new PostgresBackupSchedule(names.postgresBackups, { cluster: postgres, namespace: ns.names.data, schedule: cfg.backups.schedule, bucketReady: backupTarget.location(buckets.backups).ready }, platform);
+}
 
 const xtradb = pxcOperator
     ? new XtraDbCluster(
@@ -155,6 +183,9 @@ const kafka = strimzi
               highAvailability: prod,
               rackAwareness: cfg.kafka.rackAwareness,
               protect: cfg.protectData,
+              // The client listener's certificate comes from the platform CA, which every client trusts.
+              clusterIssuer: ca.issuerName,
+              caCertPem: ca.caCertPem,
           },
           platform,
       )
@@ -200,12 +231,14 @@ const flink =
                   ...(cfg.flink.connectorsImage === "" ? {} : { connectorsImage: cfg.flink.connectorsImage }),
                   checkpoints: flinkS3.location,
                   savepoints: { ...flinkS3.location, bucket: buckets.savepoints },
-                  kafkaBootstrap: kafka.bootstrapServers,
+                  kafka: kafka.userCluster,
+                  kafkaTopics: cfg.kafka.topics.map((t) => t.name),
                   kafkaReady: kafka.ready,
                   ...(cfg.flink.jobEnabled ? { jobSql: cfg.flink.sql, sourceSecretName: cfg.flink.sourceSecret } : {}),
                   ...(cfg.flink.restoreFromSavepoint === "" ? {} : { restoreFromSavepoint: cfg.flink.restoreFromSavepoint }),
                   sizing: { jobManager: cfg.sizing.flinkJobManager, taskManager: cfg.sizing.flinkTaskManager, sqlGateway: cfg.sizing.flinkSqlGateway },
                   highAvailability: prod,
+                  sqlGatewayEnabled: cfg.overrides.flinkSqlGateway,
               },
               platform,
           )
@@ -236,7 +269,7 @@ const trino = on.trino
               clickhouse: clickhouse
                   ? { host: clickhouse.host, port: clickhouse.httpPort, username: clickhouse.credential.username ?? "", password: clickhouse.credential.password, ready: [clickhouse.statefulSet] }
                   : undefined,
-              kafka: kafka ? { bootstrapServers: kafka.bootstrapServers, topics: cfg.kafka.topics.map((t) => t.name), ready: kafka.ready } : undefined,
+              kafka: kafka ? { cluster: kafka.userCluster, topics: cfg.kafka.topics.map((t) => t.name), ready: kafka.ready } : undefined,
               // The JMX exporter sidecars only earn their keep when Prometheus scrapes them.
               metrics: on.monitoring,
               highAvailability: prod,
@@ -297,7 +330,7 @@ const airflow =
                   broker: { host: cache.host, port: cache.port, password: cache.password, ready: cache.ready },
                   // Only the address: the connection works once Trino is up, Airflow need not wait for it.
                   ...(trino ? { trino: { host: trino.serviceHost, port: trino.port } } : {}),
-                  ...(kafka ? { kafka: { bootstrapServers: kafka.bootstrapServers } } : {}),
+                  ...(kafka ? { kafka: { cluster: kafka.userCluster, topics: cfg.kafka.topics.map((t) => t.name) } } : {}),
                   ...(sparkJobs ? { spark: { namespace: ns.names.apps } } : {}),
                   webHost: hosts.airflow,
                   ...(publicUrl(hosts.airflow) === undefined ? {} : { publicUrl: publicUrl(hosts.airflow) }),
@@ -342,15 +375,35 @@ const duckdb =
               platform,
           )
         : undefined;
+// The appender's own Kafka user: read its topic, write its dead-letter topic, use its consumer group.
+const appenderKafka =
+    on.appender && kafka
+        ? new KafkaClientUser(
+              `${names.appender}-kafka-user`,
+              {
+                  username: names.appender,
+                  cluster: kafka.userCluster,
+                  clientNamespace: ns.names.apps,
+                  acls: [readTopic(cfg.lake.appenderTopic), writeTopic(deadLetterTopic(cfg.lake.appenderTopic).name), useGroup(names.appender)],
+              },
+              platform,
+          ).access
+        : undefined;
 const appender =
-    on.appender && lakeS3 && nessie && kafka
+    on.appender && lakeS3 && nessie && kafka && appenderKafka
         ? new IcebergAppender(
               names.appender,
               {
                   namespace: ns.names.apps,
                   imageRegistry: cfg.imageRegistry,
                   ...(cfg.lake.appenderImage === "" ? {} : { image: cfg.lake.appenderImage }),
-                  bootstrapServers: kafka.bootstrapServers,
+                  bootstrapServers: appenderKafka.bootstrapServers,
+                  kafkaAuth: {
+                      protocol: KAFKA_SECURITY_PROTOCOL,
+                      username: appenderKafka.username,
+                      passwordSecret: { name: appenderKafka.secretName, key: KAFKA_CLIENT_KEYS.password },
+                      caSecret: { name: appenderKafka.secretName, key: KAFKA_CLIENT_KEYS.ca },
+                  },
                   topic: cfg.lake.appenderTopic,
                   deadLetterTopic: deadLetterTopic(cfg.lake.appenderTopic).name,
                   table: cfg.lake.appenderTable,
@@ -359,7 +412,8 @@ const appender =
                   replicas: cfg.sizing.appender.replicas,
                   resources: cfg.sizing.appender,
                   // It consumes its topic from the first poll, and commits through Nessie.
-                  ready: [...kafka.ready, ...(kafka.topics[cfg.lake.appenderTopic] ? [kafka.topics[cfg.lake.appenderTopic]] : []), nessie.release],
+                  // Its KafkaUser must exist before the broker accepts its login.
+                  ready: [...kafka.ready, ...(kafka.topics[cfg.lake.appenderTopic] ? [kafka.topics[cfg.lake.appenderTopic]] : []), nessie.release, ...appenderKafka.ready],
               },
               platform,
           )
@@ -532,6 +586,7 @@ export const platformCa = { clusterIssuer: issuer, caCertPem: ca.caCertPem };
 const footprints: Record<string, Footprint | undefined> = {
     certManager: certManager.footprint,
     cnpgOperator: cnpg?.footprint,
+    barmanCloudPlugin: barmanCloud?.footprint,
     minioOperator: minioOperator?.footprint,
     pxcOperator: pxcOperator?.footprint,
     strimzi: strimzi?.footprint,

@@ -20,6 +20,8 @@ export interface ChartPin {
 export const charts = {
     certManager: { chart: "cert-manager", version: "v1.21.1", repository: "oci://quay.io/jetstack/charts" },
     cloudnativePg: { chart: "cloudnative-pg", version: "0.29.0", repository: "https://cloudnative-pg.github.io/charts" },
+    /** CloudNativePG's Barman Cloud plugin (CNPG-I), app v0.13.0: the ObjectStore CRD and the backup sidecar injector. */
+    barmanCloudPlugin: { chart: "plugin-barman-cloud", version: "0.7.0", repository: "https://cloudnative-pg.github.io/charts" },
     superset: { chart: "superset", version: "0.22.8", repository: "https://apache.github.io/superset" },
     pxcOperator: { chart: "pxc-operator", version: "1.20.0", repository: "https://percona.github.io/percona-helm-charts/" },
     strimzi: { chart: "strimzi-kafka-operator", version: "1.2.0", repository: "oci://quay.io/strimzi-helm" },
@@ -40,9 +42,12 @@ export type ChartKey = keyof typeof charts;
  */
 export const images = {
     /** PostgreSQL operand image for CloudNativePG clusters (the operator's own image comes from its chart). */
-    postgres: { registry: "ghcr.io", repository: "cloudnative-pg/postgresql", tag: "17.5" },
+    postgres: { registry: "ghcr.io", repository: "cloudnative-pg/postgresql", tag: "17.10-standard-trixie" },
     /** CloudNativePG operator. */
     cnpgOperator: { registry: "ghcr.io", repository: "cloudnative-pg/cloudnative-pg", tag: "1.30.0" },
+    /** The Barman Cloud plugin and the sidecar it injects into every PostgreSQL instance pod (WAL archiving, base backups, restore). */
+    barmanCloudPlugin: { registry: "ghcr.io", repository: "cloudnative-pg/plugin-barman-cloud", tag: "v0.13.0" },
+    barmanCloudSidecar: { registry: "ghcr.io", repository: "cloudnative-pg/plugin-barman-cloud-sidecar", tag: "v0.13.0" },
     /** Valkey: the BSD-licensed, actively maintained Redis fork, used as cache and Celery broker. */
     valkey: { registry: "docker.io", repository: "valkey/valkey", tag: "8.1.3" },
     /** Apache Superset, the image the chart's appVersion names. */

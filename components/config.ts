@@ -2,7 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { sinkTopics } from "./lib/cdcTopics";
-import { mebibytes } from "./lib/footprint";
+import { cpuMillis, mebibytes } from "./lib/footprint";
 
 /**
  * The program's only configuration reader. Every key of the `analytics-platform` namespace is read
@@ -19,7 +19,7 @@ export type Profile = "dev" | "prod";
 export type ExposureMode = "none" | "ingress" | "gateway" | "route";
 export type PlatformKind = "kubernetes" | "openshift";
 export type MetadataDatabase = "postgresql" | "mysql";
-export type ChartSourceMode = "upstream" | "oci" | "local";
+export type ChartSourceMode = "upstream" | "oci" | "http" | "local";
 
 /** CPU and memory for one container or pod: requests, and limits that cap them. */
 export interface Resources {
@@ -255,6 +255,17 @@ export interface Backups {
     readonly keep: number;
     /** XtraDB binlog upload for point-in-time recovery. */
     readonly pitr: boolean;
+    /** Create PostgreSQL from its backups instead of empty (docs/operations.md); `sourceServerName` empty: a fresh cluster. */
+    readonly postgresRecovery: PostgresRecoverySettings;
+}
+
+export interface PostgresRecoverySettings {
+    /** Server name whose base backup and WAL are restored (the lost cluster's name, or the server name it archived under). */
+    readonly sourceServerName: string;
+    /** Server name the restored cluster archives under; must differ from the source. */
+    readonly serverName: string;
+    /** RFC 3339 instant to stop replaying WAL at; empty replays everything archived. */
+    readonly targetTime: string;
 }
 
 export interface Namespaces {
@@ -323,8 +334,12 @@ export interface Exposure {
 
 export interface ChartSource {
     readonly mode: ChartSourceMode;
-    /** `oci://host/path` for `oci`, a folder of `<chart>-<version>.tgz` for `local`, empty for `upstream`. */
+    /** `oci://host/path` for `oci`, `https://host/path` (a Helm repository) for `http`, a folder of `<chart>-<version>.tgz` for `local`, empty for `upstream`. */
     readonly location: string;
+    /** User for the `oci` or `http` mirror; absent: anonymous. */
+    readonly username?: string;
+    /** Its password, from `pulumi config set --secret --path chartSource.password` (a secret Output). */
+    readonly password?: pulumi.Output<string>;
 }
 
 export interface PlatformConfig {
@@ -351,10 +366,15 @@ export interface PlatformConfig {
     readonly flink: FlinkSettings;
     /** Protect stateful resources (databases, volumes) against deletion by `pulumi destroy` or a replace. */
     readonly protectData: boolean;
+    /** Escape hatches beyond the typed keys (docs/operations.md): applied last, over what the platform sets. */
+    readonly overrides: Overrides;
 }
 
-/** A configuration mistake, raised before any resource exists. */
-export class ConfigError extends Error {
+/**
+ * A configuration mistake, raised before any resource exists. A `pulumi.RunError`, so the Pulumi CLI
+ * prints the message alone, without a stack trace.
+ */
+export class ConfigError extends pulumi.RunError {
     constructor(
         readonly key: string,
         readonly given: unknown,
@@ -411,6 +431,8 @@ const LAKE_DEFAULTS: LakeAppsSettings = {
     appenderTable: "telemetry.logs",
 };
 
+const NO_RECOVERY: PostgresRecoverySettings = { sourceServerName: "", serverName: "", targetTime: "" };
+
 const KAFKA_DEFAULTS: KafkaSettings = {
     topics: [{ name: "telemetry-logs", partitions: 3 }],
     connectImage: "",
@@ -418,7 +440,7 @@ const KAFKA_DEFAULTS: KafkaSettings = {
     rackAwareness: false,
 };
 
-const PROFILE_DEFAULTS: Record<Profile, Omit<PlatformConfig, "profile">> = {
+const PROFILE_DEFAULTS: Record<Profile, Omit<PlatformConfig, "profile" | "overrides">> = {
     dev: {
         // Off in dev, to fit a laptop: monitoring (Prometheus, Grafana and Trino's JMX exporters, about 1.1Gi) and NiFi (a 1Gi JVM
         // and 9Gi of volumes). Either is one `components` key away (docs/operations.md).
@@ -468,7 +490,7 @@ const PROFILE_DEFAULTS: Record<Profile, Omit<PlatformConfig, "profile">> = {
             appender: { replicas: 1, cpu: "100m", memory: "128Mi", cpuLimit: "1", memoryLimit: "1Gi" },
         },
         kafka: KAFKA_DEFAULTS,
-        backups: { enabled: false, schedule: "0 2 * * *", retention: "7d", keep: 3, pitr: false },
+        backups: { enabled: false, schedule: "0 2 * * *", retention: "7d", keep: 3, pitr: false, postgresRecovery: NO_RECOVERY },
         networkPolicies: { enabled: true, apiServerCidrs: ["0.0.0.0/0"], externalEgress: [], ingressNamespace: "" },
         flink: FLINK_DEFAULTS,
         protectData: false,
@@ -519,7 +541,7 @@ const PROFILE_DEFAULTS: Record<Profile, Omit<PlatformConfig, "profile">> = {
             appender: { replicas: 2, cpu: "250m", memory: "512Mi", cpuLimit: "1", memoryLimit: "1Gi" },
         },
         kafka: KAFKA_DEFAULTS,
-        backups: { enabled: true, schedule: "0 2 * * *", retention: "14d", keep: 7, pitr: true },
+        backups: { enabled: true, schedule: "0 2 * * *", retention: "14d", keep: 7, pitr: true, postgresRecovery: NO_RECOVERY },
         networkPolicies: { enabled: true, apiServerCidrs: ["0.0.0.0/0"], externalEgress: [], ingressNamespace: "" },
         flink: FLINK_DEFAULTS,
         protectData: true,
@@ -546,6 +568,7 @@ export const KEYS = [
     "airflow",
     "lake",
     "protectData",
+    "overrides",
 ] as const;
 type Key = (typeof KEYS)[number];
 
@@ -597,13 +620,58 @@ const CPU = /^([0-9]+m|[0-9]+(\.[0-9]{1,3})?)$/;
 const MEMORY = /^[0-9]+(Ki|Mi|Gi|Ti)$/;
 const REGISTRY = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]{1,5})?(\/[a-z0-9]([-a-z0-9._]*[a-z0-9])?)*$/;
 
-function resources(key: string, v: Obj, d: Resources): Resources {
-    return {
+function resources(key: string, v: Obj, d: Resources, checkLimits = true): Resources {
+    const r = {
         cpu: str(`${key}.cpu`, v.cpu, d.cpu, CPU, 'a CPU quantity such as "250m" or "2"'),
         memory: str(`${key}.memory`, v.memory, d.memory, MEMORY, 'a memory quantity such as "512Mi" or "2Gi"'),
         cpuLimit: str(`${key}.cpuLimit`, v.cpuLimit, d.cpuLimit, CPU, 'a CPU quantity such as "250m" or "2"'),
         memoryLimit: str(`${key}.memoryLimit`, v.memoryLimit, d.memoryLimit, MEMORY, 'a memory quantity such as "512Mi" or "2Gi"'),
     };
+    return checkLimits ? withinLimits(key, r) : r;
+}
+
+// ---- Requests within limits, volumes at least their component's minimum ---------------------
+
+/** Kubernetes refuses a container whose request exceeds its limit: refused here, naming both. */
+function withinLimits(key: string, r: Resources): Resources {
+    if (cpuMillis(r.cpu) > cpuMillis(r.cpuLimit)) {
+        throw new ConfigError(`${key}.cpu`, r.cpu, `at most ${key}.cpuLimit (${r.cpuLimit}): a request cannot exceed its limit`);
+    }
+    if (mebibytes(r.memory) > mebibytes(r.memoryLimit)) {
+        throw new ConfigError(`${key}.memory`, r.memory, `at most ${key}.memoryLimit (${r.memoryLimit}): a request cannot exceed its limit`);
+    }
+    return r;
+}
+
+/**
+ * The smallest volume each component runs on: below it the service cannot initialise its data
+ * directory (PostgreSQL's WAL, InnoDB's system tablespace and redo log, Kafka's log segments) or
+ * fills it at once. A volume key not listed must still be more than zero.
+ */
+export const VOLUME_MINIMUM: Readonly<Record<string, string>> = {
+    "sizing.postgres.storage": "1Gi",
+    "sizing.cache.storage": "256Mi",
+    "sizing.objectStore.volumeSize": "1Gi",
+    "sizing.xtradb.storage": "2Gi",
+    "sizing.kafkaBrokers.storage": "1Gi",
+    "sizing.kafkaControllers.storage": "256Mi",
+    "sizing.clickhouse.storage": "1Gi",
+    "sizing.prometheus.storage": "1Gi",
+    "sizing.airflow.logStorage": "1Gi",
+    "sizing.nifi.storage.data": "1Gi",
+    "sizing.nifi.storage.content": "1Gi",
+    "sizing.nifi.storage.provenance": "1Gi",
+};
+
+/** A volume size: a quantity (pattern `pattern`), at least the key's {@link VOLUME_MINIMUM}; "" only where `emptyAllowed`. */
+function volume(key: string, v: unknown, dflt: string, pattern: RegExp, what: string, emptyAllowed = false): string {
+    const size = str(key, v, dflt, pattern, what);
+    if (size === "" && emptyAllowed) return size;
+    const minimum = VOLUME_MINIMUM[key];
+    if (size === "" || mebibytes(size) <= 0 || (minimum !== undefined && mebibytes(size) < mebibytes(minimum))) {
+        throw new ConfigError(key, size, `${what}, ${minimum === undefined ? "more than zero" : `${minimum} or more (the smallest volume this component runs on)`}`);
+    }
+    return size;
 }
 
 const RESOURCE_KEYS = ["cpu", "memory", "cpuLimit", "memoryLimit"] as const;
@@ -645,7 +713,7 @@ function sized<T extends Resources>(key: string, input: unknown, d: T, ints: Rec
     const dd = d as unknown as Record<string, unknown>;
     const out: Record<string, unknown> = { ...dd, ...resources(key, o, d) };
     for (const [k, [min, max]] of Object.entries(ints)) out[k] = int(`${key}.${k}`, o[k], dd[k] as number, min, max);
-    for (const k of sizes) out[k] = str(`${key}.${k}`, o[k], dd[k] as string, MEMORY, SIZE_WHAT);
+    for (const k of sizes) out[k] = volume(`${key}.${k}`, o[k], dd[k] as string, MEMORY, SIZE_WHAT);
     return out as T;
 }
 
@@ -669,7 +737,7 @@ function airflowSizing(input: unknown, d: AirflowSizing): AirflowSizing {
         dagProcessor: role("dagProcessor"),
         statsd: sized(`${key}.statsd`, o.statsd, d.statsd, {}, []),
         jobs: sized(`${key}.jobs`, o.jobs, d.jobs, {}, []),
-        logStorage: str(`${key}.logStorage`, o.logStorage, d.logStorage, MEMORY, `${SIZE_WHAT}, or "" for logs in an emptyDir`),
+        logStorage: volume(`${key}.logStorage`, o.logStorage, d.logStorage, MEMORY, `${SIZE_WHAT}, or "" for logs in an emptyDir`, true),
     };
 }
 
@@ -681,14 +749,15 @@ function nifiSizing(input: unknown, d: NifiSizing): NifiSizing {
     const key = "sizing.nifi";
     const o = input === undefined ? {} : object(key, input, ["storage", ...RESOURCE_KEYS]);
     const st = o.storage === undefined ? {} : object(`${key}.storage`, o.storage, ["data", "content", "provenance"]);
-    const base = resources(key, o, d);
+    const base = resources(key, o, d, false);
     if (mebibytes(base.memoryLimit) < 1024) throw new ConfigError(`${key}.memoryLimit`, base.memoryLimit, "1Gi or more (half of it is the JVM heap)");
+    withinLimits(key, base);
     return {
         ...base,
         storage: {
-            data: str(`${key}.storage.data`, st.data, d.storage.data, VOLUME, VOLUME_WHAT),
-            content: str(`${key}.storage.content`, st.content, d.storage.content, VOLUME, VOLUME_WHAT),
-            provenance: str(`${key}.storage.provenance`, st.provenance, d.storage.provenance, VOLUME, VOLUME_WHAT),
+            data: volume(`${key}.storage.data`, st.data, d.storage.data, VOLUME, VOLUME_WHAT),
+            content: volume(`${key}.storage.content`, st.content, d.storage.content, VOLUME, VOLUME_WHAT),
+            provenance: volume(`${key}.storage.provenance`, st.provenance, d.storage.provenance, VOLUME, VOLUME_WHAT),
         },
     };
 }
@@ -766,6 +835,22 @@ function kafkaSettings(input: unknown, d: KafkaSettings, brokers: number): Kafka
         connectors,
         rackAwareness: rackAwareness(o.rackAwareness, d.rackAwareness, brokers),
     };
+}
+
+const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+
+function postgresRecovery(input: unknown, d: PostgresRecoverySettings): PostgresRecoverySettings {
+    const o = input === undefined ? {} : object("backups.postgresRecovery", input, Object.keys(d));
+    const k = "backups.postgresRecovery";
+    const r: PostgresRecoverySettings = {
+        sourceServerName: str(`${k}.sourceServerName`, o.sourceServerName, d.sourceServerName, K8S_NAME, "the server name the backups were archived under (the lost cluster's name), or empty"),
+        serverName: str(`${k}.serverName`, o.serverName, d.serverName, K8S_NAME, "a new server name for the restored cluster's archive"),
+        targetTime: str(`${k}.targetTime`, o.targetTime, d.targetTime, RFC3339, 'an RFC 3339 instant such as "2026-12-06T08:00:00Z", or empty for all archived WAL'),
+    };
+    if (r.sourceServerName !== "" && (r.serverName === "" || r.serverName === r.sourceServerName)) {
+        throw new ConfigError(`${k}.serverName`, r.serverName, `a server name other than the source's ("${r.sourceServerName}"): the restored cluster must not archive over the backups it came from`);
+    }
+    return r;
 }
 
 /** Rack awareness spreads replicas over zones: it needs more than one broker. */
@@ -862,6 +947,7 @@ const KIND: Record<Key, "string" | "boolean" | "json"> = {
     airflow: "json",
     lake: "json",
     protectData: "boolean",
+    overrides: "json",
 };
 
 /**
@@ -940,11 +1026,18 @@ export function parseConfig(raw: Readonly<Record<string, string>>): PlatformConf
 
     const imageRegistry = str("imageRegistry", v("imageRegistry"), d.imageRegistry, REGISTRY, "a registry host with optional port and path, such as registry.internal:5000/mirror (no scheme, no trailing slash)");
 
-    const csIn = v("chartSource") === undefined ? {} : object("chartSource", v("chartSource"), Object.keys(d.chartSource));
+    const csIn = v("chartSource") === undefined ? {} : object("chartSource", v("chartSource"), [...Object.keys(d.chartSource), "username", "password"]);
     const chartSource: ChartSource = {
-        mode: oneOf<ChartSourceMode>("chartSource.mode", csIn.mode, d.chartSource.mode, ["upstream", "oci", "local"]),
+        mode: oneOf<ChartSourceMode>("chartSource.mode", csIn.mode, d.chartSource.mode, ["upstream", "oci", "http", "local"]),
         location: str("chartSource.location", csIn.location, d.chartSource.location),
+        ...chartCredentials(csIn),
     };
+    if (chartSource.mode === "http" && !/^https?:\/\/[^/\s]+(\/\S*)?$/.test(chartSource.location)) {
+        throw new ConfigError("chartSource.location", chartSource.location, 'a Helm repository URL such as "https://charts.internal/stable" when chartSource.mode is "http"');
+    }
+    if (chartSource.username !== undefined && chartSource.mode !== "oci" && chartSource.mode !== "http") {
+        throw new ConfigError("chartSource.username", chartSource.username, 'nothing unless chartSource.mode is "oci" or "http" (credentials are for a chart registry)');
+    }
     if (chartSource.mode === "oci" && !/^oci:\/\/[^/\s]+(\/[^\s]*[^/\s])?$/.test(chartSource.location)) {
         throw new ConfigError("chartSource.location", chartSource.location, 'an OCI registry path such as "oci://registry.internal/charts" when chartSource.mode is "oci"');
     }
@@ -1007,7 +1100,7 @@ export function parseConfig(raw: Readonly<Record<string, string>>): PlatformConf
         throw new ConfigError("sizing.objectStore.servers", sizing.objectStore.servers, "1 (standalone) or 4 and more (erasure-coded)");
     }
 
-    const declaredKafka = kafkaSettings(v("kafka"), d.kafka, profile === "prod" ? 3 : 1);
+    const declaredKafka = kafkaSettings(without(v("kafka"), HATCH_KEYS.kafka), d.kafka, profile === "prod" ? 3 : 1);
 
     const bkIn = v("backups") === undefined ? {} : object("backups", v("backups"), Object.keys(d.backups));
     const backups: Backups = {
@@ -1016,7 +1109,11 @@ export function parseConfig(raw: Readonly<Record<string, string>>): PlatformConf
         retention: str("backups.retention", bkIn.retention, d.backups.retention, /^[1-9][0-9]*[dwm]$/, 'a retention such as "14d", "4w" or "3m"'),
         keep: int("backups.keep", bkIn.keep, d.backups.keep, 1, 365),
         pitr: bool("backups.pitr", bkIn.pitr, d.backups.pitr),
+        postgresRecovery: postgresRecovery(bkIn.postgresRecovery, d.backups.postgresRecovery),
     };
+    if (backups.postgresRecovery.sourceServerName !== "" && !backups.enabled) {
+        throw new ConfigError("backups.postgresRecovery.sourceServerName", backups.postgresRecovery.sourceServerName, '"" while backups.enabled is false: the backups are read from the backup store');
+    }
 
     const protectData = bool("protectData", v("protectData"), d.protectData);
 
@@ -1046,7 +1143,7 @@ export function parseConfig(raw: Readonly<Record<string, string>>): PlatformConf
         throw new ConfigError("components.nifi", true, "false on OpenShift: the NiFi 1.x image writes files owned by uid 1000, which an assigned UID cannot (docs/decisions/0006-nifi.md)");
     }
 
-    const afIn = v("airflow") === undefined ? {} : object("airflow", v("airflow"), Object.keys(d.airflow));
+    const afIn = v("airflow") === undefined ? {} : object("airflow", without(v("airflow"), HATCH_KEYS.airflow), Object.keys(d.airflow));
     const airflow: AirflowSettings = {
         metadataDatabase: oneOf<MetadataDatabase>("airflow.metadataDatabase", afIn.metadataDatabase, d.airflow.metadataDatabase, ["postgresql", "mysql"]),
     };
@@ -1060,7 +1157,7 @@ export function parseConfig(raw: Readonly<Record<string, string>>): PlatformConf
         appenderTable: str("lake.appenderTable", lkIn.appenderTable, d.lake.appenderTable, /^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$/, "an Iceberg table as namespace.table (lower-case letters, digits, '_')"),
     };
 
-    const flink = flinkSettings(v("flink"), d.flink);
+    const flink = flinkSettings(without(v("flink"), HATCH_KEYS.flink), d.flink);
     const kafka = withCdcSinkTopics(declaredKafka, flink);
 
     const needs: Array<[keyof ComponentSwitches, keyof ComponentSwitches, string]> = [
@@ -1139,7 +1236,14 @@ export function parseConfig(raw: Readonly<Record<string, string>>): PlatformConf
         airflow,
         lake,
         protectData,
+        overrides: overridesSettings(profile, v("overrides"), { flink: v("flink"), kafka: v("kafka"), airflow: v("airflow") }, flink.jobEnabled),
     };
+}
+
+/** Whether the runtime marks `key` (with its project prefix) secret: `pulumi config set --secret`. */
+function isSecretConfig(key: string): boolean {
+    const fn: unknown = (pulumi.runtime as unknown as Record<string, unknown>).isConfigSecret;
+    return typeof fn === "function" ? (fn as (k: string) => boolean)(key) : false;
 }
 
 /** Reads the stack's configuration from the Pulumi runtime and validates it. */
@@ -1153,5 +1257,170 @@ export function loadConfig(): PlatformConfig {
         const value = cfg.get(key);
         if (value !== undefined) raw[key] = value;
     }
-    return parseConfig(raw);
+    const parsed = parseConfig(raw);
+    // A password written in plain text into the stack file: refused, it belongs in the encrypted config.
+    if (parsed.chartSource.password !== undefined && !isSecretConfig(`${prefix}chartSource`)) {
+        throw new ConfigError("chartSource.password", "(hidden)", "a secret: pulumi config set --secret --path chartSource.password <password>");
+    }
+    return parsed;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Escape hatches: what the typed keys do not cover, validated, applied last (components/lib/overrides.ts).
+
+/** The charts `overrides.<chart>.values` may reach: the catalog's chart keys. */
+export const OVERRIDABLE_CHARTS = [
+    "certManager",
+    "cloudnativePg",
+    "superset",
+    "pxcOperator",
+    "strimzi",
+    "minioOperator",
+    "nessie",
+    "flinkOperator",
+    "sparkOperator",
+    "trino",
+    "airflow",
+    "kubePrometheusStack",
+] as const;
+export type OverridableChart = (typeof OVERRIDABLE_CHARTS)[number];
+
+/** A Kafka broker setting, a Flink option or an airflow.cfg option. */
+export type ConfigValue = string | number | boolean;
+
+export interface Overrides {
+    /** Helm values deep-merged last into each chart's values (maps merge, anything else replaces). */
+    readonly chartValues: Readonly<Partial<Record<OverridableChart, Readonly<Record<string, unknown>>>>>;
+    /** `flink.configuration`: merged last into the session cluster's `flinkConfiguration`. */
+    readonly flinkConfiguration: Readonly<Record<string, string>>;
+    /** `flink.sqlGateway.enabled`: run the SQL gateway (default true; the CDC job needs it). */
+    readonly flinkSqlGateway: boolean;
+    /** `kafka.config`: broker defaults merged last into the Kafka resource's `spec.kafka.config`. */
+    readonly kafkaConfig: Readonly<Record<string, ConfigValue>>;
+    /** `airflow.config`: airflow.cfg sections and options merged last into the chart's `config`. */
+    readonly airflowConfig: Readonly<Record<string, Readonly<Record<string, ConfigValue>>>>;
+}
+
+/** The sub-keys of flink, kafka and airflow that are escape hatches, read here rather than by their section. */
+const HATCH_KEYS = { flink: ["configuration", "sqlGateway"], kafka: ["config"], airflow: ["config"] } as const;
+
+/**
+ * Dev brokers take seed 004's telemetry-lake defaults: 3 partitions for a topic created without a
+ * count, and one hour of retention, so a laptop's volume does not fill. Topics declared with their
+ * own settings (compacted topics, kafka.topics[].config) keep them; prod keeps Kafka's defaults.
+ */
+const KAFKA_CONFIG_DEFAULTS: Record<Profile, Readonly<Record<string, ConfigValue>>> = {
+    dev: { "num.partitions": 3, "log.retention.hours": 1 },
+    prod: {},
+};
+
+/** `value` without `keys` when it is an object; anything else unchanged (its own parser reports it). */
+function without(value: unknown, keys: readonly string[]): unknown {
+    if (!isObj(value)) return value;
+    return Object.fromEntries(Object.entries(value).filter(([k]) => !keys.includes(k)));
+}
+
+/** Keys whose value would be a credential; names of Secrets (`existingSecret`, `secretName`, `passwordKey`) are not. */
+const CREDENTIAL_KEY = /(^|[._-])(password|passwd|pwd|secret|token|api[._-]?key|access[._-]?key|secret[._-]?key|private[._-]?key|credentials?|fernet[._-]?key|jwt[._-]?secret)$/i;
+/** A password anywhere in the name (`passwordAuth`), unless the name says it holds a reference (`passwordSecret`, `passwordKey`). */
+const PASSWORD_KEY = /pass(word|wd)/i;
+const REFERENCE_KEY = /(Key|Keys|Secret|SecretName|SecretRef|Ref|File|Path|Name)$/;
+
+/**
+ * Whether a key's string value would be a credential. Airflow's `<option>_secret` and `<option>_cmd`
+ * forms of a credential option (`sql_alchemy_conn_secret`) name where to read it: not credentials.
+ */
+function isCredentialKey(k: string): boolean {
+    const indirect = /^(.+)_(secret|cmd)$/.exec(k);
+    if (indirect !== null && isCredentialKey(indirect[1])) return false;
+    return CREDENTIAL_KEY.test(k) || CREDENTIAL_KEY_CAMEL.test(k) || CREDENTIAL_URL_OPTION.test(k) || (PASSWORD_KEY.test(k) && !REFERENCE_KEY.test(k));
+}
+/** The same in camelCase (`adminPassword`, `authToken`). */
+const CREDENTIAL_KEY_CAMEL = /[a-z0-9](Password|Passwd|Token|SecretKey|AccessKey|PrivateKey|ApiKey|Credentials?)$/;
+/** Airflow options that embed credentials in a URL. */
+const CREDENTIAL_URL_OPTION = /^(sql_alchemy_conn|broker_url|result_backend|connection)$/;
+
+/** Refuses a literal credential anywhere in `value` (a credential-like key with a non-empty string, or a PEM block). */
+function noLiteralSecrets(key: string, value: unknown): void {
+    if (typeof value === "string") {
+        if (value.includes("-----BEGIN")) throw new ConfigError(key, "(hidden)", "no key or certificate material: put it in a Secret and reference the Secret by name");
+        return;
+    }
+    if (Array.isArray(value)) {
+        value.forEach((x, i) => noLiteralSecrets(`${key}[${i}]`, x));
+        return;
+    }
+    if (!isObj(value)) return;
+    for (const [k, x] of Object.entries(value)) {
+        const at = `${key}.${k}`;
+        if (isCredentialKey(k) && typeof x === "string" && x !== "") {
+            throw new ConfigError(at, "(hidden)", "no literal credential: create a Secret and reference it by name (existingSecret, secretName, valueFrom, a *_secret or *_cmd option)");
+        }
+        noLiteralSecrets(at, x);
+    }
+}
+
+/** A flat map of option names to scalar values. */
+function optionMap(key: string, value: unknown, name: RegExp, nameWhat: string, stringsOnly: boolean): Record<string, ConfigValue> {
+    if (value === undefined) return {};
+    if (!isObj(value)) throw new ConfigError(key, value, `an object of ${nameWhat} to ${stringsOnly ? "strings" : "strings, numbers or booleans"}`);
+    for (const [k, x] of Object.entries(value)) {
+        if (!name.test(k)) throw new ConfigError(`${key}.${k}`, x, nameWhat);
+        const ok = typeof x === "string" || (!stringsOnly && (typeof x === "number" || typeof x === "boolean"));
+        if (!ok) throw new ConfigError(`${key}.${k}`, x, stringsOnly ? "a string" : "a string, number or boolean");
+    }
+    noLiteralSecrets(key, value);
+    return value as Record<string, ConfigValue>;
+}
+
+/**
+ * Kafka broker settings Strimzi manages itself and ignores when set (listeners, TLS, SASL,
+ * authorization, KRaft roles and directories), less the few it lets through.
+ */
+const KAFKA_FORBIDDEN = /^(listeners|advertised\.|broker\.|listener\.|host\.name|port$|inter\.broker\.listener\.name|sasl\.|ssl\.|security\.|password\.|log\.dir|authorizer\.|super\.user|node\.id|process\.roles|controller\.|metadata\.log\.dir|zookeeper\.|cruise\.control\.metrics\.reporter\.bootstrap\.servers)/;
+const KAFKA_ALLOWED = /^(ssl\.cipher\.suites|ssl\.protocol|ssl\.enabled\.protocols|controller\.quorum\.(election\.backoff\.max\.ms|election\.timeout\.ms|fetch\.timeout\.ms))$/;
+
+function overridesSettings(profile: Profile, input: unknown, sections: { flink: unknown; kafka: unknown; airflow: unknown }, jobEnabled: boolean): Overrides {
+    const o = input === undefined ? {} : object("overrides", input, OVERRIDABLE_CHARTS);
+    const chartValues: Partial<Record<OverridableChart, Record<string, unknown>>> = {};
+    for (const chart of OVERRIDABLE_CHARTS) {
+        if (o[chart] === undefined) continue;
+        const entry = object(`overrides.${chart}`, o[chart], ["values"]);
+        if (!isObj(entry.values)) throw new ConfigError(`overrides.${chart}.values`, entry.values, "an object of Helm values, merged last into the chart's values");
+        noLiteralSecrets(`overrides.${chart}.values`, entry.values);
+        chartValues[chart] = entry.values;
+    }
+
+    const flinkIn = isObj(sections.flink) ? sections.flink : {};
+    const flinkConfiguration = optionMap("flink.configuration", flinkIn.configuration, /^[A-Za-z0-9][A-Za-z0-9._-]*$/, "Flink option names such as taskmanager.memory.managed.fraction", true) as Record<string, string>;
+    const gwIn = flinkIn.sqlGateway === undefined ? {} : object("flink.sqlGateway", flinkIn.sqlGateway, ["enabled"]);
+    const flinkSqlGateway = bool("flink.sqlGateway.enabled", gwIn.enabled, true);
+    if (!flinkSqlGateway && jobEnabled) throw new ConfigError("flink.sqlGateway.enabled", false, "true while flink.jobEnabled is true: the CDC job is submitted through the SQL gateway");
+
+    const kafkaIn = isObj(sections.kafka) ? sections.kafka : {};
+    const kafkaConfig = { ...KAFKA_CONFIG_DEFAULTS[profile], ...optionMap("kafka.config", kafkaIn.config, /^[a-z0-9][a-z0-9._-]*$/, "Kafka broker setting names such as log.retention.hours", false) };
+    for (const k of Object.keys(kafkaConfig)) {
+        if (KAFKA_FORBIDDEN.test(k) && !KAFKA_ALLOWED.test(k)) throw new ConfigError(`kafka.config.${k}`, kafkaConfig[k], "a setting Strimzi does not manage itself (listeners, TLS, SASL, authorization and KRaft roles are set through the Kafka resource)");
+    }
+
+    const airflowIn = isObj(sections.airflow) ? sections.airflow : {};
+    const airflowConfig: Record<string, Record<string, ConfigValue>> = {};
+    if (airflowIn.config !== undefined) {
+        if (!isObj(airflowIn.config)) throw new ConfigError("airflow.config", airflowIn.config, "an object of airflow.cfg sections, each an object of options");
+        for (const [section, options] of Object.entries(airflowIn.config)) {
+            if (!/^[a-z][a-z0-9_.]*$/.test(section)) throw new ConfigError(`airflow.config.${section}`, options, "an airflow.cfg section name such as core, scheduler or celery");
+            airflowConfig[section] = optionMap(`airflow.config.${section}`, options, /^[a-z][a-z0-9_]*$/, "airflow.cfg option names such as parallelism", false);
+        }
+    }
+    return { chartValues, flinkConfiguration, flinkSqlGateway, kafkaConfig, airflowConfig };
+}
+
+/** `chartSource.username` and `chartSource.password`; the password becomes a secret Output. */
+function chartCredentials(cs: Obj): Pick<ChartSource, "username" | "password"> {
+    const username = str("chartSource.username", cs.username, "", /^\S+$/, "a user name without spaces");
+    const password = str("chartSource.password", cs.password === undefined ? undefined : cs.password, "");
+    if ((username === "") !== (password === "")) {
+        throw new ConfigError(username === "" ? "chartSource.username" : "chartSource.password", username === "" ? undefined : "(hidden)", "chartSource.username and chartSource.password together (or neither)");
+    }
+    return username === "" ? {} : { username, password: pulumi.secret(password) };
 }

@@ -64,7 +64,7 @@ describe("config", () => {
             assert.strictEqual(cfg.exposure.mode, "ingress");
             assert.strictEqual(cfg.protectData, true);
             assert.deepStrictEqual([cfg.sizing.objectStore.servers, cfg.sizing.xtradb.size, cfg.sizing.xtradb.haproxy.size], [4, 3, 3]);
-            assert.deepStrictEqual(cfg.backups, { enabled: true, schedule: "0 2 * * *", retention: "14d", keep: 7, pitr: true });
+            assert.deepStrictEqual(cfg.backups, { enabled: true, schedule: "0 2 * * *", retention: "14d", keep: 7, pitr: true, postgresRecovery: { sourceServerName: "", serverName: "", targetTime: "" } });
         });
 
         it("a nested HAProxy override keeps the other XtraDB defaults", () => {

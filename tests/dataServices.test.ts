@@ -6,6 +6,7 @@ import { ChartSource } from "../components/config";
 import { ClickHouse } from "../components/data/clickhouse";
 import { CnpgOperator } from "../components/data/cnpgOperator";
 import { Nessie } from "../components/data/nessie";
+import { PostgresBackupSchedule } from "../components/data/postgresBackupSchedule";
 import { PostgresCluster } from "../components/data/postgresCluster";
 import { S3Access } from "../components/data/s3Access";
 import { Capture, SECRET_MARK, resolve, settle, strings, useMocks } from "./harness";
@@ -36,7 +37,17 @@ function pg(withBackup: boolean): PostgresCluster {
         databases: [{ name: "nessie" }],
         highAvailability: true,
         ...(withBackup
-            ? { backup: { endpoint: "http://minio.platform-data.svc.cluster.local", bucket: "backups", secretName: "object-store-s3", schedule: "0 2 * * *", retention: "14d", ready: [fakeObjectStore()] } }
+            ? {
+                  backup: {
+                      endpoint: "http://minio.platform-data.svc.cluster.local",
+                      bucket: "backups",
+                      secretName: "object-store-s3",
+                      schedule: "0 2 * * *",
+                      retention: "14d",
+                      ready: [fakeObjectStore()],
+                      plugin: new k8s.core.v1.ConfigMap("barman-plugin", { metadata: { name: "barman-plugin", namespace: "platform-operators" } }),
+                  },
+              }
             : {}),
     });
 }
@@ -46,15 +57,17 @@ describe("data services", () => {
         let capture: Capture;
         before(async () => {
             capture = await useMocks({ profile: "prod" });
-            pg(true);
+            const cluster = pg(true);
+            new PostgresBackupSchedule("platform-pg-backups", { cluster, namespace: "platform-data", schedule: "0 2 * * *", bucketReady: [new k8s.core.v1.ConfigMap("bucket-ready", { metadata: { name: "bucket-ready" } })] });
             await settle();
         });
 
-        it("archives WAL and base backups to the object store with credentials from a Secret", () => {
-            const spec = capture.one("kubernetes:postgresql.cnpg.io/v1:Cluster", "platform-pg-cluster").inputs.spec;
-            assert.deepStrictEqual(spec.backup, {
+        it("archives WAL and base backups through the Barman Cloud plugin's ObjectStore, with credentials from a Secret", () => {
+            const store = capture.one("kubernetes:barmancloud.cnpg.io/v1:ObjectStore", "platform-pg-object-store").inputs;
+            assert.strictEqual(store.metadata.name, "platform-pg-backups");
+            assert.deepStrictEqual(store.spec, {
                 retentionPolicy: "14d",
-                barmanObjectStore: {
+                configuration: {
                     destinationPath: "s3://backups/postgresql/",
                     endpointURL: "http://minio.platform-data.svc.cluster.local",
                     s3Credentials: {
@@ -64,20 +77,34 @@ describe("data services", () => {
                     wal: { compression: "gzip" },
                     data: { compression: "gzip" },
                 },
+                instanceSidecarConfiguration: { resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { cpu: "1", memory: "512Mi" } } },
             });
+            const spec = capture.one("kubernetes:postgresql.cnpg.io/v1:Cluster", "platform-pg-cluster").inputs.spec;
+            assert.strictEqual(spec.backup, undefined);
+            assert.deepStrictEqual(spec.plugins, [{ name: "barman-cloud.cloudnative-pg.io", isWALArchiver: true, parameters: { barmanObjectName: "platform-pg-backups" } }]);
         });
 
-        it("starts the cluster only once the backup bucket's store is ready", () => {
+        it("starts the cluster after the operator, the plugin and its ObjectStore, not after the bucket's store", () => {
             const cluster = capture.one("kubernetes:postgresql.cnpg.io/v1:Cluster", "platform-pg-cluster");
             const deps = capture.dependencyNames(cluster);
-            assert.ok(deps.includes("kubernetes:core/v1:ConfigMap::object-store-ready"), deps.join(", "));
-            assert.ok(deps.includes(`${RELEASE}::cnpg-operator-chart`), deps.join(", "));
+            assert.ok(!deps.includes("kubernetes:core/v1:ConfigMap::object-store-ready"), deps.join(", "));
+            for (const want of [`${RELEASE}::cnpg-operator-chart`, "kubernetes:core/v1:ConfigMap::barman-plugin", "kubernetes:barmancloud.cnpg.io/v1:ObjectStore::platform-pg-object-store"]) {
+                assert.ok(deps.includes(want), `${want} missing from ${deps.join(", ")}`);
+            }
         });
 
-        it("schedules daily base backups after the cluster is ready", () => {
+        it("schedules daily plugin base backups once the cluster is ready and the bucket's store is up", () => {
             const sb = capture.one("kubernetes:postgresql.cnpg.io/v1:ScheduledBackup", "platform-pg-scheduled-backup");
-            assert.deepStrictEqual(sb.inputs.spec, { cluster: { name: "platform-pg" }, schedule: "0 0 2 * * *", method: "barmanObjectStore", backupOwnerReference: "self", immediate: true });
-            assert.ok(capture.dependencyNames(sb).includes("kubernetes:postgresql.cnpg.io/v1:Cluster::platform-pg-cluster"));
+            assert.deepStrictEqual(sb.inputs.spec, {
+                cluster: { name: "platform-pg" },
+                schedule: "0 0 2 * * *",
+                method: "plugin",
+                pluginConfiguration: { name: "barman-cloud.cloudnative-pg.io" },
+                backupOwnerReference: "self",
+                immediate: true,
+            });
+            const deps = capture.dependencyNames(sb);
+            for (const want of ["kubernetes:postgresql.cnpg.io/v1:Cluster::platform-pg-cluster", "kubernetes:core/v1:ConfigMap::bucket-ready"]) assert.ok(deps.includes(want), deps.join(", "));
         });
 
         it("registers no backup without a backup target", async () => {
@@ -85,7 +112,8 @@ describe("data services", () => {
             pg(false);
             await settle();
             assert.deepStrictEqual(c.ofType("kubernetes:postgresql.cnpg.io/v1:ScheduledBackup"), []);
-            assert.strictEqual(c.one("kubernetes:postgresql.cnpg.io/v1:Cluster", "platform-pg-cluster").inputs.spec.backup, undefined);
+            assert.strictEqual(c.one("kubernetes:postgresql.cnpg.io/v1:Cluster", "platform-pg-cluster").inputs.spec.plugins, undefined);
+            assert.deepStrictEqual(c.ofType("kubernetes:barmancloud.cnpg.io/v1:ObjectStore"), []);
         });
     });
 

@@ -2,30 +2,17 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { kafkaVersion } from "../components/catalog";
-import { ChartSource, ConfigError, parseConfig } from "../components/config";
+import { ChartSource, parseConfig } from "../components/config";
 import { Kafka } from "../components/data/kafka";
 import { StrimziOperator } from "../components/data/strimziOperator";
 import { sinkTopics } from "../components/lib/cdcTopics";
 import { collectArtifacts } from "../scripts/lib/artifacts";
-import { Capture, runProgram, settle, stackConfig, useMocks } from "./harness";
+import { configError, raw, stackCapture } from "./configHelpers";
+import { Capture, settle, stackConfig, useMocks } from "./harness";
 
 const V1 = "kubernetes:kafka.strimzi.io/v1";
 const upstream: ChartSource = { mode: "upstream", location: "" };
 const node = { storage: "10Gi", cpu: "500m", memory: "2Gi", cpuLimit: "2", memoryLimit: "2Gi" };
-
-function raw(values: Record<string, unknown>): Record<string, string> {
-    return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
-}
-
-function configError(values: Record<string, unknown>): ConfigError {
-    try {
-        parseConfig(raw(values));
-    } catch (e) {
-        if (e instanceof ConfigError) return e;
-        throw e;
-    }
-    throw new Error("expected a ConfigError");
-}
 
 async function cluster(args: { ha: boolean; rackAwareness?: boolean; connect?: boolean }): Promise<Capture> {
     const capture = await useMocks({ profile: "dev" });
@@ -35,6 +22,8 @@ async function cluster(args: { ha: boolean; rackAwareness?: boolean; connect?: b
         operator: operator.release,
         sizing: { brokers: node, controllers: node },
         storageClass: "",
+        clusterIssuer: "platform-ca",
+        caCertPem: "ca",
         highAvailability: args.ha,
         ...(args.rackAwareness === undefined ? {} : { rackAwareness: args.rackAwareness }),
         ...(args.connect ? { connect: { replicas: 1, connectors: [] } } : {}),
@@ -86,8 +75,7 @@ describe("Kafka durability", () => {
         let prod: Capture;
         before(async function () {
             this.timeout(120000);
-            prod = await useMocks(stackConfig("prod"));
-            await runProgram();
+            prod = await stackCapture("prod");
         });
 
         it("names the broker image of the pinned version in the artifacts list", () => {

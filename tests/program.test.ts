@@ -126,6 +126,7 @@ describe("program", () => {
                 const operatorOf: Record<string, string> = {
                     "cert-manager.io": "cert-manager-chart",
                     "postgresql.cnpg.io": "cnpg-operator-chart",
+                    "barmancloud.cnpg.io": "barman-cloud-chart",
                     "kafka.strimzi.io": "strimzi-chart",
                     "minio.min.io": "minio-operator-chart",
                     "pxc.percona.com": "pxc-operator-chart",
@@ -234,7 +235,7 @@ describe("program", () => {
             const cluster = capture.one(CR.pgCluster, "platform-pg-cluster");
             assert.strictEqual(cluster.inputs.spec.instances, 3);
             assert.strictEqual(cluster.inputs.spec.enablePDB, true);
-            assert.deepStrictEqual(cluster.inputs.spec.postgresql.synchronous, { method: "any", number: 1, dataDurability: "required" });
+            assert.deepStrictEqual(cluster.inputs.spec.postgresql.synchronous, { method: "any", number: 1, dataDurability: "required", failoverQuorum: true });
             assert.strictEqual(cluster.inputs.spec.affinity.podAntiAffinityType, "required");
             assert.strictEqual(cluster.protect, true);
         });
@@ -272,7 +273,7 @@ describe("program", () => {
         it("prod schedules PostgreSQL backups to the object store; dev does not", async () => {
             const { capture: p } = await program("prod");
             assert.strictEqual(p.one("kubernetes:postgresql.cnpg.io/v1:ScheduledBackup", "platform-pg-scheduled-backup").inputs.spec.schedule, "0 0 2 * * *");
-            assert.strictEqual(p.one(CR.pgCluster, "platform-pg-cluster").inputs.spec.backup.barmanObjectStore.destinationPath, "s3://backups/postgresql/");
+            assert.strictEqual(p.one("kubernetes:barmancloud.cnpg.io/v1:ObjectStore", "platform-pg-object-store").inputs.spec.configuration.destinationPath, "s3://backups/postgresql/");
             const { capture: d } = await program("dev");
             assert.deepStrictEqual(d.ofType("kubernetes:postgresql.cnpg.io/v1:ScheduledBackup"), []);
         });
@@ -614,7 +615,7 @@ describe("program", () => {
 
         it("charts every release from the OCI mirror", () => {
             const releases = capture.ofType(RELEASE);
-            assert.strictEqual(releases.length, 11);
+            assert.strictEqual(releases.length, 12);
             assert.deepStrictEqual(releases.filter((r) => !String(r.inputs.chart).startsWith("oci://registry.internal:5000/charts/")).map((r) => r.name), []);
         });
     });

@@ -84,6 +84,11 @@ export class ObjectStore extends pulumi.ComponentResource {
     public readonly s3Endpoint: pulumi.Output<string>;
     /** Secret holding the application access key as AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY. */
     public readonly s3SecretName: pulumi.Output<string>;
+    /**
+     * The same Secret's name as a plain string, for a client that reads the Secret only at run time
+     * and must not wait for the store (through the Output it would wait for this component).
+     */
+    public readonly s3SecretNameKnown: string;
     public readonly s3AccessKeyIdKey = "AWS_ACCESS_KEY_ID";
     public readonly s3SecretAccessKeyKey = "AWS_SECRET_ACCESS_KEY";
     /** The application access key, as the `credentials` output shows it. */
@@ -153,10 +158,11 @@ export class ObjectStore extends pulumi.ComponentResource {
             },
             { parent: this },
         );
+        this.s3SecretNameKnown = `${name}-s3-credentials`;
         const s3Secret = new k8s.core.v1.Secret(
             `${name}-s3-credentials`,
             {
-                metadata: { name: `${name}-s3-credentials`, namespace: args.namespace, labels },
+                metadata: { name: this.s3SecretNameKnown, namespace: args.namespace, labels },
                 type: "Opaque",
                 stringData: { [this.s3AccessKeyIdKey]: appAccessKey.result, [this.s3SecretAccessKeyKey]: appSecretKey.result },
             },
@@ -225,7 +231,9 @@ export class ObjectStore extends pulumi.ComponentResource {
 
         this.namespace = this.tenant.metadata.namespace;
         this.buckets = buckets;
-        this.s3Endpoint = pulumi.interpolate`http://minio.${this.namespace}.svc.cluster.local`;
+        // From the namespace given, not the Tenant's: an address is known before the store is up, and
+        // clients that must wait for it name `ready` (a PostgreSQL cluster, for one, need not).
+        this.s3Endpoint = pulumi.interpolate`http://minio.${args.namespace}.svc.cluster.local`;
         this.s3SecretName = s3Secret.metadata.name;
         this.endpoint = {
             internal: this.s3Endpoint,

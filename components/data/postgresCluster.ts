@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { images } from "../catalog";
-import { PostgresSizing } from "../config";
+import { PostgresSizing, Resources } from "../config";
 import { Footprint, podsFootprint } from "../lib/footprint";
 import { imageRef } from "../lib/images";
 import { platformLabels } from "../lib/labels";
@@ -12,6 +12,7 @@ import { CredentialRef, Endpoint, portForwardCommand } from "../lib/outputs";
 import { waitForCondition, waitForJsonPath } from "../lib/readiness";
 import { resourceRequirements } from "../lib/security";
 import { S3Location, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY } from "../lib/storage";
+import { BARMAN_CLOUD_API, BARMAN_CLOUD_PLUGIN } from "./barmanCloudPlugin";
 
 /** One application database: a login role that owns it. */
 export interface AppDatabase {
@@ -19,12 +20,84 @@ export interface AppDatabase {
     readonly name: string;
 }
 
-/** Continuous archiving (WAL) and scheduled base backups to an S3-compatible object store. */
+/**
+ * Continuous archiving (WAL) and scheduled base backups to an S3-compatible object store, through
+ * CloudNativePG's Barman Cloud plugin.
+ */
 export interface PostgresBackup extends S3Location {
-    /** Base backup schedule, five-field cron such as "0 2 * * *" (converted to CloudNativePG's six fields). */
+    /** Base backup schedule, five-field cron such as "0 2 * * *" (scheduled by {@link PostgresBackupSchedule}). */
     readonly schedule: string;
-    /** How long backups are kept, e.g. "14d". Backups go under `s3://<bucket>/postgresql/`. */
+    /** How long backups are kept, e.g. "14d". Backups go under `s3://<bucket>/postgresql/<server name>/`. */
     readonly retention: string;
+    /** The Barman Cloud plugin release: the ObjectStore kind and the backup sidecar come from it. */
+    readonly plugin: pulumi.Resource;
+}
+
+/**
+ * Bootstrap a new cluster from the backups of an earlier one (its base backup, then its WAL) instead
+ * of an empty `initdb`. The source is read from the same object store the backups go to.
+ */
+export interface PostgresRecovery {
+    /** The server name the source cluster archived under: its cluster name unless it was itself restored. */
+    readonly sourceServerName: string;
+    /** Recover up to this instant (RFC 3339, e.g. "2026-12-06T08:00:00Z"); undefined replays all archived WAL. */
+    readonly targetTime?: string;
+    /**
+     * Server name the restored cluster archives under; must differ from the source, whose archive
+     * stays untouched (CloudNativePG refuses to archive into a non-empty path anyway).
+     */
+    readonly serverName: string;
+}
+
+/** Sidecar the Barman Cloud plugin adds to each instance pod (WAL upload, base backups, retention). */
+const BACKUP_SIDECAR: Resources = { cpu: "50m", memory: "128Mi", cpuLimit: "1", memoryLimit: "512Mi" };
+
+/**
+ * The plugin's `ObjectStore` spec for the backups: WAL and base backups under
+ * `s3://<bucket>/postgresql/`, gzip-compressed, kept for `retention`.
+ */
+export function backupObjectStoreSpec(backup: Omit<PostgresBackup, "plugin" | "ready" | "schedule">): Record<string, unknown> {
+    return {
+        retentionPolicy: backup.retention,
+        configuration: {
+            destinationPath: `s3://${backup.bucket}/postgresql/`,
+            endpointURL: backup.endpoint,
+            s3Credentials: {
+                accessKeyId: { name: backup.secretName, key: S3_ACCESS_KEY_ID },
+                secretAccessKey: { name: backup.secretName, key: S3_SECRET_ACCESS_KEY },
+            },
+            wal: { compression: "gzip" },
+            data: { compression: "gzip" },
+        },
+        instanceSidecarConfiguration: { resources: resourceRequirements(BACKUP_SIDECAR) },
+    };
+}
+
+/**
+ * The Cluster spec fields that bootstrap a new cluster from an object store: `bootstrap.recovery`
+ * from an external cluster read through the plugin, and the plugin as WAL archiver under a new
+ * server name.
+ */
+export function recoverySpec(objectStoreName: string, recovery: PostgresRecovery): Record<string, unknown> {
+    if (recovery.serverName === recovery.sourceServerName) {
+        throw new Error(`PostgreSQL recovery: the restored cluster must archive under a server name other than its source's ("${recovery.sourceServerName}")`);
+    }
+    const source = "backup-source";
+    return {
+        bootstrap: {
+            recovery: {
+                source,
+                ...(recovery.targetTime === undefined ? {} : { recoveryTarget: { targetTime: recovery.targetTime } }),
+            },
+        },
+        externalClusters: [
+            {
+                name: source,
+                plugin: { name: BARMAN_CLOUD_PLUGIN, parameters: { barmanObjectName: objectStoreName, serverName: recovery.sourceServerName } },
+            },
+        ],
+        plugins: [{ name: BARMAN_CLOUD_PLUGIN, isWALArchiver: true, parameters: { barmanObjectName: objectStoreName, serverName: recovery.serverName } }],
+    };
 }
 
 export interface PostgresClusterArgs {
@@ -46,6 +119,8 @@ export interface PostgresClusterArgs {
     readonly protect?: boolean;
     /** Backups to the object store; undefined means no backups (dev). */
     readonly backup?: PostgresBackup;
+    /** Create the cluster from the backups in `backup`'s store instead of empty. Default: a fresh `initdb`. */
+    readonly recovery?: PostgresRecovery;
 }
 
 /** Port of the exporter every CloudNativePG instance runs, container port `metrics`. */
@@ -69,12 +144,17 @@ export interface DatabaseAccess {
 
 /**
  * A PostgreSQL cluster managed by CloudNativePG. Dev runs one instance; with `highAvailability`
- * it runs quorum-based synchronous replication (one synchronous standby required), pod
- * anti-affinity required across nodes, and the operator's PodDisruptionBudgets. Each application
+ * it runs quorum-based synchronous replication (one synchronous standby required) with
+ * `failoverQuorum` (a standby is promoted only when a quorum shows it holds every acknowledged
+ * commit), pod anti-affinity required across nodes, and the operator's PodDisruptionBudgets.
+ * Backups go through the Barman Cloud plugin: an `ObjectStore` and the plugin as WAL archiver
+ * here, the base backups by {@link PostgresBackupSchedule}; `recovery` bootstraps from them. Each application
  * database gets a managed role whose password is generated here and kept only in a Secret, and a
  * `Database` object; both the Cluster and each Database are readiness-gated.
  */
 export class PostgresCluster extends pulumi.ComponentResource {
+    /** The component's Pulumi name (its children's names start with it). */
+    public readonly name: string;
     public readonly cluster: k8s.apiextensions.CustomResource;
     public readonly clusterName: pulumi.Output<string>;
     /** Read-write Service host (the primary). */
@@ -92,6 +172,7 @@ export class PostgresCluster extends pulumi.ComponentResource {
 
     constructor(name: string, args: PostgresClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("analytics:data:PostgresCluster", name, {}, opts);
+        this.name = name;
         const ha = args.highAvailability ?? false;
         const dbs = args.databases ?? [];
         const labels = platformLabels("postgresql", name);
@@ -115,6 +196,29 @@ export class PostgresCluster extends pulumi.ComponentResource {
             return { db, password, secret };
         });
 
+        if (args.recovery !== undefined && args.backup === undefined) {
+            throw new Error(`PostgresCluster ${name}: recovery reads the backups' object store, so it needs backup`);
+        }
+        const objectStoreName = `${name}-backups`;
+        const objectStore = args.backup
+            ? new k8s.apiextensions.CustomResource(
+                  `${name}-object-store`,
+                  {
+                      apiVersion: BARMAN_CLOUD_API,
+                      kind: "ObjectStore",
+                      metadata: { name: objectStoreName, namespace: args.namespace, labels },
+                      spec: backupObjectStoreSpec(args.backup),
+                  },
+                  // The ObjectStore kind is served by the plugin release's CRD.
+                  { parent: this, dependsOn: [args.backup.plugin] },
+              )
+            : undefined;
+        const archiving = args.backup
+            ? args.recovery
+                ? recoverySpec(objectStoreName, args.recovery)
+                : { plugins: [{ name: BARMAN_CLOUD_PLUGIN, isWALArchiver: true, parameters: { barmanObjectName: objectStoreName } }] }
+            : {};
+
         this.cluster = new k8s.apiextensions.CustomResource(
             `${name}-cluster`,
             {
@@ -134,24 +238,8 @@ export class PostgresCluster extends pulumi.ComponentResource {
                         podAntiAffinityType: ha ? "required" : "preferred",
                         topologyKey: "kubernetes.io/hostname",
                     },
-                    ...(ha ? { postgresql: { synchronous: { method: "any", number: 1, dataDurability: "required" } } } : {}),
-                    ...(args.backup
-                        ? {
-                              backup: {
-                                  retentionPolicy: args.backup.retention,
-                                  barmanObjectStore: {
-                                      destinationPath: `s3://${args.backup.bucket}/postgresql/`,
-                                      endpointURL: args.backup.endpoint,
-                                      s3Credentials: {
-                                          accessKeyId: { name: args.backup.secretName, key: S3_ACCESS_KEY_ID },
-                                          secretAccessKey: { name: args.backup.secretName, key: S3_SECRET_ACCESS_KEY },
-                                      },
-                                      wal: { compression: "gzip" },
-                                      data: { compression: "gzip" },
-                                  },
-                              },
-                          }
-                        : {}),
+                    ...(ha ? { postgresql: { synchronous: { method: "any", number: 1, dataDurability: "required", failoverQuorum: true } } } : {}),
+                    ...archiving,
                     managed: {
                         roles: roleSecrets.map(({ db, secret }) => ({
                             name: db.name,
@@ -162,33 +250,18 @@ export class PostgresCluster extends pulumi.ComponentResource {
                     },
                 },
             },
-            // The Cluster kind and its admission webhook are served by the operator release; WAL
-            // archiving fails the first backup check unless the backup bucket already exists.
-            { parent: this, dependsOn: [args.operator, ...(args.backup?.ready ?? [])], protect: args.protect ?? false },
+            // The Cluster kind and its admission webhook are served by the operator release; the
+            // plugin must serve and the ObjectStore exist when the instance pods are created (the
+            // plugin injects its sidecar from it). Not the bucket: CloudNativePG reaches Ready
+            // without it (Ready follows the instances, not archiving) and archives once it exists.
+            {
+                parent: this,
+                dependsOn: [args.operator, ...(args.backup ? [args.backup.plugin] : []), ...(objectStore ? [objectStore] : []), ...(args.recovery ? (args.backup?.ready ?? []) : [])],
+                protect: args.protect ?? false,
+            },
         );
         this.clusterName = this.cluster.metadata.name;
         this.host = pulumi.interpolate`${this.clusterName}-rw.${this.cluster.metadata.namespace}.svc.cluster.local`;
-
-        if (args.backup) {
-            new k8s.apiextensions.CustomResource(
-                `${name}-scheduled-backup`,
-                {
-                    apiVersion: "postgresql.cnpg.io/v1",
-                    kind: "ScheduledBackup",
-                    metadata: { name: `${name}-daily`, namespace: args.namespace, labels },
-                    spec: {
-                        cluster: { name: this.clusterName },
-                        // CloudNativePG's cron has a leading seconds field.
-                        schedule: `0 ${args.backup.schedule}`,
-                        method: "barmanObjectStore",
-                        backupOwnerReference: "self",
-                        immediate: true,
-                    },
-                },
-                // A backup of a cluster that is not Ready fails; the first one runs immediately.
-                { parent: this, dependsOn: [this.cluster] },
-            );
-        }
 
         this.endpoint = {
             internal: pulumi.interpolate`postgresql://${this.host}:5432`,

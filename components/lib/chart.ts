@@ -9,7 +9,7 @@ export interface ChartLocation {
     readonly chart: string;
     /** The pinned version; omitted for a local `.tgz`, whose file name is the pin. */
     readonly version?: string;
-    /** HTTP(S) repository, only for upstream charts served from one. */
+    /** HTTP(S) repository: upstream charts served from one, or the `http` mirror. */
     readonly repo?: string;
 }
 
@@ -22,6 +22,8 @@ export function chartLocation(pin: ChartPin, source: ChartSource): ChartLocation
                 : { chart: pin.chart, version: pin.version, repo: pin.repository };
         case "oci":
             return { chart: `${source.location}/${pin.chart}`, version: pin.version };
+        case "http":
+            return { chart: pin.chart, version: pin.version, repo: source.location };
         case "local":
             return { chart: `${source.location.replace(/\/+$/, "")}/${pin.chart}-${pin.version}.tgz` };
     }
@@ -70,7 +72,7 @@ export function installChart(name: string, args: ChartArgs, opts: pulumi.CustomR
             namespace: args.namespace,
             chart: loc.chart,
             ...(loc.version === undefined ? {} : { version: loc.version }),
-            ...(loc.repo === undefined ? {} : { repositoryOpts: { repo: loc.repo } }),
+            ...repositoryOpts(loc, args.source),
             values: args.values,
             createNamespace: false,
             atomic: false,
@@ -82,4 +84,14 @@ export function installChart(name: string, args: ChartArgs, opts: pulumi.CustomR
         },
         opts,
     );
+}
+
+/**
+ * Helm's repository options: the HTTP repository, and the mirror's credentials for `oci` and `http`
+ * sources (the password stays a secret: encrypted in the state, never in values).
+ */
+function repositoryOpts(loc: ChartLocation, source: ChartSource): { repositoryOpts?: k8s.types.input.helm.v3.RepositoryOpts } {
+    const credentials = source.username !== undefined && source.password !== undefined && (source.mode === "oci" || source.mode === "http") ? { username: source.username, password: source.password } : {};
+    const opts = { ...(loc.repo === undefined ? {} : { repo: loc.repo }), ...credentials };
+    return Object.keys(opts).length === 0 ? {} : { repositoryOpts: opts };
 }

@@ -11,6 +11,7 @@ import { Endpoint, portForwardCommand } from "../lib/outputs";
 import { waitForJsonPath } from "../lib/readiness";
 import { resourceRequirements, restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../lib/security";
 import { S3Location, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY } from "../lib/storage";
+import { KAFKA_CLIENT_KEYS, KafkaClientUser, KafkaUserCluster, kafkaClientVolume, readWriteTopic, useGroup } from "../data/kafkaUser";
 
 /** TaskManagers of the session cluster. */
 export interface FlinkTaskManagerSizing extends Resources {
@@ -41,6 +42,9 @@ export const FLINK_CDC_DEFAULT_SIZING: FlinkCdcSizing = {
 export const MSSQL_SECRET_KEYS = ["MSSQL_HOST", "MSSQL_PORT", "MSSQL_DATABASE", "MSSQL_USER", "MSSQL_PASSWORD"] as const;
 /** Placeholder for the Kafka bootstrap servers in the SQL. */
 export const KAFKA_BOOTSTRAP_VAR = "KAFKA_BOOTSTRAP";
+/** The JAAS line of Flink's own KafkaUser (SCRAM-SHA-512), substituted for `${KAFKA_SASL_JAAS_CONFIG}` in the SQL. */
+export const KAFKA_JAAS_VAR = "KAFKA_SASL_JAAS_CONFIG";
+
 /** Folder in `connectorsImage` whose `*.jar` files are added to Flink's `lib`. */
 export const CONNECTORS_DIR = "/connectors";
 /** The example job shipped with the program, relative to the project root. */
@@ -74,8 +78,14 @@ export interface FlinkCdcArgs {
      * those of `checkpoints`.
      */
     readonly savepoints: S3Location;
-    /** Kafka bootstrap servers, substituted for `${KAFKA_BOOTSTRAP}` in the SQL (required). */
-    readonly kafkaBootstrap: pulumi.Input<string>;
+    /**
+     * The Kafka cluster (required): Flink connects as its own KafkaUser, SCRAM-SHA-512 over TLS. Its
+     * bootstrap address replaces `${KAFKA_BOOTSTRAP}` and its JAAS line `${KAFKA_SASL_JAAS_CONFIG}`
+     * in the SQL; the CA is at `/etc/kafka-client/ca.crt` (kafkaUser.ts `KAFKA_CA_FILE`) in every Flink pod.
+     */
+    readonly kafka: KafkaUserCluster;
+    /** Topics the job may read and write (its user's ACLs; groups and transactional IDs must start with "flink"). Default none. */
+    readonly kafkaTopics?: readonly string[];
     /** Resources the job waits for before it is submitted (the Kafka cluster and its topics). Default none. */
     readonly kafkaReady?: pulumi.Resource[];
     /**
@@ -97,8 +107,10 @@ export interface FlinkCdcArgs {
     readonly checkpointInterval?: string;
     /** Pod sizes and TaskManager count. Default {@link FLINK_CDC_DEFAULT_SIZING}. */
     readonly sizing?: FlinkCdcSizing;
-    /** Two JobManagers with Kubernetes HA, two SQL gateways, spread over nodes, with PDBs. Default false. */
+    /** Two JobManagers (Kubernetes HA is on in every case), two SQL gateways, spread over nodes, with PDBs. Default false. */
     readonly highAvailability?: boolean;
+    /** Run the SQL gateway. Default true; false scales it to zero (its Service stays) and needs no `jobSql`. */
+    readonly sqlGatewayEnabled?: boolean;
 }
 
 /** The Flink image's `flink` user and group. */
@@ -122,6 +134,14 @@ export const FLINK_METRICS_PORT = 9249;
 const MAIN_CONTAINER = "flink-main-container";
 const SAVEPOINT_PATH = /^s3:\/\/[^\s'";]+$/;
 const LITERAL_PASSWORD = /'password'\s*=\s*'(?!\$\{[A-Z_][A-Z0-9_]*\}')/i;
+
+/**
+ * The CDC job's `pipeline.name`: the component name and the first 12 hex digits of the SQL's
+ * SHA-256, so each version of the SQL is a distinct, recognisable job.
+ */
+export function cdcPipelineName(name: string, jobSql: string): string {
+    return `${name}-${createHash("sha256").update(jobSql).digest("hex").slice(0, 12)}`;
+}
 
 /** A CPU quantity as the operator takes it: cores as a number. */
 function cores(q: string): number {
@@ -149,9 +169,11 @@ function limitFactor(what: string, request: number, limit: number): string {
  *   `s3://<savepoints>/<name>/savepoints`, retained on cancellation. S3 credentials come from the
  *   bucket's Secret as environment variables. Readiness: `.status.jobManagerDeploymentStatus` is
  *   `READY`.
- * - **HA**: `high-availability.type: kubernetes` with metadata under `s3://<checkpoints>/<name>/ha`,
- *   two JobManagers on different nodes with a PDB; a running job survives a JobManager loss (the
- *   job graph is recovered from the HA store). Without HA a JobManager restart loses the job.
+ * - **HA**: `high-availability.type: kubernetes` with metadata under `s3://<checkpoints>/<name>/ha`
+ *   in every profile, so a running job survives a JobManager restart or a redeployment of the
+ *   session cluster (the job graph and latest checkpoint are recovered from the HA store); with
+ *   `highAvailability`, two JobManagers on different nodes with a PDB. Deleting the session
+ *   cluster does not wait for the (unmanaged) CDC job; its retained checkpoints stay.
  * - **SQL gateway** (port 8083, Service `<name>-sql-gateway`): a Deployment running
  *   `sql-gateway.sh start-foreground` against the cluster's REST endpoint; REST clients submit SQL
  *   there (see the seed's curl examples).
@@ -169,6 +191,8 @@ function limitFactor(what: string, request: number, limit: number): string {
  */
 export class FlinkCdc extends pulumi.ComponentResource {
     public readonly flinkDeployment: k8s.apiextensions.CustomResource;
+    /** Flink's own Kafka user. */
+    public readonly kafkaUser: KafkaClientUser;
     /** The session cluster's name (its `kubernetes.cluster-id`). */
     public readonly clusterName: pulumi.Output<string>;
     public readonly namespace: pulumi.Output<string>;
@@ -197,7 +221,8 @@ export class FlinkCdc extends pulumi.ComponentResource {
         const tm = sizing.taskManager;
         const jm = sizing.jobManager;
         const jmReplicas = ha ? 2 : 1;
-        const gatewayReplicas = ha ? 2 : 1;
+        if (args.sqlGatewayEnabled === false && args.jobSql !== undefined) throw new Error("FlinkCdc: jobSql is submitted through the SQL gateway, which sqlGatewayEnabled false turns off");
+        const gatewayReplicas = args.sqlGatewayEnabled === false ? 0 : ha ? 2 : 1;
         const image = args.flinkImage ?? imageRef(images.flink, args.imageRegistry);
         const interval = args.checkpointInterval ?? "30s";
         const labels = platformLabels("flink", name);
@@ -215,6 +240,12 @@ export class FlinkCdc extends pulumi.ComponentResource {
             throw new Error(`FlinkCdc: restoreFromSavepoint must be an s3:// path without quotes or spaces, got "${args.restoreFromSavepoint}"`);
         }
         if (tm.replicas < 1 || tm.slots < 1) throw new Error("FlinkCdc: sizing.taskManager.replicas and slots must be at least 1");
+        if (args.restoreFromSavepoint !== undefined) {
+            void pulumi.log.warn(
+                `FlinkCdc ${name}: the job is submitted from ${args.restoreFromSavepoint}; once this update has run, clear flink.restoreFromSavepoint so no later version starts from it (docs/operations.md)`,
+                this,
+            );
+        }
 
         // Service account and the chart's job Role rules, in this namespace.
         const serviceAccount = new k8s.core.v1.ServiceAccount(`${name}-flink`, { metadata: { name: `${name}-flink`, namespace: args.namespace, labels } }, { parent: this });
@@ -238,6 +269,24 @@ export class FlinkCdc extends pulumi.ComponentResource {
             },
             { parent: this },
         );
+
+        // Flink's own Kafka user: the platform's topics, groups and transactional IDs starting with "flink".
+        this.kafkaUser = new KafkaClientUser(
+            `${name}-kafka-user`,
+            {
+                username: name,
+                cluster: args.kafka,
+                clientNamespace: args.namespace,
+                acls: [
+                    ...(args.kafkaTopics ?? []).map((t) => readWriteTopic(t)),
+                    useGroup("flink", true),
+                    { type: "transactionalId", name: "flink", prefix: true, operations: ["Write", "Describe"] },
+                ],
+            },
+            { parent: this },
+        );
+        const kafkaAccess = this.kafkaUser.access;
+        const kafkaFiles = kafkaClientVolume(kafkaAccess);
 
         // Writable paths under a read-only root filesystem, and the connector jars.
         const withConnectors = args.connectorsImage !== undefined;
@@ -294,7 +343,16 @@ export class FlinkCdc extends pulumi.ComponentResource {
             "kubernetes.jobmanager.memory.limit-factor": limitFactor("jobManager memory", mebibytes(jm.memory), mebibytes(jm.memoryLimit)),
             "kubernetes.taskmanager.cpu.limit-factor": limitFactor("taskManager cpu", cpuMillis(tm.cpu), cpuMillis(tm.cpuLimit)),
             "kubernetes.taskmanager.memory.limit-factor": limitFactor("taskManager memory", mebibytes(tm.memory), mebibytes(tm.memoryLimit)),
-            ...(ha ? { "high-availability.type": "kubernetes", "high-availability.storageDir": `s3://${args.checkpoints.bucket}/${name}/ha` } : {}),
+            // Kubernetes HA in every profile (one JobManager without highAvailability): a JobManager
+            // restart, or the operator redeploying the session cluster after a spec change, recovers
+            // the running job from its latest checkpoint instead of losing it.
+            "high-availability.type": "kubernetes",
+            "high-availability.storageDir": `s3://${args.checkpoints.bucket}/${name}/ha`,
+            // The CDC job is submitted through the SQL gateway, so the operator does not manage it; by
+            // default it then refuses to delete the session cluster while the job runs, and
+            // `pulumi destroy` or a replacement waits forever. The job's retained checkpoints stay in
+            // the bucket when the cluster goes (docs/operations.md, decision 0032).
+            "kubernetes.operator.session.deletion.block-on-unmanaged-jobs": "false",
         };
         const s3Env = [
             { name: "AWS_ACCESS_KEY_ID", valueFrom: { secretKeyRef: { name: args.checkpoints.secretName, key: S3_ACCESS_KEY_ID } } },
@@ -333,10 +391,10 @@ export class FlinkCdc extends pulumi.ComponentResource {
                                     ports: [{ name: "metrics", containerPort: FLINK_METRICS_PORT }],
                                     // The entrypoint links the S3 plugin jar into its own plugin folder, the only one that
                                     // must be writable: the image's other plugins (the Prometheus reporter) stay visible.
-                                    volumeMounts: [...scratch, { name: "plugins", mountPath: S3_PLUGIN_DIR }, ...libMount],
+                                    volumeMounts: [...scratch, { name: "plugins", mountPath: S3_PLUGIN_DIR }, ...libMount, kafkaFiles.mount],
                                 },
                             ],
-                            volumes: [...scratchVolumes, { name: "plugins", emptyDir: { sizeLimit: "256Mi" } }, ...libVolume],
+                            volumes: [...scratchVolumes, { name: "plugins", emptyDir: { sizeLimit: "256Mi" } }, ...libVolume, kafkaFiles.volume],
                         },
                     },
                     jobManager: {
@@ -443,7 +501,7 @@ export class FlinkCdc extends pulumi.ComponentResource {
             // Sessions plan SQL against the cluster's REST endpoint, which serves once the JobManager is READY.
             { parent: this, dependsOn: [this.flinkDeployment] },
         );
-        if (ha) {
+        if (ha && gatewayReplicas > 0) {
             new k8s.policy.v1.PodDisruptionBudget(
                 `${name}-sql-gateway-pdb`,
                 {
@@ -457,10 +515,14 @@ export class FlinkCdc extends pulumi.ComponentResource {
         this.sqlGatewayEndpoint = { internal: gatewayUrl, external: null, portForward: portForwardCommand(gatewayService.metadata.namespace, gatewayService.metadata.name, GATEWAY_PORT, GATEWAY_PORT) };
 
         const submit = (jobSql: string, sourceSecretName: pulumi.Input<string>): k8s.batch.v1.Job => {
+            // The job is named after this version of its SQL: a re-run of the submission (after a
+            // change of `restoreFromSavepoint` alone, such as clearing it) finds this version running
+            // and submits nothing, while a new version refuses to start next to the old one.
+            const pipelineName = cdcPipelineName(name, jobSql);
             // The SQL (no secrets: credentials are ${…} placeholders) and the session settings.
             const sessionSql = [
                 "-- Generated by FlinkCdc: the job name, and the savepoint the job starts from (if any).",
-                `SET 'pipeline.name' = '${name}';`,
+                `SET 'pipeline.name' = '${pipelineName}';`,
                 ...(args.restoreFromSavepoint === undefined ? [] : [`SET 'execution.savepoint.path' = '${args.restoreFromSavepoint}';`]),
                 "",
             ].join("\n");
@@ -471,21 +533,25 @@ export class FlinkCdc extends pulumi.ComponentResource {
             );
             const sqlHash = createHash("sha256").update(sessionSql).update("\0").update(jobSql).digest("hex");
 
-            const substituted = [...MSSQL_SECRET_KEYS, KAFKA_BOOTSTRAP_VAR].map((v) => `\${${v}}`).join(" ");
+            const substituted = [...MSSQL_SECRET_KEYS, KAFKA_BOOTSTRAP_VAR, KAFKA_JAAS_VAR].map((v) => `\${${v}}`).join(" ");
             const script = [
                 "set -eu -o pipefail",
                 "# Never start a second copy of the job: two copies would write every change twice.",
                 'overview=$(wget -qO- "$FLINK_REST/jobs/overview")',
-                'running=$(printf "%s" "$overview" | tr "{" "\\n" | grep -F "\\"name\\":\\"$PIPELINE_NAME\\"" | grep -c "\\"state\\":\\"RUNNING\\"" || true)',
-                'if [ "${running:-0}" -gt 0 ]; then',
-                '  echo "Job $PIPELINE_NAME is already running. Stop it with a savepoint and set restoreFromSavepoint to submit a new version." >&2',
+                'jobs=$(printf "%s" "$overview" | tr "{" "\\n" | grep "\\"state\\":\\"RUNNING\\"" || true)',
+                'if printf "%s" "$jobs" | grep -qF "\\"name\\":\\"$PIPELINE_NAME\\""; then',
+                '  echo "Job $PIPELINE_NAME (this version of the SQL) is already running; nothing to submit."',
+                "  exit 0",
+                "fi",
+                'if printf "%s" "$jobs" | grep -qF "\\"name\\":\\"$PIPELINE_PREFIX"; then',
+                '  echo "Another version of the job is running. Stop it with a savepoint and set restoreFromSavepoint to submit this version." >&2',
                 "  exit 1",
                 "fi",
                 'resolved="${TMPDIR:-/tmp}/job.sql"',
                 `cat "$SQL_DIR/session.sql" "$SQL_DIR/job.sql" | envsubst '${substituted}' > "$resolved"`,
-                "# The client echoes each statement: mask the password in its output.",
+                "# The client echoes each statement: mask the source's and Kafka's passwords in its output.",
                 'sql-client.sh gateway --endpoint "$SQL_GATEWAY" -f "$resolved" 2>&1 \\',
-                "  | awk 'BEGIN { p = ENVIRON[\"MSSQL_PASSWORD\"] } { out = \"\"; s = $0; if (p != \"\") while ((i = index(s, p)) > 0) { out = out substr(s, 1, i - 1) \"******\"; s = substr(s, i + length(p)) } print out s }'",
+                "  | awk 'BEGIN { n = split(ENVIRON[\"MSSQL_PASSWORD\"] \"\\n\" ENVIRON[\"KAFKA_PASSWORD\"], ps, \"\\n\") } { s = $0; for (j = 1; j <= n; j++) { p = ps[j]; if (p == \"\") continue; out = \"\"; while ((i = index(s, p)) > 0) { out = out substr(s, 1, i - 1) \"******\"; s = substr(s, i + length(p)) } s = out s } print s }'",
             ].join("\n");
             return new k8s.batch.v1.Job(
                 `${name}-bootstrap`,
@@ -508,8 +574,12 @@ export class FlinkCdc extends pulumi.ComponentResource {
                                         command: ["bash", "-c", script],
                                         env: [
                                             ...MSSQL_SECRET_KEYS.map((key) => ({ name: key, valueFrom: { secretKeyRef: { name: sourceSecretName, key } } })),
-                                            { name: KAFKA_BOOTSTRAP_VAR, value: args.kafkaBootstrap },
-                                            { name: "PIPELINE_NAME", value: name },
+                                            { name: KAFKA_BOOTSTRAP_VAR, value: kafkaAccess.bootstrapServers },
+                                            { name: KAFKA_JAAS_VAR, valueFrom: { secretKeyRef: { name: kafkaAccess.secretName, key: KAFKA_CLIENT_KEYS.jaas } } },
+                                            // Only to mask it in the client's output.
+                                            { name: "KAFKA_PASSWORD", valueFrom: { secretKeyRef: { name: kafkaAccess.secretName, key: KAFKA_CLIENT_KEYS.password } } },
+                                            { name: "PIPELINE_NAME", value: pipelineName },
+                                            { name: "PIPELINE_PREFIX", value: `${name}-` },
                                             { name: "FLINK_REST", value: restUrl },
                                             { name: "SQL_GATEWAY", value: gatewayUrl },
                                             { name: "SQL_DIR", value: "/sql" },
@@ -525,7 +595,7 @@ export class FlinkCdc extends pulumi.ComponentResource {
                     },
                 },
                 // Submits through the serving gateway to the READY cluster, into topics that must exist.
-                { parent: this, dependsOn: [this.flinkDeployment, this.sqlGateway, ...(args.kafkaReady ?? [])] },
+                { parent: this, dependsOn: [this.flinkDeployment, this.sqlGateway, ...(args.kafkaReady ?? []), ...kafkaAccess.ready] },
             );
         };
         this.bootstrapJob = args.jobSql !== undefined && args.sourceSecretName !== undefined ? submit(args.jobSql, args.sourceSecretName) : undefined;

@@ -110,11 +110,17 @@ let activity = 0;
 /** The config key and capture of the last useMocks call, for runProgram. */
 let current: { readonly key: string; readonly capture: Capture } | undefined;
 
-/** Installs mocks with the given project config (keys without the project prefix) and a fresh capture. */
+/** The runtime's name of a config key: project keys get the project prefix, `<namespace>:<key>` stays. */
+const fullKey = (k: string) => (k.includes(":") ? k : `${PROJECT}:${k}`);
+
+/**
+ * Installs mocks with the given config and a fresh capture. Keys of the project are given without
+ * the project prefix; keys of other namespaces (a provider's, such as `kubernetes:context`) with theirs.
+ */
 export async function useMocks(config: Record<string, unknown>, secretKeys: string[] = []): Promise<Capture> {
     const flat: Record<string, string> = {};
-    for (const [k, v] of Object.entries(config)) flat[`${PROJECT}:${k}`] = typeof v === "string" ? v : JSON.stringify(v);
-    const secrets = secretKeys.map((k) => `${PROJECT}:${k}`);
+    for (const [k, v] of Object.entries(config)) flat[fullKey(k)] = typeof v === "string" ? v : JSON.stringify(v);
+    const secrets = secretKeys.map(fullKey);
     pulumi.runtime.setAllConfig(flat, secrets);
     const capture = new Capture();
     current = { key: JSON.stringify([Object.entries(flat).sort(([a], [b]) => a.localeCompare(b)), [...secrets].sort()]), capture };
@@ -292,15 +298,19 @@ export function isSecret(value: pulumi.Input<unknown>): Promise<boolean> {
     return (pulumi.output(value) as any).isSecret as Promise<boolean>;
 }
 
-/** A stack's configuration as the Pulumi CLI would hand it over: Pulumi.yaml defaults, then the stack file. */
-export function stackConfig(stack: string): Record<string, unknown> {
+/**
+ * A stack's configuration as the Pulumi CLI would hand it over: Pulumi.yaml defaults, then the stack
+ * file (read from `dir`, the project by default). Project keys lose their prefix; other namespaces'
+ * keys (`kubernetes:context`, `kubernetes:namespace`, ...) keep theirs.
+ */
+export function stackConfig(stack: string, dir: string = PROJECT_DIR): Record<string, unknown> {
     const project = YAML.parse(fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), "utf8"));
     const out: Record<string, unknown> = {};
     for (const [k, decl] of Object.entries<any>(project.config ?? {})) {
         if (decl && typeof decl === "object" && "default" in decl) out[k] = decl.default;
     }
-    const stackFile = YAML.parse(fs.readFileSync(path.join(PROJECT_DIR, `Pulumi.${stack}.yaml`), "utf8"));
-    for (const [k, v] of Object.entries(stackFile.config ?? {})) out[k.replace(`${PROJECT}:`, "")] = v;
+    const stackFile = YAML.parse(fs.readFileSync(path.join(dir, `Pulumi.${stack}.yaml`), "utf8"));
+    for (const [k, v] of Object.entries(stackFile.config ?? {})) out[k.startsWith(`${PROJECT}:`) ? k.slice(PROJECT.length + 1) : k] = v;
     return out;
 }
 

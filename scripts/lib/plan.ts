@@ -12,6 +12,8 @@ const ESTIMATES: Record<string, { dev: number; prod: number; why: string }> = {
     "analytics:foundation:CertManager": { dev: 120, prod: 150, why: "chart, webhook, startupapicheck hook" },
     "analytics:foundation:PlatformCa": { dev: 15, prod: 15, why: "CA Secret and ClusterIssuer Ready" },
     "analytics:data:CnpgOperator": { dev: 60, prod: 75, why: "operator chart" },
+    "analytics:data:BarmanCloudPlugin": { dev: 45, prod: 60, why: "plugin chart, cert-manager certificates" },
+    "analytics:data:PostgresBackupSchedule": { dev: 5, prod: 5, why: "a ScheduledBackup object (the backup itself runs after)" },
     "analytics:data:MinioOperator": { dev: 60, prod: 75, why: "operator chart" },
     "analytics:data:PxcOperator": { dev: 60, prod: 75, why: "operator chart" },
     "analytics:data:StrimziOperator": { dev: 90, prod: 90, why: "operator chart" },
