@@ -269,7 +269,7 @@ describe("config", () => {
         });
 
         it("an enabled CDC job reads its SQL from the project", () => {
-            const cfg = parseConfig(raw({ profile: "dev", flink: { jobEnabled: true } }));
+            const cfg = parseConfig(raw({ profile: "dev", flink: { jobEnabled: true, connectorsImage: "registry.internal/analytics-platform/flink:1.20.3-0123456789ab" } }));
             assert.match(cfg.flink.sql, /\$\{MSSQL_PASSWORD\}/);
         });
 
