@@ -1,0 +1,29 @@
+import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import { planCommand } from "../scripts/plan";
+import { PROJECT_DIR } from "./harness";
+
+const BEGIN = "<!-- BEGIN npm run plan -- --stack prod --mermaid";
+const END = "<!-- END npm run plan -- --stack prod --mermaid -->";
+
+describe("docs/architecture.md diagrams", () => {
+    it("are exactly what `npm run plan -- --stack prod --mermaid` prints for the code as it is", async () => {
+        const doc = fs.readFileSync(path.join(PROJECT_DIR, "docs", "architecture.md"), "utf8");
+        const from = doc.indexOf(BEGIN);
+        const to = doc.indexOf(END);
+        assert.ok(from >= 0 && to > from, "the generated block's markers are missing");
+        const embedded = doc.slice(doc.indexOf("\n", from) + 1, to);
+        const generated = await planCommand(["--stack", "prod", "--mermaid"]);
+        assert.strictEqual(embedded, generated, "docs/architecture.md is out of date: paste the output of npm run plan -- --stack prod --mermaid between its markers");
+    });
+
+    it("show the component graph and the data flows, with Superset reached by users and the apps reaching PostgreSQL", async () => {
+        const generated = await planCommand(["--stack", "prod", "--mermaid"]);
+        const blocks = generated.split("```mermaid\n").slice(1).map((b) => b.slice(0, b.indexOf("```")));
+        assert.deepStrictEqual(blocks.map((b) => b.split("\n")[0]), ["graph LR", "flowchart LR"]);
+        assert.ok(blocks[0].includes("  superset --> platform_pg\n"), blocks[0]);
+        assert.ok(blocks[1].includes("  users --> superset\n"), blocks[1]);
+        assert.ok(blocks[1].includes("  apps_namespace --> postgres\n"), blocks[1]);
+    });
+});
