@@ -10,6 +10,7 @@ import { ClickHouse } from "./components/data/clickhouse";
 import { BarmanCloudPlugin } from "./components/data/barmanCloudPlugin";
 import { CnpgOperator } from "./components/data/cnpgOperator";
 import { Kafka } from "./components/data/kafka";
+import { KAFKA_CLIENT_KEYS, KAFKA_SECURITY_PROTOCOL, KafkaClientUser, readTopic, useGroup, writeTopic } from "./components/data/kafkaUser";
 import { MinioOperator } from "./components/data/minioOperator";
 import { Nessie } from "./components/data/nessie";
 import { ObjectStore } from "./components/data/objectStore";
@@ -182,6 +183,9 @@ const kafka = strimzi
               highAvailability: prod,
               rackAwareness: cfg.kafka.rackAwareness,
               protect: cfg.protectData,
+              // The client listener's certificate comes from the platform CA, which every client trusts.
+              clusterIssuer: ca.issuerName,
+              caCertPem: ca.caCertPem,
           },
           platform,
       )
@@ -227,7 +231,8 @@ const flink =
                   ...(cfg.flink.connectorsImage === "" ? {} : { connectorsImage: cfg.flink.connectorsImage }),
                   checkpoints: flinkS3.location,
                   savepoints: { ...flinkS3.location, bucket: buckets.savepoints },
-                  kafkaBootstrap: kafka.bootstrapServers,
+                  kafka: kafka.userCluster,
+                  kafkaTopics: cfg.kafka.topics.map((t) => t.name),
                   kafkaReady: kafka.ready,
                   ...(cfg.flink.jobEnabled ? { jobSql: cfg.flink.sql, sourceSecretName: cfg.flink.sourceSecret } : {}),
                   ...(cfg.flink.restoreFromSavepoint === "" ? {} : { restoreFromSavepoint: cfg.flink.restoreFromSavepoint }),
@@ -264,7 +269,7 @@ const trino = on.trino
               clickhouse: clickhouse
                   ? { host: clickhouse.host, port: clickhouse.httpPort, username: clickhouse.credential.username ?? "", password: clickhouse.credential.password, ready: [clickhouse.statefulSet] }
                   : undefined,
-              kafka: kafka ? { bootstrapServers: kafka.bootstrapServers, topics: cfg.kafka.topics.map((t) => t.name), ready: kafka.ready } : undefined,
+              kafka: kafka ? { cluster: kafka.userCluster, topics: cfg.kafka.topics.map((t) => t.name), ready: kafka.ready } : undefined,
               // The JMX exporter sidecars only earn their keep when Prometheus scrapes them.
               metrics: on.monitoring,
               highAvailability: prod,
@@ -325,7 +330,7 @@ const airflow =
                   broker: { host: cache.host, port: cache.port, password: cache.password, ready: cache.ready },
                   // Only the address: the connection works once Trino is up, Airflow need not wait for it.
                   ...(trino ? { trino: { host: trino.serviceHost, port: trino.port } } : {}),
-                  ...(kafka ? { kafka: { bootstrapServers: kafka.bootstrapServers } } : {}),
+                  ...(kafka ? { kafka: { cluster: kafka.userCluster, topics: cfg.kafka.topics.map((t) => t.name) } } : {}),
                   ...(sparkJobs ? { spark: { namespace: ns.names.apps } } : {}),
                   webHost: hosts.airflow,
                   ...(publicUrl(hosts.airflow) === undefined ? {} : { publicUrl: publicUrl(hosts.airflow) }),
@@ -370,15 +375,35 @@ const duckdb =
               platform,
           )
         : undefined;
+// The appender's own Kafka user: read its topic, write its dead-letter topic, use its consumer group.
+const appenderKafka =
+    on.appender && kafka
+        ? new KafkaClientUser(
+              `${names.appender}-kafka-user`,
+              {
+                  username: names.appender,
+                  cluster: kafka.userCluster,
+                  clientNamespace: ns.names.apps,
+                  acls: [readTopic(cfg.lake.appenderTopic), writeTopic(deadLetterTopic(cfg.lake.appenderTopic).name), useGroup(names.appender)],
+              },
+              platform,
+          ).access
+        : undefined;
 const appender =
-    on.appender && lakeS3 && nessie && kafka
+    on.appender && lakeS3 && nessie && kafka && appenderKafka
         ? new IcebergAppender(
               names.appender,
               {
                   namespace: ns.names.apps,
                   imageRegistry: cfg.imageRegistry,
                   ...(cfg.lake.appenderImage === "" ? {} : { image: cfg.lake.appenderImage }),
-                  bootstrapServers: kafka.bootstrapServers,
+                  bootstrapServers: appenderKafka.bootstrapServers,
+                  kafkaAuth: {
+                      protocol: KAFKA_SECURITY_PROTOCOL,
+                      username: appenderKafka.username,
+                      passwordSecret: { name: appenderKafka.secretName, key: KAFKA_CLIENT_KEYS.password },
+                      caSecret: { name: appenderKafka.secretName, key: KAFKA_CLIENT_KEYS.ca },
+                  },
                   topic: cfg.lake.appenderTopic,
                   deadLetterTopic: deadLetterTopic(cfg.lake.appenderTopic).name,
                   table: cfg.lake.appenderTable,
@@ -387,7 +412,8 @@ const appender =
                   replicas: cfg.sizing.appender.replicas,
                   resources: cfg.sizing.appender,
                   // It consumes its topic from the first poll, and commits through Nessie.
-                  ready: [...kafka.ready, ...(kafka.topics[cfg.lake.appenderTopic] ? [kafka.topics[cfg.lake.appenderTopic]] : []), nessie.release],
+                  // Its KafkaUser must exist before the broker accepts its login.
+                  ready: [...kafka.ready, ...(kafka.topics[cfg.lake.appenderTopic] ? [kafka.topics[cfg.lake.appenderTopic]] : []), nessie.release, ...appenderKafka.ready],
               },
               platform,
           )

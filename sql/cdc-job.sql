@@ -3,8 +3,8 @@
 -- How it runs: FlinkCdc puts this file in a ConfigMap (it holds no credentials). The bootstrap Job
 -- replaces the ${...} placeholders below with `envsubst` from its environment variables, which
 -- come from the source Secret you provide (keys MSSQL_HOST, MSSQL_PORT, MSSQL_DATABASE, MSSQL_USER,
--- MSSQL_PASSWORD) and from the platform's Kafka bootstrap address (KAFKA_BOOTSTRAP). Only those
--- six names are replaced, any other "$" text is left alone. The resolved SQL exists only inside the
+-- MSSQL_PASSWORD), from the platform's Kafka bootstrap address (KAFKA_BOOTSTRAP) and from Flink's
+-- Kafka user Secret (KAFKA_SASL_JAAS_CONFIG). Only those seven names are replaced, any other "$" text is left alone. The resolved SQL exists only inside the
 -- bootstrap pod, which submits it with `sql-client.sh gateway -f` through the SQL gateway. Never
 -- write a credential literally in this file: FlinkCdc rejects a literal 'password' option.
 --
@@ -56,6 +56,12 @@ CREATE TABLE orders_sink (
     'connector' = 'upsert-kafka',
     'topic' = 'mssql.dbo.orders',
     'properties.bootstrap.servers' = '${KAFKA_BOOTSTRAP}',
+    -- Flink's own KafkaUser (SCRAM-SHA-512 over TLS); the CA is mounted in every Flink pod.
+    'properties.security.protocol' = 'SASL_SSL',
+    'properties.sasl.mechanism' = 'SCRAM-SHA-512',
+    'properties.sasl.jaas.config' = '${KAFKA_SASL_JAAS_CONFIG}',
+    'properties.ssl.truststore.type' = 'PEM',
+    'properties.ssl.truststore.location' = '/etc/kafka-client/ca.crt',
     'key.format' = 'json',
     'value.format' = 'json'
 );

@@ -5,6 +5,7 @@ import { AIRFLOW_ADMIN_PYTHON, Airflow, AirflowArgs, AirflowSizing, airflowDevSi
 import { charts } from "../components/catalog";
 import { ChartSource } from "../components/config";
 import { Capture, SECRET_MARK, isSecret, resolve, settle, useMocks, secretLeaks } from "./harness";
+import { kafkaCluster } from "./kafkaFixture";
 
 const upstream: ChartSource = { mode: "upstream", location: "" };
 const RELEASE = "kubernetes:helm.sh/v3:Release";
@@ -37,7 +38,7 @@ function airflowArgs(kind: "postgresql" | "mysql", ha: boolean, sizing: AirflowS
         metadata: { kind, ...metadata, database: "airflow", username: "airflow", password: secretValue("db-password").result, ready: [readyStandIn("db-ready")] },
         broker: { host: "valkey.platform-data.svc.cluster.local", port: 6379, password: secretValue("cache-password").result, ready: [readyStandIn("cache-ready")] },
         trino: { host: "trino.platform-processing.svc.cluster.local", port: 8080 },
-        kafka: { bootstrapServers: "kafka-kafka-bootstrap.platform-data.svc:9092" },
+        kafka: { cluster: kafkaCluster(), topics: ["orders"] },
         spark: { namespace: "platform-apps" },
         highAvailability: ha,
         ...extra,
@@ -153,7 +154,15 @@ describe("Airflow", () => {
                     AIRFLOW_CONN_TRINO_DEFAULT: { conn_type: "trino", host: "trino.platform-processing.svc.cluster.local", port: 8080, login: "airflow", extra: { catalog: "iceberg", protocol: "http" } },
                     AIRFLOW_CONN_KAFKA_DEFAULT: {
                         conn_type: "kafka",
-                        extra: { "bootstrap.servers": "kafka-kafka-bootstrap.platform-data.svc:9092", "group.id": "airflow", "security.protocol": "PLAINTEXT" },
+                        extra: {
+                            "bootstrap.servers": "events-kafka-bootstrap.platform-data.svc:9093",
+                            "group.id": "airflow",
+                            "security.protocol": "SASL_SSL",
+                            "sasl.mechanisms": "SCRAM-SHA-512",
+                            "sasl.username": "airflow",
+                            "sasl.password": "GENERATED-SECRET-airflow-kafka-user-password",
+                            "ssl.ca.pem": "-----BEGIN CERTIFICATE-----\nplatform-ca\n-----END CERTIFICATE-----\n",
+                        },
                     },
                     AIRFLOW_CONN_SPARK_OPERATOR: { conn_type: "kubernetes", extra: { in_cluster: true, namespace: "platform-apps" } },
                 },

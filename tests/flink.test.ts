@@ -7,9 +7,10 @@ import * as k8s from "@pulumi/kubernetes";
 import { charts, images } from "../components/catalog";
 import { ChartSource } from "../components/config";
 import { CertManager } from "../components/foundation/certManager";
-import { CDC_JOB_SQL_FILE, FlinkCdc, cdcPipelineName, FlinkCdcArgs, KAFKA_BOOTSTRAP_VAR, MSSQL_SECRET_KEYS } from "../components/processing/flinkCdc";
+import { CDC_JOB_SQL_FILE, FlinkCdc, cdcPipelineName, FlinkCdcArgs, KAFKA_BOOTSTRAP_VAR, KAFKA_JAAS_VAR, MSSQL_SECRET_KEYS } from "../components/processing/flinkCdc";
 import { FlinkOperator } from "../components/processing/flinkOperator";
 import { Capture, PROJECT_DIR, Registered, SECRET_MARK, resolve, settle, strings, useMocks } from "./harness";
+import { kafkaCluster } from "./kafkaFixture";
 
 const upstream: ChartSource = { mode: "upstream", location: "" };
 const RELEASE = "kubernetes:helm.sh/v3:Release";
@@ -67,7 +68,8 @@ async function stack(ha: boolean, extra: Partial<FlinkCdcArgs> = {}): Promise<St
         imageRegistry: "",
         checkpoints: { ...s3, bucket: "flink-checkpoints" },
         savepoints: { ...s3, bucket: "flink-savepoints" },
-        kafkaBootstrap: "events-kafka-bootstrap.platform-data.svc:9092",
+        kafka: kafkaCluster(),
+        kafkaTopics: ["mssql.dbo.orders"],
         kafkaReady: [marker("kafka-ready")],
         sourceSecretName: "mssql-source",
         jobSql: JOB_SQL,
@@ -263,7 +265,7 @@ describe("Flink", () => {
             assert.deepStrictEqual(c.securityContext.capabilities, { drop: ["ALL"] });
             assert.deepStrictEqual(
                 c.volumeMounts.map((m: any) => m.mountPath),
-                ["/tmp", "/opt/flink/log", `/opt/flink/plugins/flink-s3-fs-hadoop-${images.flink.tag.split("-")[0]}`],
+                ["/tmp", "/opt/flink/log", `/opt/flink/plugins/flink-s3-fs-hadoop-${images.flink.tag.split("-")[0]}`, "/etc/kafka-client"],
             );
             assert.strictEqual(pod.initContainers, undefined);
         });
@@ -390,7 +392,10 @@ describe("Flink", () => {
                     { name: key, valueFrom: { secretKeyRef: { name: "mssql-source", key } } },
                 );
             }
-            assert.deepStrictEqual(env.find((e) => e.name === KAFKA_BOOTSTRAP_VAR), { name: KAFKA_BOOTSTRAP_VAR, value: "events-kafka-bootstrap.platform-data.svc:9092" });
+            assert.deepStrictEqual(env.find((e) => e.name === KAFKA_BOOTSTRAP_VAR), { name: KAFKA_BOOTSTRAP_VAR, value: "events-kafka-bootstrap.platform-data.svc:9093" });
+            // Flink's own Kafka user: its JAAS line (and, for masking, its password) from its Secret by name.
+            assert.deepStrictEqual(env.find((e) => e.name === KAFKA_JAAS_VAR), { name: KAFKA_JAAS_VAR, valueFrom: { secretKeyRef: { name: "kafka-cdc", key: "sasl.jaas.config" } } });
+            assert.deepStrictEqual(env.find((e) => e.name === "KAFKA_PASSWORD"), { name: "KAFKA_PASSWORD", valueFrom: { secretKeyRef: { name: "kafka-cdc", key: "password" } } });
         });
 
         it("keeps the SQL in a ConfigMap with credentials only as placeholders", () => {
@@ -402,7 +407,7 @@ describe("Flink", () => {
 
         it("uses only the placeholders the bootstrap substitutes in the example job", () => {
             const used = new Set([...JOB_SQL.matchAll(/\$\{([A-Z_][A-Z0-9_]*)\}/g)].map((m) => m[1]));
-            assert.deepStrictEqual([...used].sort(), [...MSSQL_SECRET_KEYS, KAFKA_BOOTSTRAP_VAR].sort());
+            assert.deepStrictEqual([...used].sort(), [...MSSQL_SECRET_KEYS, KAFKA_BOOTSTRAP_VAR, KAFKA_JAAS_VAR].sort());
         });
 
         it("submits through the gateway after the cluster, the gateway and Kafka are ready", () => {
@@ -433,7 +438,7 @@ describe("Flink", () => {
             );
             assert.deepStrictEqual(plain, []);
             const credentialEnv = s.capture.resources.flatMap((r) => envEntries(r.inputs)).filter((e) => /PASSWORD|SECRET_ACCESS_KEY/.test(e.name));
-            assert.strictEqual(credentialEnv.length, 2, "the S3 secret key on the cluster pods and the SQL Server password on the bootstrap pod");
+            assert.strictEqual(credentialEnv.length, 3, "the S3 secret key on the cluster pods, the SQL Server and Kafka passwords on the bootstrap pod");
         });
 
         it("rejects a literal password in the SQL", async () => {
@@ -499,7 +504,9 @@ describe("Flink", () => {
                 MSSQL_DATABASE: "sales",
                 MSSQL_USER: "cdc_reader",
                 MSSQL_PASSWORD: "s3cr/et&pw",
-                KAFKA_BOOTSTRAP: "kafka:9092",
+                KAFKA_BOOTSTRAP: "kafka:9093",
+                KAFKA_SASL_JAAS_CONFIG: 'org.apache.kafka.common.security.scram.ScramLoginModule required username="cdc" password="kafka-pw-1";',
+                KAFKA_PASSWORD: "kafka-pw-1",
             };
             const r = spawnSync("bash", ["-c", script], { env, encoding: "utf8" });
             return { status: r.status, stdout: r.stdout, stderr: r.stderr };
@@ -509,9 +516,11 @@ describe("Flink", () => {
             const r = run('{"jobs":[]}');
             assert.strictEqual(r.status, 0, r.stderr);
             assert.ok(r.stdout.includes("'hostname' = 'mssql.example'"), r.stdout);
-            assert.ok(r.stdout.includes("'properties.bootstrap.servers' = 'kafka:9092'"), r.stdout);
+            assert.ok(r.stdout.includes("'properties.bootstrap.servers' = 'kafka:9093'"), r.stdout);
             assert.ok(r.stdout.includes("'password' = '******'"), r.stdout);
             assert.ok(!r.stdout.includes("s3cr/et&pw"));
+            assert.ok(r.stdout.includes(`'properties.sasl.jaas.config' = 'org.apache.kafka.common.security.scram.ScramLoginModule required username="cdc" password="******";'`), r.stdout);
+            assert.ok(!r.stdout.includes("kafka-pw-1"));
             assert.ok(r.stdout.includes(`SET 'pipeline.name' = '${cdcPipelineName("cdc", JOB_SQL)}';`));
         });
 
@@ -606,7 +615,7 @@ function cdcWith(extra: Partial<FlinkCdcArgs>): FlinkCdc {
         imageRegistry: "",
         checkpoints: { ...s3, bucket: "c" },
         savepoints: { ...s3, bucket: "s" },
-        kafkaBootstrap: "kafka:9092",
+        kafka: kafkaCluster(),
         sourceSecretName: "mssql-source",
         jobSql: JOB_SQL,
         ...extra,

@@ -4,7 +4,7 @@ import { ChartSource } from "../components/config";
 import { Kafka, KafkaArgs, topicObjectName } from "../components/data/kafka";
 import { SchemaRegistry } from "../components/data/schemaRegistry";
 import { StrimziOperator } from "../components/data/strimziOperator";
-import { Capture, Registered, SECRET_MARK, resolve, settle, strings, useMocks } from "./harness";
+import { Capture, Registered, resolve, secretLeaks, settle, useMocks } from "./harness";
 
 const upstream: ChartSource = { mode: "upstream", location: "" };
 const RELEASE = "kubernetes:helm.sh/v3:Release";
@@ -15,6 +15,7 @@ const CR = {
     topic: `${V1}:KafkaTopic`,
     connect: `${V1}:KafkaConnect`,
     connector: `${V1}:KafkaConnector`,
+    user: `${V1}:KafkaUser`,
 };
 const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
 const PDB = "kubernetes:policy/v1:PodDisruptionBudget";
@@ -22,6 +23,7 @@ const OPERATOR_RELEASE = `${RELEASE}::strimzi-operator-chart`;
 const WAIT_READY = "condition=Ready";
 const node = { storage: "10Gi", cpu: "500m", memory: "2Gi", cpuLimit: "2", memoryLimit: "2Gi" };
 const controller = { storage: "5Gi", cpu: "250m", memory: "1Gi", cpuLimit: "1", memoryLimit: "1Gi" };
+const CA_PEM = "-----BEGIN CERTIFICATE-----\nplatform-ca\n-----END CERTIFICATE-----\n";
 const small = { cpu: "100m", memory: "256Mi", cpuLimit: "500m", memoryLimit: "512Mi" };
 
 interface Stack {
@@ -40,6 +42,8 @@ async function stack(ha: boolean): Promise<Stack> {
         sizing: { brokers: node, controllers: controller },
         storageClass: ha ? "fast-ssd" : "",
         highAvailability: ha,
+        clusterIssuer: "platform-ca",
+        caCertPem: CA_PEM,
     };
     const kafka = new Kafka("events", {
         ...base,
@@ -87,6 +91,8 @@ describe("Kafka data layer", () => {
             assert.strictEqual(r.values.watchAnyNamespace, true);
             assert.strictEqual(r.values.replicas, 1);
             assert.deepStrictEqual(r.values.extraEnvs, [{ name: "STRIMZI_POD_SECURITY_PROVIDER_CLASS", value: "restricted" }]);
+            // The chart then sets STRIMZI_NETWORK_POLICY_GENERATION=false: no Strimzi policy opens the listeners to every namespace.
+            assert.strictEqual(r.values.generateNetworkPolicy, false);
             // Every image named from the catalog pin: quay.io/strimzi/<name>:1.2.0 (Kafka: 1.2.0-kafka-<version>).
             assert.deepStrictEqual(
                 [r.values.defaultImageRegistry, r.values.defaultImageRepository, r.values.defaultImageTag, r.values.image, r.values.kafka],
@@ -145,12 +151,35 @@ describe("Kafka data layer", () => {
             assert.strictEqual(k.rack, undefined);
         });
 
-        it("serves a plain listener on 9092 and a TLS listener on 9093, both internal", () => {
+        it("serves one internal listener on 9093: TLS with the platform CA's certificate, SCRAM-SHA-512, simple authorization", () => {
             const k = s.capture.one(CR.kafka, "events-kafka").inputs.spec.kafka;
             assert.deepStrictEqual(k.listeners, [
-                { name: "plain", port: 9092, type: "internal", tls: false },
-                { name: "tls", port: 9093, type: "internal", tls: true },
+                {
+                    name: "tls",
+                    port: 9093,
+                    type: "internal",
+                    tls: true,
+                    authentication: { type: "scram-sha-512" },
+                    configuration: { brokerCertChainAndKey: { secretName: "events-listener-tls", certificate: "tls.crt", key: "tls.key" } },
+                },
             ]);
+            assert.deepStrictEqual(k.authorization, { type: "simple" });
+            assert.ok(s.capture.one(CR.kafka, "events-kafka").inputs.spec.entityOperator.userOperator, "the User Operator turns KafkaUsers into credentials and ACLs");
+        });
+
+        it("has the platform CA issue the listener certificate for the bootstrap Service and every broker, PKCS #8, before the cluster", () => {
+            const cert = s.capture.one("kubernetes:cert-manager.io/v1:Certificate", "events-listener-certificate").inputs;
+            assert.deepStrictEqual(cert.spec.issuerRef, { group: "cert-manager.io", kind: "ClusterIssuer", name: "platform-ca" });
+            assert.deepStrictEqual(cert.spec.dnsNames, [
+                "events-kafka-bootstrap",
+                "events-kafka-bootstrap.platform-data.svc",
+                "events-kafka-bootstrap.platform-data.svc.cluster.local",
+                "*.events-kafka-brokers.platform-data.svc",
+                "*.events-kafka-brokers.platform-data.svc.cluster.local",
+            ]);
+            assert.strictEqual(cert.spec.privateKey.encoding, "PKCS8");
+            assert.strictEqual(cert.metadata.annotations["pulumi.com/waitFor"], WAIT_READY);
+            assert.ok(deps(s.capture, s.capture.one(CR.kafka, "events-kafka")).includes("kubernetes:cert-manager.io/v1:Certificate::events-listener-certificate"));
         });
 
         it("gates the Kafka cluster on Ready and needs no KRaft or node-pool annotations", () => {
@@ -185,13 +214,14 @@ describe("Kafka data layer", () => {
             assert.deepStrictEqual(s.capture.one(CR.topic, "events-topic-orders").inputs.spec, { topicName: "orders", partitions: 6, replicas: 1 });
         });
 
-        it("runs Kafka Connect over TLS with connector resources, replication factor 1, gated and after the cluster", () => {
+        it("runs Kafka Connect over TLS with connector resources, replication factor 1, gated and after the cluster and its user", () => {
             const c = s.capture.one(CR.connect, "events-connect");
             assert.deepStrictEqual(c.inputs.metadata.annotations, { "strimzi.io/use-connector-resources": "true", "pulumi.com/waitFor": WAIT_READY });
             const spec = c.inputs.spec;
             assert.strictEqual(spec.image, "registry.internal/connect-plugins:1.0");
             assert.strictEqual(spec.bootstrapServers, "events-kafka-bootstrap:9093");
-            assert.deepStrictEqual(spec.tls, { trustedCertificates: [{ secretName: "events-cluster-ca-cert", certificate: "ca.crt" }] });
+            assert.deepStrictEqual(spec.tls, { trustedCertificates: [{ secretName: "kafka-events-connect", certificate: "ca.crt" }] });
+            assert.deepStrictEqual(spec.authentication, { type: "scram-sha-512", username: "events-connect", passwordSecret: { secretName: "kafka-events-connect", password: "password" } });
             assert.deepStrictEqual([spec.groupId, spec.configStorageTopic, spec.offsetStorageTopic, spec.statusStorageTopic], [
                 "events-connect",
                 "events-connect-configs",
@@ -207,6 +237,18 @@ describe("Kafka data layer", () => {
             });
             const d = deps(s.capture, c);
             assert.ok(d.includes(`${CR.kafka}::events-kafka`) && d.includes(OPERATOR_RELEASE), d.join(", "));
+            assert.ok(d.includes(`${CR.user}::events-connect-user-user`), d.join(", "));
+        });
+
+        it("lets Connect use its group, its internal topics, the platform's topics and the connectors' groups, nothing else", () => {
+            const user = s.capture.one(CR.user, "events-connect-user-user").inputs;
+            assert.deepStrictEqual(user.spec.authorization.acls, [
+                { resource: { type: "group", name: "events-connect", patternType: "literal" }, operations: ["Read", "Describe"] },
+                { resource: { type: "topic", name: "events-connect-", patternType: "prefix" }, operations: ["Read", "Write", "Describe", "DescribeConfigs"] },
+                { resource: { type: "topic", name: "orders", patternType: "literal" }, operations: ["Read", "Write", "Describe"] },
+                { resource: { type: "topic", name: "Audit_Log", patternType: "literal" }, operations: ["Read", "Write", "Describe"] },
+                { resource: { type: "group", name: "connect-", patternType: "prefix" }, operations: ["Read", "Describe"] },
+            ]);
         });
 
         it("lets the Connect workers read exactly the Secrets the connectors reference", () => {
@@ -235,11 +277,10 @@ describe("Kafka data layer", () => {
         });
 
         it("exposes the bootstrap addresses, the cluster endpoint and the Connect REST endpoint", async () => {
-            assert.strictEqual(await resolve(s.kafka.bootstrapServers), "events-kafka-bootstrap.platform-data.svc:9092");
-            assert.strictEqual(await resolve(s.kafka.tlsBootstrapServers), "events-kafka-bootstrap.platform-data.svc:9093");
-            assert.strictEqual(await resolve(s.kafka.endpoint.internal), "events-kafka-bootstrap.platform-data.svc:9092");
+            assert.strictEqual(await resolve(s.kafka.bootstrapServers), "events-kafka-bootstrap.platform-data.svc:9093");
+            assert.strictEqual(await resolve(s.kafka.endpoint.internal), "events-kafka-bootstrap.platform-data.svc:9093");
             assert.strictEqual(s.kafka.endpoint.external, null);
-            assert.strictEqual(await resolve(s.kafka.endpoint.portForward), "kubectl -n platform-data port-forward svc/events-kafka-bootstrap 9092:9092");
+            assert.strictEqual(await resolve(s.kafka.endpoint.portForward), "kubectl -n platform-data port-forward svc/events-kafka-bootstrap 9093:9093");
             assert.ok(s.kafka.connectEndpoint);
             assert.strictEqual(await resolve(s.kafka.connectEndpoint.internal), "http://events-connect-connect-api.platform-data.svc.cluster.local:8083");
             assert.deepStrictEqual(s.kafka.ready, [s.kafka.kafka, s.kafka.topics.orders, s.kafka.topics.Audit_Log]);
@@ -272,10 +313,12 @@ describe("Kafka data layer", () => {
             assert.deepStrictEqual(c.volumeMounts, [
                 { name: "tmp", mountPath: "/tmp" },
                 { name: "runtime", mountPath: "/opt/karapace/runtime" },
+                { name: "kafka-client", mountPath: "/etc/kafka-client", readOnly: true },
             ]);
             assert.deepStrictEqual(pod.volumes, [
                 { name: "tmp", emptyDir: { sizeLimit: "64Mi" } },
                 { name: "runtime", emptyDir: { sizeLimit: "64Mi" } },
+                { name: "kafka-client", secret: { secretName: "kafka-schema-registry", defaultMode: 0o444 } },
             ]);
         });
 
@@ -287,12 +330,17 @@ describe("Kafka data layer", () => {
             assert.deepStrictEqual(c.readinessProbe.httpGet, { path: "/subjects", port: "http" });
         });
 
-        it("configures Karapace through its environment, pointed at the plain bootstrap and the _schemas topic", () => {
+        it("configures Karapace through its environment: its own user over TLS, the password from its Secret, the _schemas topic", () => {
             const env = s.capture.one(DEPLOYMENT, "schema-registry-deployment").inputs.spec.template.spec.containers[0].env;
             const byName = Object.fromEntries(env.map((e: any) => [e.name, e.value ?? e.valueFrom]));
             assert.deepStrictEqual(byName, {
                 KARAPACE_KARAPACE_REGISTRY: "true",
-                KARAPACE_BOOTSTRAP_URI: "events-kafka-bootstrap.platform-data.svc:9092",
+                KARAPACE_BOOTSTRAP_URI: "events-kafka-bootstrap.platform-data.svc:9093",
+                KARAPACE_SECURITY_PROTOCOL: "SASL_SSL",
+                KARAPACE_SASL_MECHANISM: "SCRAM-SHA-512",
+                KARAPACE_SASL_PLAIN_USERNAME: { secretKeyRef: { name: "kafka-schema-registry", key: "username" } },
+                KARAPACE_SASL_PLAIN_PASSWORD: { secretKeyRef: { name: "kafka-schema-registry", key: "password" } },
+                KARAPACE_SSL_CAFILE: "/etc/kafka-client/ca.crt",
                 KARAPACE_HOST: "0.0.0.0",
                 KARAPACE_PORT: "8081",
                 KARAPACE_ADVERTISED_HOSTNAME: { fieldRef: { fieldPath: "status.podIP" } },
@@ -337,13 +385,9 @@ describe("Kafka data layer", () => {
             assert.strictEqual(await resolve(s.registry.endpoint.portForward), "kubectl -n platform-data port-forward svc/schema-registry 8081:8081");
         });
 
-        it("generates no secret and leaks no generated value outside Secrets", () => {
-            assert.deepStrictEqual(
-                s.capture.resources.filter((r) => r.type.startsWith("random:") || r.type === "kubernetes:core/v1:Secret").map((r) => r.name),
-                [],
-            );
-            const leaks = s.capture.resources.flatMap((r) => strings(r.inputs).filter(([, v]) => v.includes(SECRET_MARK)).map(([p]) => `${r.type} ${r.name} ${p}`));
-            assert.deepStrictEqual(leaks, []);
+        it("generates only the Kafka users' passwords, and leaks no generated value outside Secrets", () => {
+            assert.deepStrictEqual(s.capture.ofType("random:index/randomPassword:RandomPassword").map((r) => r.name).sort(), ["events-connect-user-password", "schema-registry-kafka-user-password"]);
+            assert.deepStrictEqual(secretLeaks(s.capture), []);
         });
     });
 
@@ -431,6 +475,8 @@ describe("Kafka data layer", () => {
                         operator: operator.release,
                         sizing: { brokers: node, controllers: controller },
                         storageClass: "",
+                        clusterIssuer: "platform-ca",
+                        caCertPem: CA_PEM,
                         topics: [
                             { name: "audit_log", partitions: 1 },
                             { name: "Audit-Log", partitions: 1 },

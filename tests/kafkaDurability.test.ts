@@ -22,6 +22,8 @@ async function cluster(args: { ha: boolean; rackAwareness?: boolean; connect?: b
         operator: operator.release,
         sizing: { brokers: node, controllers: node },
         storageClass: "",
+        clusterIssuer: "platform-ca",
+        caCertPem: "ca",
         highAvailability: args.ha,
         ...(args.rackAwareness === undefined ? {} : { rackAwareness: args.rackAwareness }),
         ...(args.connect ? { connect: { replicas: 1, connectors: [] } } : {}),

@@ -19,6 +19,7 @@ import { FlinkOperator } from "../components/processing/flinkOperator";
 import { JMX_EXPORTER_CONFIG, Trino } from "../components/processing/trino";
 import { SparkOperator } from "../components/processing/sparkOperator";
 import { Capture, resolve, settle, useMocks } from "./harness";
+import { kafkaCluster } from "./kafkaFixture";
 
 const upstream: ChartSource = { mode: "upstream", location: "" };
 const RELEASE = "kubernetes:helm.sh/v3:Release";
@@ -279,7 +280,7 @@ describe("metrics endpoints", () => {
             capture = await useMocks({ profile: "dev" });
             const operator = new StrimziOperator("strimzi", { namespace: "platform-operators", chartSource: upstream, imageRegistry: "" });
             const node = { storage: "10Gi", cpu: "500m", memory: "2Gi", cpuLimit: "2", memoryLimit: "2Gi" };
-            const base = { operator: operator.release, sizing: { brokers: node, controllers: node }, storageClass: "" };
+            const base = { operator: operator.release, sizing: { brokers: node, controllers: node }, storageClass: "", clusterIssuer: "platform-ca", caCertPem: "ca" };
             withConnect = new Kafka("events", { ...base, namespace: "platform-data", connect: { replicas: 1, connectors: [] } });
             plainKafka = new Kafka("plain", { ...base, namespace: "other-data" });
             await settle();
@@ -420,7 +421,7 @@ describe("metrics endpoints", () => {
                 imageRegistry: "",
                 checkpoints: { ...s3, bucket: "checkpoints" },
                 savepoints: { ...s3, bucket: "savepoints" },
-                kafkaBootstrap: "events-kafka-bootstrap.platform-data.svc:9092",
+                kafka: kafkaCluster(),
             });
             await settle();
         });
@@ -541,6 +542,8 @@ describe("metrics endpoints", () => {
             const strimzi = new StrimziOperator("strimzi", common);
             const kafka = new Kafka("kafka", {
                 namespace: "platform-data",
+                clusterIssuer: "platform-ca",
+                caCertPem: "ca",
                 operator: strimzi.release,
                 sizing: { brokers: { storage: "1Gi", ...small }, controllers: { storage: "1Gi", ...small } },
                 storageClass: "",

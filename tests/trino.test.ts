@@ -5,6 +5,7 @@ import { charts } from "../components/catalog";
 import { ChartSource } from "../components/config";
 import { Trino, TrinoArgs, trinoMemory } from "../components/processing/trino";
 import { Capture, SECRET_MARK, resolve, settle, useMocks, secretLeaks } from "./harness";
+import { kafkaCluster } from "./kafkaFixture";
 
 const upstream: ChartSource = { mode: "upstream", location: "" };
 const RELEASE = "kubernetes:helm.sh/v3:Release";
@@ -52,7 +53,7 @@ function fullTrino(ha: boolean, workers: number, imageRegistry = ""): Trino {
             password: secretValue("clickhouse-password").result,
             ready: [readyStandIn("clickhouse-ready")],
         },
-        kafka: { bootstrapServers: "kafka-kafka-bootstrap.platform-data.svc:9092", topics: ["orders", "payments"], ready: [readyStandIn("kafka-ready")] },
+        kafka: { cluster: kafkaCluster(), topics: ["orders", "payments"], ready: [readyStandIn("kafka-ready")] },
         highAvailability: ha,
     };
     return new Trino("trino", args);
@@ -119,7 +120,9 @@ describe("Trino", () => {
                 capture.one(RELEASE, "trino-chart").inputs.values.catalogs.kafka,
                 [
                     "connector.name=kafka",
-                    "kafka.nodes=kafka-kafka-bootstrap.platform-data.svc:9092",
+                    "kafka.nodes=events-kafka-bootstrap.platform-data.svc:9093",
+                    // SASL_SSL with SCRAM-SHA-512 as Trino's own user, from its Secret mounted on every node.
+                    "kafka.config.resources=/etc/kafka-client/client.properties",
                     "kafka.default-schema=default",
                     "kafka.table-names=orders,payments",
                     "kafka.hide-internal-columns=false",

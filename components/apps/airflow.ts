@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { ImagePin, charts, images } from "../catalog";
 import { AirflowSizing, ChartSource, Resources } from "../config";
+import { KAFKA_SASL_MECHANISM, KAFKA_SECURITY_PROTOCOL, KafkaClientUser, KafkaUserCluster, readWriteTopic, useGroup } from "../data/kafkaUser";
 import { installChart } from "../lib/chart";
 import { WebService } from "../lib/exposure";
 import { Footprint, podsFootprint, sumFootprints } from "../lib/footprint";
@@ -56,10 +57,14 @@ export interface AirflowTrinoConnection {
     readonly password?: pulumi.Input<string>;
 }
 
-/** Connection `kafka_default`: plain-text bootstrap servers. */
+/**
+ * Connection `kafka_default`: Airflow's own KafkaUser (SCRAM-SHA-512 over TLS), allowed to read and
+ * write `topics` and to use consumer groups whose names start with "airflow".
+ */
 export interface AirflowKafkaConnection {
-    /** `host:port[,host:port]`. */
-    readonly bootstrapServers: pulumi.Input<string>;
+    readonly cluster: KafkaUserCluster;
+    /** Topics DAGs may read and write. */
+    readonly topics: readonly string[];
 }
 
 /**
@@ -125,6 +130,8 @@ const STATSD_UID = 65534;
 const KEYS = { fernet: "fernet-key", webserver: "webserver-secret-key", api: "api-secret-key", jwt: "jwt-secret", connection: "connection" } as const;
 const FAB_AUTH_MANAGER = "airflow.providers.fab.auth_manager.fab_auth_manager.FabAuthManager";
 const FAB_DB_MANAGER = "airflow.providers.fab.auth_manager.models.db.FABDBManager";
+/** Consumer group of the `kafka_default` connection; the ACLs allow every group starting with it. */
+const KAFKA_GROUP = "airflow";
 const CONN = { trino: "AIRFLOW_CONN_TRINO_DEFAULT", kafka: "AIRFLOW_CONN_KAFKA_DEFAULT", spark: "AIRFLOW_CONN_SPARK_OPERATOR" } as const;
 
 /**
@@ -285,8 +292,30 @@ export class Airflow extends pulumi.ComponentResource {
             );
         }
         if (args.kafka) {
-            connections[CONN.kafka] = pulumi.output(args.kafka.bootstrapServers).apply((servers) =>
-                JSON.stringify({ conn_type: "kafka", extra: { "bootstrap.servers": servers, "group.id": "airflow", "security.protocol": "PLAINTEXT" } }),
+            const kafka = new KafkaClientUser(
+                `${name}-kafka-user`,
+                {
+                    username: RELEASE,
+                    cluster: args.kafka.cluster,
+                    clientNamespace: args.namespace,
+                    acls: [...args.kafka.topics.map((t) => readWriteTopic(t)), useGroup(KAFKA_GROUP, true)],
+                },
+                { parent: this },
+            ).access;
+            // librdkafka settings (the Kafka provider uses confluent-kafka); the whole JSON lives in the connections Secret.
+            connections[CONN.kafka] = pulumi.all([kafka.bootstrapServers, kafka.password, kafka.caCertPem]).apply(([servers, password, ca]) =>
+                JSON.stringify({
+                    conn_type: "kafka",
+                    extra: {
+                        "bootstrap.servers": servers,
+                        "group.id": KAFKA_GROUP,
+                        "security.protocol": KAFKA_SECURITY_PROTOCOL,
+                        "sasl.mechanisms": KAFKA_SASL_MECHANISM,
+                        "sasl.username": kafka.username,
+                        "sasl.password": password,
+                        "ssl.ca.pem": ca,
+                    },
+                }),
             );
         }
         if (args.spark) {

@@ -9,6 +9,7 @@ import { ServedPorts } from "../lib/network";
 import { Endpoint, portForwardCommand } from "../lib/outputs";
 import { waitForCondition } from "../lib/readiness";
 import { resourceRequirements } from "../lib/security";
+import { KAFKA_CLIENT_KEYS, KafkaClientAccess, KafkaClientUser, KafkaUserCluster, readWriteTopic, useGroup } from "./kafkaUser";
 
 /** Strimzi's config provider that resolves `${secrets:<namespace>/<secret>:<key>}` from the Kubernetes API. */
 export const SECRET_CONFIG_PROVIDER = "io.strimzi.kafka.KubernetesSecretConfigProvider";
@@ -88,10 +89,14 @@ export interface KafkaArgs {
     readonly rackAwareness?: boolean;
     /** Protect the Kafka cluster and its node pools from deletion. Default false. */
     readonly protect?: boolean;
+    /** ClusterIssuer (the platform CA) that signs the brokers' listener certificate. */
+    readonly clusterIssuer: pulumi.Input<string>;
+    /** The issuer's CA certificate (PEM), handed to clients with their credentials. */
+    readonly caCertPem: pulumi.Input<string>;
 }
 
 const API_VERSION = "kafka.strimzi.io/v1";
-const PLAIN_PORT = 9092;
+/** The one client listener: TLS with the platform CA's certificate, SCRAM-SHA-512 authentication. */
 const TLS_PORT = 9093;
 const CONNECT_PORT = 8083;
 /** Where Strimzi serves a component's Prometheus metrics: container port `tcp-prometheus`. */
@@ -129,7 +134,10 @@ export function connectInternalTopics(connectName: string): KafkaTopicSpec[] {
 }
 
 /** The Topic Operator container in the Entity Operator pod. */
-const TOPIC_OPERATOR: Resources = { cpu: "100m", memory: "256Mi", cpuLimit: "500m", memoryLimit: "512Mi" };
+/** Requests are halved (the heap follows the 512Mi limit) so the User Operator beside it keeps dev within its node. */
+const TOPIC_OPERATOR: Resources = { cpu: "100m", memory: "128Mi", cpuLimit: "500m", memoryLimit: "512Mi" };
+/** The User Operator container beside it, which turns KafkaUsers into SCRAM credentials and ACLs. */
+const USER_OPERATOR: Resources = { cpu: "100m", memory: "128Mi", cpuLimit: "500m", memoryLimit: "512Mi" };
 /** Kafka Connect workers when no resources are given. */
 const CONNECT_DEFAULT: Resources = { cpu: "250m", memory: "1Gi", cpuLimit: "1", memoryLimit: "1Gi" };
 
@@ -138,9 +146,10 @@ const CONNECT_DEFAULT: Resources = { cpu: "250m", memory: "1Gi", cpuLimit: "1", 
  * Dev runs one node that is both controller and broker, replication factor 1. With
  * `highAvailability` it runs three dedicated controllers and three brokers, each pool spread across
  * nodes, replication factor 3 and `min.insync.replicas` 2; rack awareness on the zone label is a
- * separate switch. Kafka and its metadata version are pinned (catalog). Listeners: plain on 9092 and TLS on
- * 9093 (certificates from the cluster CA Strimzi generates), both internal. The Kafka object, each
- * topic, the Connect cluster and each connector are readiness-gated.
+ * separate switch. Kafka and its metadata version are pinned (catalog). One internal listener on
+ * 9093: TLS with a certificate from the platform CA, SCRAM-SHA-512 authentication, `simple`
+ * authorization, so every client is a KafkaUser with its own ACLs (components/data/kafkaUser.ts).
+ * The Kafka object, each topic, the Connect cluster and each connector are readiness-gated.
  */
 export class Kafka extends pulumi.ComponentResource {
     public readonly kafka: k8s.apiextensions.CustomResource;
@@ -149,12 +158,16 @@ export class Kafka extends pulumi.ComponentResource {
     public readonly namespace: pulumi.Output<string>;
     /** The operator release, for custom resources other components add to this cluster. */
     public readonly operator: pulumi.Resource;
-    /** Plain-text bootstrap address, `host:9092`. */
+    /** Bootstrap address of the TLS + SCRAM listener, `host:9093`; clients connect as their KafkaUser. */
     public readonly bootstrapServers: pulumi.Output<string>;
-    /** TLS bootstrap address, `host:9093`; trust the CA in `clusterCaSecretName` (key `ca.crt`). */
-    public readonly tlsBootstrapServers: pulumi.Output<string>;
-    /** Secret (created by Strimzi) holding the cluster CA certificate under `ca.crt`. */
-    public readonly clusterCaSecretName: pulumi.Output<string>;
+    /** The platform CA certificate clients trust, handed to KafkaClientUsers. */
+    public readonly caCertPem: pulumi.Input<string>;
+    /** The brokers' listener certificate, issued by the platform CA. */
+    public readonly listenerCertificate: k8s.apiextensions.CustomResource;
+    /** What a client's KafkaClientUser needs: the cluster, its address, the CA. */
+    public readonly userCluster: KafkaUserCluster;
+    /** Kafka Connect's own user, when Connect runs. */
+    public readonly connectUser: KafkaClientUser | undefined;
     /** The profile's replication factor for new topics (1 dev, 3 HA). */
     public readonly replicationFactor: number;
     /** The pods and ports clients connect to (for NetworkPolicies). */
@@ -228,6 +241,37 @@ export class Kafka extends pulumi.ComponentResource {
                 ),
         );
 
+        // The brokers' certificate for the client listener, from the platform CA that every client
+        // already trusts: the bootstrap Service and every broker's per-pod name.
+        const listenerSecret = `${name}-listener-tls`;
+        const brokersService = pulumi.interpolate`${name}-kafka-brokers.${args.namespace}.svc`;
+        const bootstrapHost = pulumi.interpolate`${name}-kafka-bootstrap.${args.namespace}.svc`;
+        this.listenerCertificate = new k8s.apiextensions.CustomResource(
+            `${name}-listener-certificate`,
+            {
+                apiVersion: "cert-manager.io/v1",
+                kind: "Certificate",
+                metadata: { name: listenerSecret, namespace: args.namespace, labels, annotations: waitForCondition("Ready") },
+                spec: {
+                    secretName: listenerSecret,
+                    issuerRef: { group: "cert-manager.io", kind: "ClusterIssuer", name: args.clusterIssuer },
+                    dnsNames: [
+                        `${name}-kafka-bootstrap`,
+                        bootstrapHost,
+                        pulumi.interpolate`${bootstrapHost}.cluster.local`,
+                        pulumi.interpolate`*.${brokersService}`,
+                        pulumi.interpolate`*.${brokersService}.cluster.local`,
+                    ],
+                    duration: "8760h",
+                    renewBefore: "720h",
+                    // Strimzi reads the key as unencrypted PKCS #8 (the Kafka CRD's brokerCertChainAndKey).
+                    privateKey: { algorithm: "RSA", size: 2048, encoding: "PKCS8", rotationPolicy: "Always" },
+                    usages: ["server auth", "digital signature", "key encipherment"],
+                },
+            },
+            { parent: this },
+        );
+
         this.kafka = new k8s.apiextensions.CustomResource(
             `${name}-kafka`,
             {
@@ -240,9 +284,17 @@ export class Kafka extends pulumi.ComponentResource {
                         version: kafkaVersion.version,
                         metadataVersion: kafkaVersion.metadataVersion,
                         listeners: [
-                            { name: "plain", port: PLAIN_PORT, type: "internal", tls: false },
-                            { name: "tls", port: TLS_PORT, type: "internal", tls: true },
+                            {
+                                name: "tls",
+                                port: TLS_PORT,
+                                type: "internal",
+                                tls: true,
+                                authentication: { type: "scram-sha-512" },
+                                configuration: { brokerCertChainAndKey: { secretName: listenerSecret, certificate: "tls.crt", key: "tls.key" } },
+                            },
                         ],
+                        // Every client is a KafkaUser with ACLs; nothing is allowed by default.
+                        authorization: { type: "simple" },
                         config: {
                             "default.replication.factor": rf,
                             "offsets.topic.replication.factor": rf,
@@ -256,14 +308,16 @@ export class Kafka extends pulumi.ComponentResource {
                         ...(args.rackAwareness ?? false ? { rack: { topologyKey: ZONE } } : {}),
                         metricsConfig: METRICS_CONFIG,
                     },
-                    // The Topic Operator reconciles the KafkaTopic objects below.
+                    // The Topic Operator reconciles the KafkaTopic objects below, the User Operator the KafkaUsers.
                     entityOperator: {
                         topicOperator: { resources: resourceRequirements(TOPIC_OPERATOR) },
+                        userOperator: { resources: resourceRequirements(USER_OPERATOR) },
                     },
                 },
             },
-            // The Kafka kind comes from the operator release, and its nodes are the pools, which must exist before the operator reconciles it.
-            { parent: this, dependsOn: [args.operator, ...this.nodePools], protect },
+            // The Kafka kind comes from the operator release, and its nodes are the pools, which must exist before the operator reconciles it;
+            // the brokers mount the listener certificate, so it must have been issued.
+            { parent: this, dependsOn: [args.operator, ...this.nodePools, this.listenerCertificate], protect },
         );
 
         this.operator = args.operator;
@@ -271,14 +325,14 @@ export class Kafka extends pulumi.ComponentResource {
         this.namespace = this.kafka.metadata.namespace;
         this.replicationFactor = rf;
         const bootstrapService = pulumi.interpolate`${this.clusterName}-kafka-bootstrap`;
-        this.bootstrapServers = pulumi.interpolate`${bootstrapService}.${this.namespace}.svc:${PLAIN_PORT}`;
-        this.tlsBootstrapServers = pulumi.interpolate`${bootstrapService}.${this.namespace}.svc:${TLS_PORT}`;
-        this.clusterCaSecretName = pulumi.interpolate`${this.clusterName}-cluster-ca-cert`;
+        this.bootstrapServers = pulumi.interpolate`${bootstrapService}.${this.namespace}.svc:${TLS_PORT}`;
+        this.caCertPem = args.caCertPem;
+        this.userCluster = { clusterName: this.clusterName, namespace: this.namespace, bootstrapServers: this.bootstrapServers, operator: args.operator, kafka: this.kafka, caCertPem: args.caCertPem };
         this.endpoint = {
             internal: this.bootstrapServers,
             external: null,
             // Reaches the bootstrap only: clients are then redirected to the brokers' in-cluster addresses.
-            portForward: portForwardCommand(this.namespace, bootstrapService, PLAIN_PORT, PLAIN_PORT),
+            portForward: portForwardCommand(this.namespace, bootstrapService, TLS_PORT, TLS_PORT),
         };
 
         const topics: Record<string, k8s.apiextensions.CustomResource> = {};
@@ -308,6 +362,7 @@ export class Kafka extends pulumi.ComponentResource {
         this.connectors = [];
         if (args.connect === undefined) {
             this.connect = undefined;
+            this.connectUser = undefined;
             this.connectEndpoint = undefined;
         } else {
             const c = args.connect;
@@ -316,6 +371,24 @@ export class Kafka extends pulumi.ComponentResource {
             // Connect's own state: compacted topics, declared so they exist with that policy (Connect
             // refuses non-compacted ones) and the partition counts Connect would choose itself.
             const internalTopics = connectInternalTopics(connectName).map(declareTopic);
+            // Connect's own user: its group and internal topics, the platform's topics, and the
+            // connectors' consumer groups (Kafka Connect names them connect-<connector>).
+            this.connectUser = new KafkaClientUser(
+                `${connectName}-user`,
+                {
+                    username: connectName,
+                    cluster: this.userCluster,
+                    clientNamespace: args.namespace,
+                    acls: [
+                        useGroup(connectName),
+                        { type: "topic", name: `${connectName}-`, prefix: true, operations: ["Read", "Write", "Describe", "DescribeConfigs"] },
+                        ...(args.topics ?? []).map((t) => readWriteTopic(t.name)),
+                        useGroup("connect-", true),
+                    ],
+                },
+                { parent: this },
+            );
+            const connectAccess: KafkaClientAccess = this.connectUser.access;
             this.connect = new k8s.apiextensions.CustomResource(
                 `${name}-connect`,
                 {
@@ -332,7 +405,12 @@ export class Kafka extends pulumi.ComponentResource {
                         replicas: c.replicas,
                         ...(c.image === undefined ? {} : { image: c.image }),
                         bootstrapServers: `${name}-kafka-bootstrap:${TLS_PORT}`,
-                        tls: { trustedCertificates: [{ secretName: `${name}-cluster-ca-cert`, certificate: "ca.crt" }] },
+                        tls: { trustedCertificates: [{ secretName: connectAccess.secretName, certificate: KAFKA_CLIENT_KEYS.ca }] },
+                        authentication: {
+                            type: "scram-sha-512",
+                            username: connectAccess.username,
+                            passwordSecret: { secretName: connectAccess.secretName, password: KAFKA_CLIENT_KEYS.password },
+                        },
                         groupId: connectName,
                         configStorageTopic: `${connectName}-configs`,
                         offsetStorageTopic: `${connectName}-offsets`,
@@ -366,9 +444,9 @@ export class Kafka extends pulumi.ComponentResource {
                             : {}),
                     },
                 },
-                // The KafkaConnect kind comes from the operator; Connect needs a Ready cluster and its CA Secret,
+                // The KafkaConnect kind comes from the operator; Connect needs a Ready cluster and its user,
                 // and reads its configs, offsets and status topics at start.
-                { parent: this, dependsOn: [args.operator, this.kafka, ...internalTopics] },
+                { parent: this, dependsOn: [args.operator, this.kafka, ...internalTopics, ...connectAccess.ready] },
             );
             const connect = this.connect;
             // The workers may read exactly the Secrets the connectors reference, nothing else.
@@ -424,9 +502,10 @@ export class Kafka extends pulumi.ComponentResource {
         this.footprint = sumFootprints([
             ...pools.map((p) => podsFootprint(p.sizing, p.replicas, p.sizing.storage)),
             podsFootprint(TOPIC_OPERATOR, 1),
+            podsFootprint(USER_OPERATOR, 1),
             ...(args.connect === undefined ? [] : [podsFootprint(args.connect.resources ?? CONNECT_DEFAULT, args.connect.replicas)]),
         ]);
-        this.serves = { namespace: args.namespace, podLabels: { "strimzi.io/cluster": name, "strimzi.io/kind": "Kafka" }, ports: [PLAIN_PORT, TLS_PORT] };
+        this.serves = { namespace: args.namespace, podLabels: { "strimzi.io/cluster": name, "strimzi.io/kind": "Kafka" }, ports: [TLS_PORT] };
         this.metrics = [
             {
                 name,

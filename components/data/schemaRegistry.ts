@@ -10,9 +10,10 @@ import { Endpoint, portForwardCommand } from "../lib/outputs";
 import { waitForCondition } from "../lib/readiness";
 import { resourceRequirements, restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../lib/security";
 import { Kafka } from "./kafka";
+import { KAFKA_CA_FILE, KAFKA_CLIENT_KEYS, KAFKA_SASL_MECHANISM, KAFKA_SECURITY_PROTOCOL, KafkaClientUser, kafkaClientVolume, useGroup } from "./kafkaUser";
 
 /** What the registry needs from the Kafka cluster. */
-export type SchemaRegistryKafka = Pick<Kafka, "clusterName" | "namespace" | "bootstrapServers" | "replicationFactor" | "operator" | "kafka">;
+export type SchemaRegistryKafka = Pick<Kafka, "clusterName" | "namespace" | "bootstrapServers" | "replicationFactor" | "operator" | "kafka" | "userCluster">;
 
 export interface SchemaRegistryArgs {
     /** Namespace for the registry's Deployment and Service. */
@@ -47,6 +48,8 @@ export class SchemaRegistry extends pulumi.ComponentResource {
     public readonly serviceName: pulumi.Output<string>;
     /** The KafkaTopic holding the schemas. */
     public readonly topic: k8s.apiextensions.CustomResource;
+    /** The registry's own Kafka user: its topic and its group only. */
+    public readonly kafkaUser: KafkaClientUser;
     public readonly deployment: k8s.apps.v1.Deployment;
     /** The pods and ports clients connect to (for NetworkPolicies). */
     public readonly serves: ServedPorts;
@@ -79,6 +82,20 @@ export class SchemaRegistry extends pulumi.ComponentResource {
             { parent: this, dependsOn: [args.kafka.operator, args.kafka.kafka] },
         );
 
+        this.kafkaUser = new KafkaClientUser(
+            `${name}-kafka-user`,
+            {
+                username: name,
+                cluster: args.kafka.userCluster,
+                clientNamespace: args.namespace,
+                acls: [{ type: "topic", name: TOPIC, operations: ["Read", "Write", "Describe", "DescribeConfigs"] }, useGroup(name)],
+            },
+            { parent: this },
+        );
+        const kafkaAccess = this.kafkaUser.access;
+        const kafkaFiles = kafkaClientVolume(kafkaAccess);
+        const fromKafkaSecret = (key: string) => ({ valueFrom: { secretKeyRef: { name: kafkaAccess.secretName, key } } });
+
         const service = new k8s.core.v1.Service(
             `${name}-service`,
             {
@@ -91,6 +108,12 @@ export class SchemaRegistry extends pulumi.ComponentResource {
         const env = [
             { name: "KARAPACE_KARAPACE_REGISTRY", value: "true" },
             { name: "KARAPACE_BOOTSTRAP_URI", value: args.kafka.bootstrapServers },
+            // Its own KafkaUser over TLS; the password only from the Secret.
+            { name: "KARAPACE_SECURITY_PROTOCOL", value: KAFKA_SECURITY_PROTOCOL },
+            { name: "KARAPACE_SASL_MECHANISM", value: KAFKA_SASL_MECHANISM },
+            { name: "KARAPACE_SASL_PLAIN_USERNAME", ...fromKafkaSecret(KAFKA_CLIENT_KEYS.username) },
+            { name: "KARAPACE_SASL_PLAIN_PASSWORD", ...fromKafkaSecret(KAFKA_CLIENT_KEYS.password) },
+            { name: "KARAPACE_SSL_CAFILE", value: KAFKA_CA_FILE },
             { name: "KARAPACE_HOST", value: "0.0.0.0" },
             { name: "KARAPACE_PORT", value: String(PORT) },
             // Non-primary replicas forward writes to the primary at its advertised address.
@@ -141,19 +164,21 @@ export class SchemaRegistry extends pulumi.ComponentResource {
                                     volumeMounts: [
                                         { name: "tmp", mountPath: "/tmp" },
                                         { name: "runtime", mountPath: RUNTIME_DIR },
+                                        kafkaFiles.mount,
                                     ],
                                 },
                             ],
                             volumes: [
                                 { name: "tmp", emptyDir: { sizeLimit: "64Mi" } },
                                 { name: "runtime", emptyDir: { sizeLimit: "64Mi" } },
+                                kafkaFiles.volume,
                             ],
                         },
                     },
                 },
             },
-            // Karapace serves only once it has read `_schemas`, so it starts after the cluster and that topic are Ready.
-            { parent: this, dependsOn: [args.kafka.kafka, this.topic] },
+            // Karapace serves only once it has read `_schemas`, so it starts after the cluster, that topic and its user are Ready.
+            { parent: this, dependsOn: [args.kafka.kafka, this.topic, ...kafkaAccess.ready] },
         );
 
         if (ha) {

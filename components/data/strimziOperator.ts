@@ -18,7 +18,8 @@ export const STRIMZI_OPERATOR_METRICS_PORT = 8080;
 /**
  * The Strimzi cluster operator from its chart, with its CRDs (`kafka.strimzi.io/v1` only). It
  * watches every namespace and generates operand pods for the "restricted" Pod Security profile, as
- * the platform's data namespace enforces it. The release waits for the operator Deployment; Kafka
+ * the platform's data namespace enforces it, and generates no NetworkPolicies of its own (the
+ * platform's are authoritative). The release waits for the operator Deployment; Kafka
  * custom resources depend on `release`.
  */
 export class StrimziOperator extends pulumi.ComponentResource {
@@ -53,6 +54,10 @@ export class StrimziOperator extends pulumi.ComponentResource {
                     // Without this the operator builds Kafka pods for the "baseline" profile, which a
                     // namespace enforcing "restricted" rejects.
                     extraEnvs: [{ name: "STRIMZI_POD_SECURITY_PROVIDER_CLASS", value: "restricted" }],
+                    // Renders STRIMZI_NETWORK_POLICY_GENERATION=false. Strimzi's own NetworkPolicy per
+                    // cluster admits every namespace on a listener without networkPolicyPeers, and
+                    // policies add up: off, the platform's (foundation/networkPolicies.ts) are the only ones.
+                    generateNetworkPolicy: false,
                     resources: resourceRequirements(resources),
                     ...(ha
                         ? {

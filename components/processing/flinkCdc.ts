@@ -11,6 +11,7 @@ import { Endpoint, portForwardCommand } from "../lib/outputs";
 import { waitForJsonPath } from "../lib/readiness";
 import { resourceRequirements, restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../lib/security";
 import { S3Location, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY } from "../lib/storage";
+import { KAFKA_CLIENT_KEYS, KafkaClientUser, KafkaUserCluster, kafkaClientVolume, readWriteTopic, useGroup } from "../data/kafkaUser";
 
 /** TaskManagers of the session cluster. */
 export interface FlinkTaskManagerSizing extends Resources {
@@ -41,6 +42,9 @@ export const FLINK_CDC_DEFAULT_SIZING: FlinkCdcSizing = {
 export const MSSQL_SECRET_KEYS = ["MSSQL_HOST", "MSSQL_PORT", "MSSQL_DATABASE", "MSSQL_USER", "MSSQL_PASSWORD"] as const;
 /** Placeholder for the Kafka bootstrap servers in the SQL. */
 export const KAFKA_BOOTSTRAP_VAR = "KAFKA_BOOTSTRAP";
+/** The JAAS line of Flink's own KafkaUser (SCRAM-SHA-512), substituted for `${KAFKA_SASL_JAAS_CONFIG}` in the SQL. */
+export const KAFKA_JAAS_VAR = "KAFKA_SASL_JAAS_CONFIG";
+
 /** Folder in `connectorsImage` whose `*.jar` files are added to Flink's `lib`. */
 export const CONNECTORS_DIR = "/connectors";
 /** The example job shipped with the program, relative to the project root. */
@@ -74,8 +78,14 @@ export interface FlinkCdcArgs {
      * those of `checkpoints`.
      */
     readonly savepoints: S3Location;
-    /** Kafka bootstrap servers, substituted for `${KAFKA_BOOTSTRAP}` in the SQL (required). */
-    readonly kafkaBootstrap: pulumi.Input<string>;
+    /**
+     * The Kafka cluster (required): Flink connects as its own KafkaUser, SCRAM-SHA-512 over TLS. Its
+     * bootstrap address replaces `${KAFKA_BOOTSTRAP}` and its JAAS line `${KAFKA_SASL_JAAS_CONFIG}`
+     * in the SQL; the CA is at `/etc/kafka-client/ca.crt` (kafkaUser.ts `KAFKA_CA_FILE`) in every Flink pod.
+     */
+    readonly kafka: KafkaUserCluster;
+    /** Topics the job may read and write (its user's ACLs; groups and transactional IDs must start with "flink"). Default none. */
+    readonly kafkaTopics?: readonly string[];
     /** Resources the job waits for before it is submitted (the Kafka cluster and its topics). Default none. */
     readonly kafkaReady?: pulumi.Resource[];
     /**
@@ -181,6 +191,8 @@ function limitFactor(what: string, request: number, limit: number): string {
  */
 export class FlinkCdc extends pulumi.ComponentResource {
     public readonly flinkDeployment: k8s.apiextensions.CustomResource;
+    /** Flink's own Kafka user. */
+    public readonly kafkaUser: KafkaClientUser;
     /** The session cluster's name (its `kubernetes.cluster-id`). */
     public readonly clusterName: pulumi.Output<string>;
     public readonly namespace: pulumi.Output<string>;
@@ -257,6 +269,24 @@ export class FlinkCdc extends pulumi.ComponentResource {
             },
             { parent: this },
         );
+
+        // Flink's own Kafka user: the platform's topics, groups and transactional IDs starting with "flink".
+        this.kafkaUser = new KafkaClientUser(
+            `${name}-kafka-user`,
+            {
+                username: name,
+                cluster: args.kafka,
+                clientNamespace: args.namespace,
+                acls: [
+                    ...(args.kafkaTopics ?? []).map((t) => readWriteTopic(t)),
+                    useGroup("flink", true),
+                    { type: "transactionalId", name: "flink", prefix: true, operations: ["Write", "Describe"] },
+                ],
+            },
+            { parent: this },
+        );
+        const kafkaAccess = this.kafkaUser.access;
+        const kafkaFiles = kafkaClientVolume(kafkaAccess);
 
         // Writable paths under a read-only root filesystem, and the connector jars.
         const withConnectors = args.connectorsImage !== undefined;
@@ -361,10 +391,10 @@ export class FlinkCdc extends pulumi.ComponentResource {
                                     ports: [{ name: "metrics", containerPort: FLINK_METRICS_PORT }],
                                     // The entrypoint links the S3 plugin jar into its own plugin folder, the only one that
                                     // must be writable: the image's other plugins (the Prometheus reporter) stay visible.
-                                    volumeMounts: [...scratch, { name: "plugins", mountPath: S3_PLUGIN_DIR }, ...libMount],
+                                    volumeMounts: [...scratch, { name: "plugins", mountPath: S3_PLUGIN_DIR }, ...libMount, kafkaFiles.mount],
                                 },
                             ],
-                            volumes: [...scratchVolumes, { name: "plugins", emptyDir: { sizeLimit: "256Mi" } }, ...libVolume],
+                            volumes: [...scratchVolumes, { name: "plugins", emptyDir: { sizeLimit: "256Mi" } }, ...libVolume, kafkaFiles.volume],
                         },
                     },
                     jobManager: {
@@ -503,7 +533,7 @@ export class FlinkCdc extends pulumi.ComponentResource {
             );
             const sqlHash = createHash("sha256").update(sessionSql).update("\0").update(jobSql).digest("hex");
 
-            const substituted = [...MSSQL_SECRET_KEYS, KAFKA_BOOTSTRAP_VAR].map((v) => `\${${v}}`).join(" ");
+            const substituted = [...MSSQL_SECRET_KEYS, KAFKA_BOOTSTRAP_VAR, KAFKA_JAAS_VAR].map((v) => `\${${v}}`).join(" ");
             const script = [
                 "set -eu -o pipefail",
                 "# Never start a second copy of the job: two copies would write every change twice.",
@@ -519,9 +549,9 @@ export class FlinkCdc extends pulumi.ComponentResource {
                 "fi",
                 'resolved="${TMPDIR:-/tmp}/job.sql"',
                 `cat "$SQL_DIR/session.sql" "$SQL_DIR/job.sql" | envsubst '${substituted}' > "$resolved"`,
-                "# The client echoes each statement: mask the password in its output.",
+                "# The client echoes each statement: mask the source's and Kafka's passwords in its output.",
                 'sql-client.sh gateway --endpoint "$SQL_GATEWAY" -f "$resolved" 2>&1 \\',
-                "  | awk 'BEGIN { p = ENVIRON[\"MSSQL_PASSWORD\"] } { out = \"\"; s = $0; if (p != \"\") while ((i = index(s, p)) > 0) { out = out substr(s, 1, i - 1) \"******\"; s = substr(s, i + length(p)) } print out s }'",
+                "  | awk 'BEGIN { n = split(ENVIRON[\"MSSQL_PASSWORD\"] \"\\n\" ENVIRON[\"KAFKA_PASSWORD\"], ps, \"\\n\") } { s = $0; for (j = 1; j <= n; j++) { p = ps[j]; if (p == \"\") continue; out = \"\"; while ((i = index(s, p)) > 0) { out = out substr(s, 1, i - 1) \"******\"; s = substr(s, i + length(p)) } s = out s } print s }'",
             ].join("\n");
             return new k8s.batch.v1.Job(
                 `${name}-bootstrap`,
@@ -544,7 +574,10 @@ export class FlinkCdc extends pulumi.ComponentResource {
                                         command: ["bash", "-c", script],
                                         env: [
                                             ...MSSQL_SECRET_KEYS.map((key) => ({ name: key, valueFrom: { secretKeyRef: { name: sourceSecretName, key } } })),
-                                            { name: KAFKA_BOOTSTRAP_VAR, value: args.kafkaBootstrap },
+                                            { name: KAFKA_BOOTSTRAP_VAR, value: kafkaAccess.bootstrapServers },
+                                            { name: KAFKA_JAAS_VAR, valueFrom: { secretKeyRef: { name: kafkaAccess.secretName, key: KAFKA_CLIENT_KEYS.jaas } } },
+                                            // Only to mask it in the client's output.
+                                            { name: "KAFKA_PASSWORD", valueFrom: { secretKeyRef: { name: kafkaAccess.secretName, key: KAFKA_CLIENT_KEYS.password } } },
                                             { name: "PIPELINE_NAME", value: pipelineName },
                                             { name: "PIPELINE_PREFIX", value: `${name}-` },
                                             { name: "FLINK_REST", value: restUrl },
@@ -562,7 +595,7 @@ export class FlinkCdc extends pulumi.ComponentResource {
                     },
                 },
                 // Submits through the serving gateway to the READY cluster, into topics that must exist.
-                { parent: this, dependsOn: [this.flinkDeployment, this.sqlGateway, ...(args.kafkaReady ?? [])] },
+                { parent: this, dependsOn: [this.flinkDeployment, this.sqlGateway, ...(args.kafkaReady ?? []), ...kafkaAccess.ready] },
             );
         };
         this.bootstrapJob = args.jobSql !== undefined && args.sourceSecretName !== undefined ? submit(args.jobSql, args.sourceSecretName) : undefined;

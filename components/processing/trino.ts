@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ImagePin, charts, images } from "../catalog";
 import { ChartSource, Resources } from "../config";
 import { WAREHOUSE_NAME } from "../data/nessie";
+import { KAFKA_CLIENT_DIR, KAFKA_CLIENT_KEYS, KafkaClientAccess, KafkaClientUser, KafkaUserCluster, readTopic } from "../data/kafkaUser";
 import { installChart } from "../lib/chart";
 import { Footprint, mebibytes, podsFootprint, sumFootprints } from "../lib/footprint";
 import { imageRef, registryFor } from "../lib/images";
@@ -57,8 +58,8 @@ export interface TrinoPostgresCatalog extends TrinoJdbcCatalog {
 
 /** The `kafka` catalog: topics as tables (raw key/message columns unless table descriptions are added). */
 export interface TrinoKafkaCatalog {
-    /** Plain-text bootstrap address, `host:port`. */
-    readonly bootstrapServers: pulumi.Input<string>;
+    /** The cluster: Trino connects as its own KafkaUser, allowed to read these topics only, SCRAM over TLS. */
+    readonly cluster: KafkaUserCluster;
     /** Topics exposed as tables in the `default` schema (a dot reads as `schema.table`). */
     readonly topics: readonly string[];
     /** Resources Trino waits for: the ready Kafka cluster and topics. */
@@ -269,11 +270,19 @@ export class Trino extends pulumi.ComponentResource {
             credentials[ENV.chUser] = c.username;
             credentials[ENV.chPassword] = c.password;
         }
+        let kafkaAccess: KafkaClientAccess | undefined;
         if (args.kafka) {
             const c = args.kafka;
+            kafkaAccess = new KafkaClientUser(
+                `${name}-kafka-user`,
+                { username: name, cluster: c.cluster, clientNamespace: args.namespace, acls: c.topics.map((t) => readTopic(t)) },
+                { parent: this },
+            ).access;
             catalogs.kafka = properties([
                 ["connector.name", "kafka"],
-                ["kafka.nodes", c.bootstrapServers],
+                ["kafka.nodes", kafkaAccess.bootstrapServers],
+                // SASL_SSL, SCRAM-SHA-512 with the JAAS line and the CA, from the user's Secret mounted below.
+                ["kafka.config.resources", `${KAFKA_CLIENT_DIR}/${KAFKA_CLIENT_KEYS.properties}`],
                 ["kafka.default-schema", "default"],
                 ...(c.topics.length === 0 ? [] : [["kafka.table-names", c.topics.join(",")] as const]),
                 // Without table descriptions a topic's only columns are the internal ones (_key, _message, …).
@@ -325,6 +334,7 @@ export class Trino extends pulumi.ComponentResource {
                     },
                     catalogs,
                     env,
+                    ...(kafkaAccess === undefined ? {} : { secretMounts: [{ name: "kafka-client", secretName: kafkaAccess.secretName, path: KAFKA_CLIENT_DIR }] }),
                     securityContext: { ...restrictedPodSecurityContext(TRINO_UID), runAsUser: TRINO_UID, runAsGroup: TRINO_UID },
                     containerSecurityContext: restrictedContainerSecurityContext(TRINO_UID),
                     service: { type: "ClusterIP", port: PORT },
@@ -379,7 +389,7 @@ export class Trino extends pulumi.ComponentResource {
             },
             // Catalogs connect to their backends as queries run, and the Iceberg catalog to Nessie and
             // the object store; starting Trino only once they are ready avoids failing first queries.
-            { parent: this, dependsOn: [...(args.iceberg?.ready ?? []), ...(args.postgresql?.ready ?? []), ...(args.clickhouse?.ready ?? []), ...(args.kafka?.ready ?? [])] },
+            { parent: this, dependsOn: [...(args.iceberg?.ready ?? []), ...(args.postgresql?.ready ?? []), ...(args.clickhouse?.ready ?? []), ...(args.kafka?.ready ?? []), ...(kafkaAccess?.ready ?? [])] },
         );
 
         if (ha) {
