@@ -26,6 +26,8 @@ import { Namespaces } from "./components/foundation/namespaces";
 import { NetworkPolicies } from "./components/foundation/networkPolicies";
 import { PlatformCa } from "./components/foundation/platformCa";
 import { Footprint, summarize, sumFootprints } from "./components/lib/footprint";
+import { ImageSource } from "./components/lib/images";
+import { pullSettingsTransformation } from "./components/lib/pullSettings";
 import { FlinkCdc } from "./components/processing/flinkCdc";
 import { FlinkOperator } from "./components/processing/flinkOperator";
 import { SparkJobs } from "./components/processing/sparkJobs";
@@ -33,6 +35,7 @@ import { SparkOperator } from "./components/processing/sparkOperator";
 import { Trino } from "./components/processing/trino";
 import { Flow, ServedPorts } from "./components/lib/network";
 import { Exposure } from "./components/foundation/exposure";
+import { Alerting } from "./components/foundation/alerting";
 import { Monitoring } from "./components/foundation/monitoring";
 import { Monitors } from "./components/foundation/monitors";
 import { WebService, publishedUrl } from "./components/lib/exposure";
@@ -46,16 +49,24 @@ import { buckets, databases, hosts, kubelets, names, openShift, podSecurity, web
 const cfg = loadConfig();
 // On OpenShift, restricted-v2 assigns UIDs and fsGroups per namespace: every component drops the
 // fixed ones it would set (the transformation reaches all children of each component).
+// The configured imagePullPolicy and imagePullSecrets reach every workload, custom resource and chart the same way.
+const pull = pullSettingsTransformation({ ...(cfg.imagePullPolicy === "" ? {} : { policy: cfg.imagePullPolicy }), secrets: cfg.imagePullSecrets });
 // The escape hatches (overrides.<chart>.values, flink.configuration, kafka.config, airflow.config)
 // come last, so what the user sets wins over the platform and the OpenShift adjustments.
-const transformations = [...(cfg.platform === "openshift" ? [openShiftTransformation] : []), ...(noOverrides(cfg.overrides) ? [] : [overridesTransformation(cfg.overrides)])];
+const transformations = [
+    ...(cfg.platform === "openshift" ? [openShiftTransformation] : []),
+    ...(pull === undefined ? [] : [pull]),
+    ...(noOverrides(cfg.overrides) ? [] : [overridesTransformation(cfg.overrides)]),
+];
 const platform: pulumi.ComponentResourceOptions = transformations.length === 0 ? {} : { transformations };
 const prod = cfg.profile === "prod";
 const on = cfg.components;
 /** OpenShift runs its own Prometheus (user-workload monitoring): there the platform adds monitors only. */
 const bundledMonitoring = on.monitoring && cfg.platform !== "openshift";
-const charts = { chartSource: cfg.chartSource, imageRegistry: cfg.imageRegistry };
-const storage = { storageClass: cfg.storageClass, imageRegistry: cfg.imageRegistry, protect: cfg.protectData };
+/** Where every image comes from: the registry override, `images.<key>` references, pull policy and secrets. */
+const images: ImageSource = { registry: cfg.imageRegistry, overrides: cfg.images, ...(cfg.imagePullPolicy === "" ? {} : { pullPolicy: cfg.imagePullPolicy }), pullSecrets: cfg.imagePullSecrets };
+const charts = { chartSource: cfg.chartSource, imageRegistry: images };
+const storage = { storageClass: cfg.storageClass, imageRegistry: images, protect: cfg.protectData };
 
 // ---- Foundation -------------------------------------------------------------------------------
 const ns = new Namespaces(
@@ -195,7 +206,7 @@ const schemaRegistry =
     on.schemaRegistry && kafka
         ? new SchemaRegistry(
               names.schemaRegistry,
-              { namespace: ns.names.data, kafka, imageRegistry: cfg.imageRegistry, resources: cfg.sizing.schemaRegistry, highAvailability: prod },
+              { namespace: ns.names.data, kafka, imageRegistry: images, resources: cfg.sizing.schemaRegistry, highAvailability: prod },
               platform,
           )
         : undefined;
@@ -227,8 +238,9 @@ const flink =
               {
                   namespace: ns.names.processing,
                   operator: flinkOperator.release,
-                  imageRegistry: cfg.imageRegistry,
-                  ...(cfg.flink.connectorsImage === "" ? {} : { connectorsImage: cfg.flink.connectorsImage }),
+                  imageRegistry: images,
+                  // The CDC job runs on the connectors image (config refuses the job without one).
+                  ...(cfg.flink.jobEnabled ? { flinkImage: cfg.flink.connectorsImage } : {}),
                   checkpoints: flinkS3.location,
                   savepoints: { ...flinkS3.location, bucket: buckets.savepoints },
                   kafka: kafka.userCluster,
@@ -289,7 +301,7 @@ const sparkJobs =
                   eventLog: sparkEvents,
                   ...(sparkEvents.keys ? { s3Keys: sparkEvents.keys } : {}),
                   eventLogPrefix: "",
-                  imageRegistry: cfg.imageRegistry,
+                  imageRegistry: images,
               },
               platform,
           )
@@ -332,6 +344,7 @@ const airflow =
                   ...(trino ? { trino: { host: trino.serviceHost, port: trino.port } } : {}),
                   ...(kafka ? { kafka: { cluster: kafka.userCluster, topics: cfg.kafka.topics.map((t) => t.name) } } : {}),
                   ...(sparkJobs ? { spark: { namespace: ns.names.apps } } : {}),
+                  ...(cfg.airflow.dags === undefined ? {} : { dags: cfg.airflow.dags }),
                   webHost: hosts.airflow,
                   ...(publicUrl(hosts.airflow) === undefined ? {} : { publicUrl: publicUrl(hosts.airflow) }),
                   highAvailability: prod,
@@ -347,7 +360,7 @@ const nifi = on.nifi
               namespace: ns.names.apps,
               sizing: cfg.sizing.nifi,
               storageClass: cfg.storageClass,
-              imageRegistry: cfg.imageRegistry,
+              imageRegistry: images,
               clusterIssuer: ca.issuerName,
               domain: cfg.exposure.mode === "none" ? "" : cfg.domain,
               webHost: hosts.nifi,
@@ -365,8 +378,7 @@ const duckdb =
               names.duckdb,
               {
                   namespace: ns.names.apps,
-                  imageRegistry: cfg.imageRegistry,
-                  ...(cfg.lake.duckdbImage === "" ? {} : { image: cfg.lake.duckdbImage }),
+                  imageRegistry: images,
                   s3: lakeS3.location,
                   icebergRestUri: nessie.icebergRestUri,
                   resources: cfg.sizing.duckdb,
@@ -395,8 +407,7 @@ const appender =
               names.appender,
               {
                   namespace: ns.names.apps,
-                  imageRegistry: cfg.imageRegistry,
-                  ...(cfg.lake.appenderImage === "" ? {} : { image: cfg.lake.appenderImage }),
+                  imageRegistry: images,
                   bootstrapServers: appenderKafka.bootstrapServers,
                   kafkaAuth: {
                       protocol: KAFKA_SECURITY_PROTOCOL,
@@ -452,10 +463,32 @@ const monitoring = bundledMonitoring
               sizing: { prometheus: cfg.sizing.prometheus, grafana: cfg.sizing.grafana, small: cfg.sizing.monitoringSmall },
               storageClass: cfg.storageClass,
               highAvailability: prod,
+              alertmanagerConfigSecret: cfg.monitoring.alertmanagerConfigSecret,
           },
           platform,
       )
     : undefined;
+// Alerts and dashboards for the components that run, next to the bundled Prometheus and Grafana.
+if (monitoring) {
+    new Alerting(
+        names.alerting,
+        {
+            namespace: ns.names.monitoring,
+            monitoring: monitoring.release,
+            scope: {
+                certManager: true,
+                postgres: postgres !== undefined,
+                postgresBackups: postgres !== undefined && backupTarget !== undefined,
+                backupSchedule: cfg.backups.schedule,
+                kafka: kafka !== undefined,
+                flink: flink !== undefined,
+                objectStore: objectStore !== undefined,
+                appender: appender !== undefined,
+            },
+        },
+        platform,
+    );
+}
 
 const userWorkloadMonitors = on.monitoring && !bundledMonitoring ? new Monitors(names.monitoring, { targets: scrapeTargets }, platform) : undefined;
 /** The namespace whose Prometheus scrapes the targets, when anything does. */

@@ -36,6 +36,14 @@ export const charts = {
 
 export type ChartKey = keyof typeof charts;
 
+// ---- Platform images (owner: images) ------------------------------------------------------------
+/**
+ * Registry of the images the platform builds (`build` set): the local registry `npm run deploy:dev`
+ * runs beside its kind cluster (kind's documented `localhost:5001` pattern). Other stacks push them
+ * with `npm run images -- build --push <registry>` and set `imageRegistry` (or `images.<name>`).
+ */
+export const PLATFORM_REGISTRY = "localhost:5001";
+
 /**
  * Images the program runs itself or sets explicitly in chart values. Each is `registry/repository:tag`
  * so that `imageRegistry` can replace the registry part alone.
@@ -50,8 +58,8 @@ export const images = {
     barmanCloudSidecar: { registry: "ghcr.io", repository: "cloudnative-pg/plugin-barman-cloud-sidecar", tag: "v0.13.0" },
     /** Valkey: the BSD-licensed, actively maintained Redis fork, used as cache and Celery broker. */
     valkey: { registry: "docker.io", repository: "valkey/valkey", tag: "8.1.3" },
-    /** Apache Superset, the image the chart's appVersion names. */
-    superset: { registry: "docker.io", repository: "apache/superset", tag: "6.1.0" },
+    /** Built from images/superset: Apache Superset 6.1.0 (the chart's appVersion) with the PostgreSQL, MySQL and Trino drivers. */
+    superset: { registry: PLATFORM_REGISTRY, repository: "analytics-platform/superset", tag: "6.1.0-0eed88b2c825", build: "superset" },
     /** Percona XtraDB Cluster operator and operands, as pxc-operator/pxc-db 1.20.0 name them. */
     pxcOperator: { registry: "docker.io", repository: "percona/percona-xtradb-cluster-operator", tag: "1.20.0" },
     pxc: { registry: "docker.io", repository: "percona/percona-xtradb-cluster", tag: "8.4.8-8.1" },
@@ -63,8 +71,11 @@ export const images = {
     karapace: { registry: "ghcr.io", repository: "aiven-open/karapace", tag: "6.2.2" },
     /** MinIO operator and server: the community server images are no longer published upstream, mirror them (docs/decisions). */
     minioOperator: { registry: "quay.io", repository: "minio/operator", tag: "v7.1.1" },
-    /** Init container and sidecar the MinIO operator adds to every tenant pod. */
-    minioSidecar: { registry: "quay.io", repository: "minio/operator-sidecar", tag: "v7.1.1" },
+    /**
+     * Init container and sidecar the MinIO operator adds to every tenant pod. Not v7.1.1: that tag was
+     * never published (minio/operator#2484); v7.0.1 is the operator v7.1.1's own default and unchanged since.
+     */
+    minioSidecar: { registry: "quay.io", repository: "minio/operator-sidecar", tag: "v7.0.1" },
     minio: { registry: "quay.io", repository: "minio/minio", tag: "RELEASE.2025-04-08T15-41-24Z" },
     nessie: { registry: "ghcr.io", repository: "projectnessie/nessie", tag: "0.108.4" },
     /** Official ClickHouse server image (the Bitnami images are no longer updated publicly). */
@@ -72,11 +83,17 @@ export const images = {
     flinkOperator: { registry: "ghcr.io", repository: "apache/flink-kubernetes-operator", tag: "1.15.0" },
     /** Flink runtime for the CDC pipeline and the SQL gateway. */
     flink: { registry: "docker.io", repository: "flink", tag: "1.20.3-java17" },
+    /** Built from images/flink: Flink with the CDC job's connectors; what `flink.connectorsImage` names when the job runs. */
+    flinkConnectors: { registry: PLATFORM_REGISTRY, repository: "analytics-platform/flink", tag: "1.20.3-d6602149b3b3", build: "flink" },
     sparkOperator: { registry: "ghcr.io", repository: "kubeflow/spark-operator/controller", tag: "2.5.2" },
-    spark: { registry: "docker.io", repository: "apache/spark", tag: "3.5.7" },
+    /** Built from images/spark: apache/spark with S3A (see the platform images block below). */
+    spark: { registry: PLATFORM_REGISTRY, repository: "analytics-platform/spark", tag: "3.5.7-a26806f89ff6", build: "spark" },
     trino: { registry: "docker.io", repository: "trinodb/trino", tag: "480" },
-    airflow: { registry: "docker.io", repository: "apache/airflow", tag: "3.2.2" },
+    /** Built from images/airflow: apache/airflow with the providers of every connection the platform registers. */
+    airflow: { registry: PLATFORM_REGISTRY, repository: "analytics-platform/airflow", tag: "3.2.2-ed442a1449cb", build: "airflow" },
     nifi: { registry: "docker.io", repository: "apache/nifi", tag: "1.23.2" },
+    /** git-sync sidecar keeping Airflow's DAGs from a repository (airflow.dags; the chart's reference default). */
+    gitSync: { registry: "registry.k8s.io", repository: "git-sync/git-sync", tag: "v4.4.2" },
     /** Airflow's StatsD-to-Prometheus bridge (the chart's statsd deployment). */
     statsdExporter: { registry: "quay.io", repository: "prometheus/statsd-exporter", tag: "v0.28.0" },
     /** HAProxy 3.2 LTS in front of the Valkey Sentinel group (prod). */
@@ -84,9 +101,9 @@ export const images = {
     /** JMX exporter sidecar for Trino's metrics. */
     jmxExporter: { registry: "docker.io", repository: "bitnamilegacy/jmx-exporter", tag: "1.4.0" },
     /** Built from images/duckdb: the DuckDB CLI with its iceberg and httpfs extensions baked in. */
-    duckdb: { registry: "ghcr.io", repository: "analytics-platform/duckdb", tag: "1.5.2" },
+    duckdb: { registry: PLATFORM_REGISTRY, repository: "analytics-platform/duckdb", tag: "1.5.2-9406c1fd4f66", build: "duckdb" },
     /** Built from images/appender: the Kafka-to-Iceberg appender. */
-    icebergAppender: { registry: "ghcr.io", repository: "analytics-platform/iceberg-appender", tag: "0.1.0" },
+    icebergAppender: { registry: PLATFORM_REGISTRY, repository: "analytics-platform/iceberg-appender", tag: "0.1.0-30c8ce39bd20", build: "appender" },
 } as const satisfies Record<string, ImagePin>;
 
 export type ImageKey = keyof typeof images;
@@ -95,6 +112,11 @@ export interface ImagePin {
     readonly registry: string;
     readonly repository: string;
     readonly tag: string;
+    /**
+     * Set for the platform's own images: the folder under `images/` holding the Dockerfile and its
+     * content lists. The tag is then `<version>-<hash of the folder's build inputs>` (decision 0014).
+     */
+    readonly build?: string;
 }
 
 /**

@@ -1,8 +1,10 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
+import { images as imagePins } from "./catalog";
 import { sinkTopics } from "./lib/cdcTopics";
 import { cpuMillis, mebibytes } from "./lib/footprint";
+import { OVERRIDABLE, OverridableImage, PullPolicy } from "./lib/images";
 
 /**
  * The program's only configuration reader. Every key of the `analytics-platform` namespace is read
@@ -302,18 +304,35 @@ export interface MonitoringSettings {
     readonly retention: string;
     /** Namespace for Prometheus, Alertmanager and Grafana. */
     readonly namespace: string;
+    /**
+     * Secret (in the monitoring namespace, created by you) whose `alertmanager.yaml` is Alertmanager's
+     * whole configuration: receivers, routes. Empty keeps the chart's configuration (no receivers).
+     */
+    readonly alertmanagerConfigSecret: string;
 }
 
 export interface AirflowSettings {
     /** Where Airflow keeps its metadata: the platform PostgreSQL or the XtraDB cluster. */
     readonly metadataDatabase: MetadataDatabase;
+    /** DAG delivery by git-sync (decision 0015); undefined: the DAGs baked into the Airflow image. */
+    readonly dags?: AirflowDags;
+}
+
+/** `airflow.dags`: the repository git-sync keeps in every scheduler, worker, triggerer and DAG processor. */
+export interface AirflowDags {
+    /** Repository URL, `https://…` or `ssh://…`/`git@…`. */
+    readonly repo: string;
+    /** Branch to follow. Default "main". */
+    readonly branch: string;
+    /** Folder of the repository holding the DAGs; "" for its root. */
+    readonly subPath: string;
+    /** Secret (apps namespace) with GITSYNC_USERNAME/GITSYNC_PASSWORD and GIT_SYNC_USERNAME/GIT_SYNC_PASSWORD; "" for a public repository. */
+    readonly credentialsSecret: string;
+    /** Seconds between fetches. Default 60. */
+    readonly periodSeconds: number;
 }
 
 export interface LakeAppsSettings {
-    /** DuckDB image with the iceberg and httpfs extensions baked in; empty uses the catalog pin. */
-    readonly duckdbImage: string;
-    /** Kafka-to-Iceberg appender image; empty uses the catalog pin. */
-    readonly appenderImage: string;
     /** Topic the appender consumes; must be one of kafka.topics. */
     readonly appenderTopic: string;
     /** Iceberg table (namespace.table) the appender appends to. */
@@ -366,6 +385,13 @@ export interface PlatformConfig {
     readonly flink: FlinkSettings;
     /** Protect stateful resources (databases, volumes) against deletion by `pulumi destroy` or a replace. */
     readonly protectData: boolean;
+    // ---- Images (owner: images; decision 0014) ----
+    /** `images.<key>`: full references replacing catalog pins (components/catalog.ts `images`). */
+    readonly images: Readonly<Partial<Record<OverridableImage, string>>>;
+    /** `imagePullPolicy` of every container the platform and its charts create; "" keeps their defaults. */
+    readonly imagePullPolicy: PullPolicy | "";
+    /** `imagePullSecrets`: existing Secrets (by name, in each workload's namespace) every pod pulls with. */
+    readonly imagePullSecrets: readonly string[];
     /** Escape hatches beyond the typed keys (docs/operations.md): applied last, over what the platform sets. */
     readonly overrides: Overrides;
 }
@@ -403,6 +429,8 @@ const FLINK_DEFAULTS: FlinkSettings = {
     restoreFromSavepoint: "",
 };
 
+const IMAGE_DEFAULTS: Pick<PlatformConfig, "images" | "imagePullPolicy" | "imagePullSecrets"> = { images: {}, imagePullPolicy: "", imagePullSecrets: [] };
+
 const ALL_ON: ComponentSwitches = {
     postgres: true,
     cache: true,
@@ -425,8 +453,6 @@ const ALL_ON: ComponentSwitches = {
 };
 
 const LAKE_DEFAULTS: LakeAppsSettings = {
-    duckdbImage: "",
-    appenderImage: "",
     appenderTopic: "telemetry-logs",
     appenderTable: "telemetry.logs",
 };
@@ -450,7 +476,7 @@ const PROFILE_DEFAULTS: Record<Profile, Omit<PlatformConfig, "profile" | "overri
         domain: "analytics.localtest.me",
         exposure: { mode: "none", ingressClassName: "", gatewayClassName: "", gatewayNamespace: "", clusterIssuer: "" },
         platform: "kubernetes",
-        monitoring: { retention: "2d", namespace: "platform-monitoring" },
+        monitoring: { retention: "2d", namespace: "platform-monitoring", alertmanagerConfigSecret: "" },
         airflow: { metadataDatabase: "postgresql" },
         lake: LAKE_DEFAULTS,
         imageRegistry: "",
@@ -494,6 +520,7 @@ const PROFILE_DEFAULTS: Record<Profile, Omit<PlatformConfig, "profile" | "overri
         networkPolicies: { enabled: true, apiServerCidrs: ["0.0.0.0/0"], externalEgress: [], ingressNamespace: "" },
         flink: FLINK_DEFAULTS,
         protectData: false,
+        ...IMAGE_DEFAULTS,
     },
     prod: {
         components: ALL_ON,
@@ -502,7 +529,7 @@ const PROFILE_DEFAULTS: Record<Profile, Omit<PlatformConfig, "profile" | "overri
         domain: "",
         exposure: { mode: "ingress", ingressClassName: "", gatewayClassName: "", gatewayNamespace: "", clusterIssuer: "" },
         platform: "kubernetes",
-        monitoring: { retention: "15d", namespace: "platform-monitoring" },
+        monitoring: { retention: "15d", namespace: "platform-monitoring", alertmanagerConfigSecret: "" },
         airflow: { metadataDatabase: "postgresql" },
         lake: LAKE_DEFAULTS,
         imageRegistry: "",
@@ -545,6 +572,7 @@ const PROFILE_DEFAULTS: Record<Profile, Omit<PlatformConfig, "profile" | "overri
         networkPolicies: { enabled: true, apiServerCidrs: ["0.0.0.0/0"], externalEgress: [], ingressNamespace: "" },
         flink: FLINK_DEFAULTS,
         protectData: true,
+        ...IMAGE_DEFAULTS,
     },
 };
 
@@ -568,6 +596,9 @@ export const KEYS = [
     "airflow",
     "lake",
     "protectData",
+    "images",
+    "imagePullPolicy",
+    "imagePullSecrets",
     "overrides",
 ] as const;
 type Key = (typeof KEYS)[number];
@@ -679,7 +710,6 @@ const RESOURCE_KEYS = ["cpu", "memory", "cpuLimit", "memoryLimit"] as const;
 const CRON = /^(\S+\s+){4}\S+$/;
 const CIDR = /^([0-9]{1,3}\.){3}[0-9]{1,3}\/[0-9]{1,2}$|^[0-9a-f:]+\/[0-9]{1,3}$/;
 const CIDR_WHAT = "an IPv4 or IPv6 CIDR such as 10.96.0.1/32";
-const IMAGE = /^[a-z0-9][\w.\-/:@]*$/;
 
 function externalEgress(input: unknown, d: readonly ExternalEgress[]): ExternalEgress[] {
     if (input === undefined) return [...d];
@@ -894,13 +924,72 @@ function flinkSettings(input: unknown, d: FlinkSettings): FlinkSettings {
         if (!file.startsWith(PROJECT_DIR + path.sep) || !fs.existsSync(file)) throw new ConfigError("flink.sqlFile", sqlFile, "an existing .sql file inside the project");
         sql = fs.readFileSync(file, "utf8");
     }
+    const connectorsImage = str("flink.connectorsImage", o.connectorsImage, d.connectorsImage, IMAGE_REF, `${IMAGE_REF_WHAT}: Flink with the CDC job's connectors (built from images/flink)`);
+    if (jobEnabled && connectorsImage === "") {
+        // Stock Flink has no SQL Server CDC or Kafka connector: the job's first statement would fail.
+        const c = imagePins.flinkConnectors;
+        throw new ConfigError("flink.connectorsImage", connectorsImage, `the full reference (registry/path:tag) of a Flink image with the CDC job's connectors, built from images/flink (e.g. ${c.registry}/${c.repository}:${c.tag}, or its copy in your registry), when flink.jobEnabled is true`);
+    }
     return {
-        connectorsImage: str("flink.connectorsImage", o.connectorsImage, d.connectorsImage, /^[a-z0-9][\w.\-/:@]*$/, "an image reference such as registry.internal/flink-connectors:3.4"),
+        connectorsImage,
         jobEnabled,
         sourceSecret: str("flink.sourceSecret", o.sourceSecret, d.sourceSecret, K8S_NAME, "a Secret name in the processing namespace"),
         sqlFile,
         sql,
         restoreFromSavepoint: str("flink.restoreFromSavepoint", o.restoreFromSavepoint, d.restoreFromSavepoint, SAVEPOINT, "an s3:// savepoint path, or empty for a fresh start"),
+    };
+}
+
+// ---- Images (owner: images; decision 0014) ------------------------------------------------------
+
+/**
+ * A full image reference: registry host (with a dot, a port or `localhost`, so it cannot be read as
+ * a Docker Hub path), repository path, tag, and optionally `@sha256:` with the digest.
+ */
+const IMAGE_REF = /^(localhost|[a-z0-9-]+(\.[a-z0-9-]+)+|[a-z0-9-]+(\.[a-z0-9-]+)*:[0-9]{1,5})(:[0-9]{1,5})?\/[a-z0-9]+([._-]+[a-z0-9]+)*(\/[a-z0-9]+([._-]+[a-z0-9]+)*)*:[\w][\w.-]{0,127}(@sha256:[0-9a-f]{64})?$/;
+const IMAGE_REF_WHAT = "a full image reference with registry and tag, such as registry.internal:5000/analytics/duckdb:1.5.2 (docker.io/... for Docker Hub), optionally with @sha256:<digest>";
+const PULL_POLICIES: readonly PullPolicy[] = ["Always", "IfNotPresent", "Never"];
+/** A Secret name (DNS subdomain). */
+const SECRET_NAME = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+const GIT_REPO = /^(https:\/\/[^\s@]+|ssh:\/\/[^\s]+|[\w.-]+@[\w.-]+:[^\s]+)$/;
+
+/** `airflow.dags`: git-sync's repository (no credentials in the URL: those come from the Secret). */
+function airflowDags(input: unknown): AirflowDags {
+    const o = object("airflow.dags", input, ["repo", "branch", "subPath", "credentialsSecret", "periodSeconds"]);
+    if (o.repo === undefined) throw new ConfigError("airflow.dags.repo", undefined, "the DAG repository's URL (required with airflow.dags)");
+    const branch = str("airflow.dags.branch", o.branch, "main", /^[\w./-]+$/, "a branch name");
+    if (branch === "") throw new ConfigError("airflow.dags.branch", branch, "a branch name");
+    return {
+        repo: str("airflow.dags.repo", o.repo, "", GIT_REPO, "an https://, ssh:// or git@host:path repository URL without credentials (they come from credentialsSecret)"),
+        branch,
+        subPath: str("airflow.dags.subPath", o.subPath, "", /^[\w.-]+(\/[\w.-]+)*$/, "a folder inside the repository such as dags, or empty for its root"),
+        credentialsSecret: str("airflow.dags.credentialsSecret", o.credentialsSecret, "", K8S_NAME, "the name of a Secret in the apps namespace with GITSYNC_USERNAME and GITSYNC_PASSWORD, or empty"),
+        periodSeconds: int("airflow.dags.periodSeconds", o.periodSeconds, 60, 10, 3600),
+    };
+}
+
+/** `images`, `imagePullPolicy` and `imagePullSecrets`. */
+function imageSettings(imagesIn: unknown, policyIn: unknown, secretsIn: unknown): Pick<PlatformConfig, "images" | "imagePullPolicy" | "imagePullSecrets"> {
+    const keys = Object.keys(OVERRIDABLE);
+    const o = imagesIn === undefined ? {} : object("images", imagesIn, keys);
+    const overrides: Record<string, string> = {};
+    for (const [k, ref] of Object.entries(o)) {
+        const v = str(`images.${k}`, ref, "", IMAGE_REF, IMAGE_REF_WHAT);
+        if (v !== "") overrides[k] = v;
+    }
+    if (secretsIn !== undefined && !Array.isArray(secretsIn)) throw new ConfigError("imagePullSecrets", secretsIn, 'a list of Secret names such as ["registry-login"]');
+    const secrets = ((secretsIn ?? []) as unknown[]).map((n, i) => {
+        const name = str(`imagePullSecrets[${i}]`, n, "", SECRET_NAME, "the name of an existing Secret of type kubernetes.io/dockerconfigjson");
+        if (name === "") throw new ConfigError(`imagePullSecrets[${i}]`, n, "a Secret name");
+        return name;
+    });
+    const dup = secrets.find((n, i) => secrets.indexOf(n) !== i);
+    if (dup !== undefined) throw new ConfigError("imagePullSecrets", secretsIn, `each Secret name once (${dup} is listed twice)`);
+    return {
+        images: overrides,
+        imagePullPolicy: oneOf<PullPolicy | "">("imagePullPolicy", policyIn, "", [...PULL_POLICIES, ""]),
+        imagePullSecrets: secrets,
     };
 }
 
@@ -947,6 +1036,9 @@ const KIND: Record<Key, "string" | "boolean" | "json"> = {
     airflow: "json",
     lake: "json",
     protectData: "boolean",
+    images: "json",
+    imagePullPolicy: "string",
+    imagePullSecrets: "json",
     overrides: "json",
 };
 
@@ -1131,6 +1223,7 @@ export function parseConfig(raw: Readonly<Record<string, string>>): PlatformConf
     const monitoring: MonitoringSettings = {
         retention: str("monitoring.retention", monIn.retention, d.monitoring.retention, /^[1-9][0-9]*[hdw]$/, 'a Prometheus retention such as "12h", "15d" or "2w"'),
         namespace: str("monitoring.namespace", monIn.namespace, d.monitoring.namespace, DNS_LABEL, nsWhat),
+        alertmanagerConfigSecret: str("monitoring.alertmanagerConfigSecret", monIn.alertmanagerConfigSecret, d.monitoring.alertmanagerConfigSecret, K8S_NAME, "the name of a Secret in the monitoring namespace holding alertmanager.yaml, or empty"),
     };
     if (monitoring.namespace === "" || Object.values(namespaces).includes(monitoring.namespace)) {
         throw new ConfigError("monitoring.namespace", monitoring.namespace, "a namespace name not used by any other role");
@@ -1143,16 +1236,14 @@ export function parseConfig(raw: Readonly<Record<string, string>>): PlatformConf
         throw new ConfigError("components.nifi", true, "false on OpenShift: the NiFi 1.x image writes files owned by uid 1000, which an assigned UID cannot (docs/decisions/0006-nifi.md)");
     }
 
-    const afIn = v("airflow") === undefined ? {} : object("airflow", without(v("airflow"), HATCH_KEYS.airflow), Object.keys(d.airflow));
+    const afIn = v("airflow") === undefined ? {} : object("airflow", without(v("airflow"), HATCH_KEYS.airflow), [...Object.keys(d.airflow), "dags"]);
     const airflow: AirflowSettings = {
         metadataDatabase: oneOf<MetadataDatabase>("airflow.metadataDatabase", afIn.metadataDatabase, d.airflow.metadataDatabase, ["postgresql", "mysql"]),
+        ...(afIn.dags === undefined ? {} : { dags: airflowDags(afIn.dags) }),
     };
 
     const lkIn = v("lake") === undefined ? {} : object("lake", v("lake"), Object.keys(d.lake));
-    const imageWhat = "an image reference such as registry.internal/analytics/duckdb:1.4.1, or empty for the catalog pin";
     const lake: LakeAppsSettings = {
-        duckdbImage: str("lake.duckdbImage", lkIn.duckdbImage, d.lake.duckdbImage, IMAGE, imageWhat),
-        appenderImage: str("lake.appenderImage", lkIn.appenderImage, d.lake.appenderImage, IMAGE, imageWhat),
         appenderTopic: str("lake.appenderTopic", lkIn.appenderTopic, d.lake.appenderTopic, TOPIC_NAME, "a Kafka topic name declared in kafka.topics"),
         appenderTable: str("lake.appenderTable", lkIn.appenderTable, d.lake.appenderTable, /^[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*$/, "an Iceberg table as namespace.table (lower-case letters, digits, '_')"),
     };
@@ -1236,6 +1327,7 @@ export function parseConfig(raw: Readonly<Record<string, string>>): PlatformConf
         airflow,
         lake,
         protectData,
+        ...imageSettings(v("images"), v("imagePullPolicy"), v("imagePullSecrets")),
         overrides: overridesSettings(profile, v("overrides"), { flink: v("flink"), kafka: v("kafka"), airflow: v("airflow") }, flink.jobEnabled),
     };
 }

@@ -32,6 +32,7 @@ export const names = {
     sparkJobs: "spark-jobs",
     exposure: "exposure",
     monitoring: "monitoring",
+    alerting: "alerting",
     airflow: "airflow",
     nifi: "nifi",
     duckdb: "duckdb",

@@ -22,6 +22,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { Artifacts, ImageEntry, NO_REFERENCE, collectArtifacts, helmPullLine, helmPushLine, loadReference, skopeoLine } from "./lib/artifacts";
 import { UsageError, runCli } from "./lib/cli";
+import { builtImages } from "./lib/images";
 import { PROJECT_DIR, resolve, runProgram, stackConfig, useMocks } from "./lib/mockProgram";
 
 const USAGE = "usage: npm run artifacts -- --stack <name> [--json] [--registry <host/path>] [--chart-mirror oci://<host/path>] [--charts-dir <dir>] [--reference <dir>]";
@@ -86,6 +87,7 @@ export async function artifactsCommand(argv: readonly string[]): Promise<string>
             images: artifacts.images.map(withMirror),
             onDemand: artifacts.onDemand.map(withMirror),
             unresolved: artifacts.unresolved,
+            build: builtImages([...artifacts.images, ...artifacts.onDemand].map((i) => i.ref), mirror),
             ...(notRedirected === undefined ? {} : { mirror, notRedirected }),
         };
         return `${JSON.stringify(out, null, 2)}\n`;
@@ -108,6 +110,11 @@ export async function artifactsCommand(argv: readonly string[]): Promise<string>
     if (artifacts.onDemand.length > 0) {
         out.push("", "Images used only when a feature is switched on (mirror them if you use it):");
         for (const i of artifacts.onDemand) out.push(`  ${i.ref}`, `      when ${i.when}; from ${i.source}`);
+    }
+    const own = builtImages([...artifacts.images, ...artifacts.onDemand].map((i) => i.ref), mirror);
+    if (own.length > 0) {
+        out.push("", "Built by the platform, not copied (Dockerfiles under images/; push them to the mirror):");
+        for (const b of own) out.push(`  ${b.ref}`, `      from ${b.context}: ${b.build}`);
     }
     if (artifacts.unresolved.length > 0) {
         out.push("", "Not known without the cluster (resolve by hand):");

@@ -2,7 +2,7 @@ import * as assert from "assert";
 import * as k8s from "@pulumi/kubernetes";
 import * as random from "@pulumi/random";
 import { AIRFLOW_ADMIN_PYTHON, Airflow, AirflowArgs, AirflowSizing, airflowDevSizing, airflowProdSizing, airflowVersionOf } from "../components/apps/airflow";
-import { charts } from "../components/catalog";
+import { charts, images } from "../components/catalog";
 import { ChartSource } from "../components/config";
 import { Capture, SECRET_MARK, isSecret, resolve, settle, useMocks, secretLeaks } from "./harness";
 import { kafkaCluster } from "./kafkaFixture";
@@ -69,8 +69,8 @@ describe("Airflow", () => {
             assert.strictEqual(r.waitForJobs, true);
             const v = values(capture);
             assert.strictEqual(v.airflowVersion, "3.2.2");
-            assert.strictEqual(v.defaultAirflowRepository, "docker.io/apache/airflow");
-            assert.strictEqual(v.defaultAirflowTag, "3.2.2");
+            assert.strictEqual(v.defaultAirflowRepository, `${images.airflow.registry}/${images.airflow.repository}`);
+            assert.strictEqual(v.defaultAirflowTag, images.airflow.tag);
             assert.deepStrictEqual(v.images, { migrationsWaitTimeout: 300, statsd: { repository: "quay.io/prometheus/statsd-exporter", tag: "v0.28.0" } });
         });
 
@@ -307,7 +307,7 @@ describe("Airflow", () => {
             const v = values(capture);
             assert.deepStrictEqual(v.workers.persistence, { enabled: true, size: "10Gi", storageClassName: "fast" });
             assert.deepStrictEqual(v.triggerer.persistence, { enabled: true, size: "10Gi", storageClassName: "fast" });
-            assert.strictEqual(v.defaultAirflowRepository, "registry.local/apache/airflow");
+            assert.strictEqual(v.defaultAirflowRepository, `registry.local/${images.airflow.repository}`);
             assert.strictEqual(v.images.statsd.repository, "registry.local/prometheus/statsd-exporter");
             assert.deepStrictEqual(v.config.api, { workers: "2", base_url: "https://airflow.analytics.example.com" });
             assert.strictEqual(await resolve(airflow.endpoint.external!), "https://airflow.analytics.example.com");
@@ -362,5 +362,38 @@ describe("Airflow", () => {
             assert.throws(() => new Airflow("airflow", airflowArgs("postgresql", false, { ...airflowDevSizing, logStorage: "10GB" })), /sizing.logStorage must be "" or a binary quantity/);
             assert.throws(() => new Airflow("airflow", airflowArgs("postgresql", false, airflowDevSizing, { publicUrl: "airflow.example.com" })), /publicUrl must be an http\(s\) URL/);
         });
+    });
+});
+
+describe("Airflow DAG delivery by git-sync", () => {
+    let capture: Capture;
+    before(async () => {
+        capture = await useMocks({ profile: "dev" });
+        new Airflow("airflow", airflowArgs("postgresql", false, airflowDevSizing, { dags: { repo: "https://git.example.com/data/dags.git", branch: "release", subPath: "airflow/dags", credentialsSecret: "dags-git", periodSeconds: 30 } }));
+        await settle();
+    });
+
+    it("follows the configured repository, branch and folder with credentials from the Secret by name", () => {
+        const git = values(capture).dags.gitSync;
+        assert.deepStrictEqual(
+            [values(capture).dags.persistence, git.enabled, git.repo, git.branch, git.ref, git.subPath, git.depth, git.period, git.credentialsSecret],
+            [{ enabled: false }, true, "https://git.example.com/data/dags.git", "release", "release", "airflow/dags", 1, "30s", "dags-git"],
+        );
+    });
+
+    it("runs the pinned git-sync image, restricted, with requests and limits", () => {
+        const v = values(capture);
+        assert.deepStrictEqual(v.images.gitSync, { repository: `${images.gitSync.registry}/${images.gitSync.repository}`, tag: images.gitSync.tag });
+        assert.deepStrictEqual(v.dags.gitSync.resources, { requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "200m", memory: "128Mi" } });
+        assert.deepStrictEqual(v.dags.gitSync.securityContexts.container, { allowPrivilegeEscalation: false, readOnlyRootFilesystem: false, runAsNonRoot: true, capabilities: { drop: ["ALL"] }, seccompProfile: { type: "RuntimeDefault" } });
+    });
+});
+
+describe("Airflow without a DAG repository", () => {
+    it("sets no git-sync values: the DAGs are those baked into the image", async () => {
+        const capture = await useMocks({ profile: "dev" });
+        new Airflow("airflow", airflowArgs("postgresql", false, airflowDevSizing));
+        await settle();
+        assert.deepStrictEqual([values(capture).dags, values(capture).images.gitSync], [undefined, undefined]);
     });
 });

@@ -97,7 +97,7 @@ describe("config", () => {
             assert.deepStrictEqual(cfg.exposure, { mode: "gateway", ingressClassName: "", gatewayClassName: "eg", gatewayNamespace: "envoy-gateway-system", clusterIssuer: "" });
             assert.deepStrictEqual(cfg.networkPolicies.externalEgress, [{ name: "cdc-source", from: "processing", cidr: "10.20.0.0/16", ports: [1433] }]);
             assert.strictEqual(cfg.networkPolicies.ingressNamespace, "envoy-gateway-system");
-            assert.deepStrictEqual(cfg.monitoring, { retention: "30d", namespace: "platform-monitoring" });
+            assert.deepStrictEqual(cfg.monitoring, { retention: "30d", namespace: "platform-monitoring", alertmanagerConfigSecret: "" });
             assert.strictEqual(cfg.airflow.metadataDatabase, "mysql");
         });
 
@@ -269,7 +269,7 @@ describe("config", () => {
         });
 
         it("an enabled CDC job reads its SQL from the project", () => {
-            const cfg = parseConfig(raw({ profile: "dev", flink: { jobEnabled: true } }));
+            const cfg = parseConfig(raw({ profile: "dev", flink: { jobEnabled: true, connectorsImage: "registry.internal/analytics-platform/flink:1.20.3-0123456789ab" } }));
             assert.match(cfg.flink.sql, /\$\{MSSQL_PASSWORD\}/);
         });
 

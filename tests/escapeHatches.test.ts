@@ -122,7 +122,7 @@ describe("escape hatches", () => {
         assert.strictEqual(refusedKey({ kafka: { config: { "ssl.keystore.location": "/x" } } }), "kafka.config.ssl.keystore.location");
         assert.strictEqual(refusedKey({ kafka: { config: { "log.retention.hours": [1] } } }), "kafka.config.log.retention.hours");
         assert.strictEqual(refusedKey({ airflow: { config: { Core: { x: 1 } } } }), "airflow.config.Core");
-        assert.strictEqual(refusedKey({ flink: { jobEnabled: true, sqlGateway: { enabled: false } } }), "flink.sqlGateway.enabled");
+        assert.strictEqual(refusedKey({ flink: { jobEnabled: true, connectorsImage: "registry.internal/analytics-platform/flink:1.20.3-0123456789ab", sqlGateway: { enabled: false } } }), "flink.sqlGateway.enabled");
         assert.strictEqual(refusedKey({ chartSource: { mode: "oci", location: "oci://r.internal/charts", username: "robot" } }), "chartSource.password");
         assert.strictEqual(refusedKey({ chartSource: { mode: "local", location: "/srv/charts", username: "u", password: "p" } }), "chartSource.username");
         assert.strictEqual(refusedKey({ chartSource: { mode: "http", location: "oci://r.internal/charts" } }), "chartSource.location");

@@ -139,7 +139,7 @@ describe("Kafka durability", () => {
         });
 
         it("adds the enabled job's sink topic, compacted, to the declared topics", () => {
-            const cfg = parseConfig(raw({ profile: "dev", flink: { jobEnabled: true } }));
+            const cfg = parseConfig(raw({ profile: "dev", flink: { jobEnabled: true, connectorsImage: "registry.internal/analytics-platform/flink:1.20.3-0123456789ab" } }));
             assert.deepStrictEqual(cfg.kafka.topics, [
                 { name: "telemetry-logs", partitions: 3 },
                 { name: "mssql.dbo.orders", partitions: 3, config: { "cleanup.policy": "compact" } },
@@ -151,7 +151,7 @@ describe("Kafka durability", () => {
         });
 
         it("refuses the sink topic declared without compaction", () => {
-            const e = configError({ profile: "dev", flink: { jobEnabled: true }, kafka: { topics: [{ name: "telemetry-logs", partitions: 3 }, { name: "mssql.dbo.orders", partitions: 6 }] } });
+            const e = configError({ profile: "dev", flink: { jobEnabled: true, connectorsImage: "registry.internal/analytics-platform/flink:1.20.3-0123456789ab" }, kafka: { topics: [{ name: "telemetry-logs", partitions: 3 }, { name: "mssql.dbo.orders", partitions: 6 }] } });
             assert.strictEqual(e.key, "kafka.topics[1].config.cleanup.policy");
             assert.match(e.allowed, /^"compact": the Flink job's upsert-kafka table orders_sink writes this topic/);
         });

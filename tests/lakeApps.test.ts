@@ -59,7 +59,7 @@ describe("Lake apps", () => {
         it("runs one idle DuckDB pod of the platform image, opened through kubectl exec", async () => {
             const d = capture.one(DEPLOYMENT, "duckdb-deployment").inputs;
             assert.deepStrictEqual([d.metadata.name, d.metadata.namespace, d.spec.replicas], ["duckdb", NS, 1]);
-            assert.strictEqual(container(capture, "duckdb-deployment").image, `ghcr.io/${DUCKDB_IMAGE.repository}:${DUCKDB_IMAGE.tag}`);
+            assert.strictEqual(container(capture, "duckdb-deployment").image, `${DUCKDB_IMAGE.registry}/${DUCKDB_IMAGE.repository}:${DUCKDB_IMAGE.tag}`);
             assert.deepStrictEqual(container(capture, "duckdb-deployment").command, IDLE_COMMAND);
             assert.strictEqual(await resolve(duckdb.shell), "kubectl -n platform-apps exec -it deploy/duckdb -- duckdb -init /etc/duckdb/init.sql");
             assert.strictEqual(capture.ofType("kubernetes:core/v1:Service").length, 0);
@@ -184,7 +184,7 @@ describe("Lake apps", () => {
             assert.strictEqual(pod.spec.replicas, 1);
             assert.strictEqual(pod.spec.template.spec.topologySpreadConstraints, undefined);
             assert.deepStrictEqual(capture.ofType(PDB), []);
-            assert.strictEqual(c.image, `ghcr.io/${APPENDER_IMAGE.repository}:${APPENDER_IMAGE.tag}`);
+            assert.strictEqual(c.image, `${APPENDER_IMAGE.registry}/${APPENDER_IMAGE.repository}:${APPENDER_IMAGE.tag}`);
             assert.deepStrictEqual(c.ports, [{ name: "http", containerPort: 8080 }]);
             for (const probe of [c.startupProbe, c.readinessProbe, c.livenessProbe]) assert.deepStrictEqual(probe.httpGet, { path: "/healthz", port: "http" });
             assert.deepStrictEqual(appender.metrics, [

@@ -268,7 +268,7 @@ describe("image policies", () => {
         assert.deepStrictEqual(imageRegistryViolations(deployment("all", { containers: ok }), DEV), []);
         const d = deployment("web", { containers: [container("app", { image: "evil.example.com/miner:1.0" })] });
         assert.deepStrictEqual(imageRegistryViolations(d, DEV), [
-            "Deployment web: spec.template.spec.containers[0].image evil.example.com/miner:1.0 is not from an allowed registry (docker.io, ghcr.io, quay.io)",
+            "Deployment web: spec.template.spec.containers[0].image evil.example.com/miner:1.0 is not from an allowed registry (docker.io, ghcr.io, localhost:5001, quay.io, registry.k8s.io)",
         ]);
     });
 

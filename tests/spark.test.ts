@@ -2,7 +2,7 @@ import * as assert from "assert";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { charts } from "../components/catalog";
+import { charts, images } from "../components/catalog";
 import { ChartSource } from "../components/config";
 import { SparkJobs, sparkApplicationSpec } from "../components/processing/sparkJobs";
 import { SparkOperator } from "../components/processing/sparkOperator";
@@ -151,12 +151,13 @@ describe("Spark", () => {
             assert.strictEqual(sa.metadata.namespace, "platform-apps");
         });
 
-        it("lets the submitter manage SparkApplications and read driver pods and logs, nothing more", () => {
+        it("lets the submitter manage SparkApplications, read their status, and read driver pods and logs, nothing more", () => {
             const role = capture.one("kubernetes:rbac.authorization.k8s.io/v1:Role", "spark-jobs-submitter").inputs;
             assert.strictEqual(role.metadata.name, "spark-submitter");
             assert.strictEqual(role.metadata.namespace, "platform-apps");
             assert.deepStrictEqual(role.rules, [
                 { apiGroups: ["sparkoperator.k8s.io"], resources: ["sparkapplications", "scheduledsparkapplications"], verbs: ["create", "get", "list", "watch", "delete"] },
+                { apiGroups: ["sparkoperator.k8s.io"], resources: ["sparkapplications/status", "scheduledsparkapplications/status"], verbs: ["get"] },
                 { apiGroups: [""], resources: ["pods", "pods/log"], verbs: ["get", "list", "watch"] },
             ]);
         });
@@ -181,8 +182,6 @@ describe("Spark", () => {
                 [
                     "spark.eventLog.enabled true",
                     "spark.eventLog.dir s3a://spark/spark-events",
-                    "spark.jars.packages org.apache.hadoop:hadoop-aws:3.3.4",
-                    "spark.jars.ivy /tmp/.ivy2",
                     "spark.hadoop.fs.s3a.impl org.apache.hadoop.fs.s3a.S3AFileSystem",
                     "spark.hadoop.fs.s3a.endpoint http://minio.platform-data.svc.cluster.local",
                     "spark.hadoop.fs.s3a.endpoint.region us-east-1",
@@ -224,7 +223,7 @@ describe("Spark", () => {
             assert.strictEqual(spec.driver.serviceAccount, "spark-operator-spark");
             assert.deepStrictEqual(spec.driver.env, env);
             assert.deepStrictEqual(spec.executor.env, env);
-            assert.strictEqual(spec.image, "docker.io/apache/spark:3.5.7");
+            assert.strictEqual(spec.image, `localhost:5001/analytics-platform/spark:${images.spark.tag}`);
             assert.strictEqual(spec.sparkVersion, "3.5.7");
             assert.strictEqual(spec.sparkConf["spark.eventLog.dir"], "s3a://spark/spark-events");
             assert.strictEqual(spec.mainClass, undefined);
@@ -256,7 +255,7 @@ describe("Spark", () => {
             const conf = await resolve(sj.applicationDefaults.sparkConf);
             assert.strictEqual(conf["spark.eventLog.dir"], "s3a://spark/");
             assert.strictEqual(conf["spark.hadoop.fs.s3a.connection.ssl.enabled"], "true");
-            assert.strictEqual(sj.applicationDefaults.image, "mirror.example.com/apache/spark:3.5.7");
+            assert.strictEqual(sj.applicationDefaults.image, `mirror.example.com/analytics-platform/spark:${images.spark.tag}`);
         });
     });
 });

@@ -2,12 +2,12 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { ImagePin, charts, images } from "../catalog";
-import { AirflowSizing, ChartSource, Resources } from "../config";
+import { AirflowDags, AirflowSizing, ChartSource, Resources } from "../config";
 import { KAFKA_SASL_MECHANISM, KAFKA_SECURITY_PROTOCOL, KafkaClientUser, KafkaUserCluster, readWriteTopic, useGroup } from "../data/kafkaUser";
 import { installChart } from "../lib/chart";
 import { WebService } from "../lib/exposure";
 import { Footprint, podsFootprint, sumFootprints } from "../lib/footprint";
-import { repositoryRef } from "../lib/images";
+import { ImageRegistry, repositoryRef, tagFor } from "../lib/images";
 import { platformLabels } from "../lib/labels";
 import { ScrapeTarget } from "../lib/monitoring";
 import { ServedPorts } from "../lib/network";
@@ -84,7 +84,7 @@ export interface AirflowArgs {
     /** Chart source (upstream, OCI mirror, local folder). */
     readonly chartSource: ChartSource;
     /** Registry replacing docker.io (Airflow) and quay.io (StatsD exporter); empty keeps upstream. */
-    readonly imageRegistry: string;
+    readonly imageRegistry: ImageRegistry;
     /** Pods and resources per role. */
     readonly sizing: AirflowSizing;
     /** StorageClass for the log volumes; empty for the cluster default. */
@@ -110,9 +110,40 @@ export interface AirflowArgs {
     readonly highAvailability?: boolean;
     /** Host name prefix the platform's exposure publishes the UI under (`<webHost>.<domain>`). Default "airflow". */
     readonly webHost?: string;
+    /**
+     * DAGs from a git repository, kept by a git-sync sidecar in every pod that parses or runs them
+     * (decision 0015). Default none: the DAGs baked into the image's DAG folder.
+     */
+    readonly dags?: AirflowDags;
 }
 
 const RELEASE = "airflow";
+/** git-sync's container resources: one small fetch per period. */
+const GIT_SYNC_RESOURCES = { cpu: "10m", memory: "32Mi", cpuLimit: "200m", memoryLimit: "128Mi" };
+
+/**
+ * The chart's `dags` values for git-sync (chart 1.x, git-sync v4): the branch as `ref` (v4) and
+ * `branch` (v3 images), a shallow clone, and credentials only through the Secret named.
+ */
+export function gitSyncValues(d: AirflowDags): Record<string, unknown> {
+    return {
+        persistence: { enabled: false },
+        gitSync: {
+            enabled: true,
+            repo: d.repo,
+            branch: d.branch,
+            ref: d.branch,
+            rev: "HEAD",
+            depth: 1,
+            subPath: d.subPath,
+            period: `${d.periodSeconds}s`,
+            ...(d.credentialsSecret === "" ? {} : { credentialsSecret: d.credentialsSecret }),
+            resources: resourceRequirements(GIT_SYNC_RESOURCES),
+            // No fixed UID (the pod's own applies, OpenShift included); git writes its config under HOME (/tmp) in the image.
+            securityContexts: { container: { ...restrictedContainerSecurityContext(), readOnlyRootFilesystem: false } },
+        },
+    };
+}
 /** The chart's API server Service (`<fullname>-api-server`; fullname is the release name here) and port. */
 const API_SERVICE = `${RELEASE}-api-server`;
 const API_PORT = 8080;
@@ -369,13 +400,15 @@ export class Airflow extends pulumi.ComponentResource {
                 values: {
                     airflowVersion,
                     defaultAirflowRepository: repositoryRef(image, args.imageRegistry),
-                    defaultAirflowTag: image.tag,
+                    defaultAirflowTag: tagFor(image, args.imageRegistry),
                     executor: "CeleryExecutor",
                     images: {
                         // The pods' wait-for-migrations init containers give up (and restart) after this many seconds.
                         migrationsWaitTimeout: 300,
-                        statsd: { repository: repositoryRef(STATSD_IMAGE, args.imageRegistry), tag: STATSD_IMAGE.tag },
+                        statsd: { repository: repositoryRef(STATSD_IMAGE, args.imageRegistry), tag: tagFor(STATSD_IMAGE, args.imageRegistry) },
+                        ...(args.dags === undefined ? {} : { gitSync: { repository: repositoryRef(images.gitSync, args.imageRegistry), tag: tagFor(images.gitSync, args.imageRegistry) } }),
                     },
+                    ...(args.dags === undefined ? {} : { dags: gitSyncValues(args.dags) }),
                     postgresql: { enabled: false },
                     redis: { enabled: false },
                     data: { metadataSecretName: metadataSecret.metadata.name, brokerUrlSecretName: brokerSecret.metadata.name },

@@ -4,7 +4,7 @@ import { ImagePin, images } from "../catalog";
 import { Resources } from "../config";
 import { WAREHOUSE_NAME } from "../data/nessie";
 import { Footprint, cpuMillis, mebibytes, podsFootprint } from "../lib/footprint";
-import { imageRef } from "../lib/images";
+import { ImageRegistry, imageRef } from "../lib/images";
 import { platformLabels } from "../lib/labels";
 import { resourceRequirements, restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../lib/security";
 import { S3Location, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY } from "../lib/storage";
@@ -33,7 +33,7 @@ export interface DuckDbArgs {
     /** Namespace for the DuckDB pod; `s3.secretName` must be a Secret in it. */
     readonly namespace: pulumi.Input<string>;
     /** Registry replacing ghcr.io for the platform's DuckDB image; empty keeps ghcr.io. */
-    readonly imageRegistry: string;
+    readonly imageRegistry: ImageRegistry;
     /** Full image reference replacing the default image and `imageRegistry`. Default: none. */
     readonly image?: string;
     /** The object store holding the warehouse; its key pair is read from `s3.secretName` by name. */

@@ -5,7 +5,7 @@ import { KafkaTopicSpec } from "../data/kafka";
 import { Resources } from "../config";
 import { WAREHOUSE_NAME } from "../data/nessie";
 import { Footprint, podsFootprint } from "../lib/footprint";
-import { imageRef } from "../lib/images";
+import { ImageRegistry, imageRef } from "../lib/images";
 import { platformLabels } from "../lib/labels";
 import { ScrapeTarget } from "../lib/monitoring";
 import { resourceRequirements, restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../lib/security";
@@ -57,7 +57,7 @@ export interface IcebergAppenderArgs {
     /** Namespace for the appender; `s3.secretName` must be a Secret in it. */
     readonly namespace: pulumi.Input<string>;
     /** Registry replacing ghcr.io for the platform's appender image; empty keeps ghcr.io. */
-    readonly imageRegistry: string;
+    readonly imageRegistry: ImageRegistry;
     /** Full image reference replacing the default image and `imageRegistry`. Default: none. */
     readonly image?: string;
     /** Kafka bootstrap address, `host:port` (the plain in-cluster listener). */

@@ -5,7 +5,7 @@ import { images } from "../catalog";
 import { NifiSizing } from "../config";
 import { WebService, publishedHostname } from "../lib/exposure";
 import { Footprint, mebibytes, podsFootprint } from "../lib/footprint";
-import { imageRef } from "../lib/images";
+import { ImageRegistry, imageRef } from "../lib/images";
 import { platformLabels } from "../lib/labels";
 import { ServedPorts } from "../lib/network";
 import { CredentialRef, Endpoint, portForwardCommand } from "../lib/outputs";
@@ -22,7 +22,7 @@ export interface NifiArgs {
     /** StorageClass for the three volumes; empty for the cluster default. */
     readonly storageClass: string;
     /** Registry replacing docker.io for the NiFi image; empty keeps docker.io. */
-    readonly imageRegistry: string;
+    readonly imageRegistry: ImageRegistry;
     /**
      * ClusterIssuer that signs NiFi's server certificate: the platform CA's `issuerName` (an
      * Output resolved once the issuer is Ready, so the Certificate waits for it).

@@ -8,7 +8,7 @@ import { installChart } from "../lib/chart";
 import { WebService } from "../lib/exposure";
 import { ServedPorts } from "../lib/network";
 import { Footprint, podsFootprint } from "../lib/footprint";
-import { repositoryRef } from "../lib/images";
+import { ImageRegistry, repositoryRef, tagFor } from "../lib/images";
 import { platformLabels } from "../lib/labels";
 import { CredentialRef, Endpoint, portForwardCommand } from "../lib/outputs";
 import { resourceRequirements } from "../lib/security";
@@ -29,7 +29,7 @@ export interface SupersetArgs {
     /** Chart source (upstream, OCI mirror, local folder). */
     readonly chartSource: ChartSource;
     /** Registry replacing docker.io for the Superset image; empty keeps docker.io. */
-    readonly imageRegistry: string;
+    readonly imageRegistry: ImageRegistry;
     /** Web and worker replicas and resources. */
     readonly sizing: SupersetSizing;
     /** The metadata database (created for Superset in the platform PostgreSQL). */
@@ -144,9 +144,9 @@ export class Superset extends pulumi.ComponentResource {
                 namespace: args.namespace,
                 timeoutSeconds: 900,
                 values: {
-                    image: { repository: repositoryRef(images.superset, args.imageRegistry), tag: images.superset.tag },
+                    image: { repository: repositoryRef(images.superset, args.imageRegistry), tag: tagFor(images.superset, args.imageRegistry) },
                     // The chart's init containers (waiting for the database and the cache) run this image.
-                    initImage: { repository: repositoryRef(chartImages.supersetInit, args.imageRegistry), tag: chartImages.supersetInit.tag },
+                    initImage: { repository: repositoryRef(chartImages.supersetInit, args.imageRegistry), tag: tagFor(chartImages.supersetInit, args.imageRegistry) },
                     runAsUser: SUPERSET_UID,
                     postgresql: { enabled: false },
                     redis: { enabled: false },

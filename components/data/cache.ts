@@ -5,7 +5,7 @@ import * as random from "@pulumi/random";
 import { ImagePin, images } from "../catalog";
 import { CacheSizing, Resources } from "../config";
 import { Footprint, podsFootprint, sumFootprints } from "../lib/footprint";
-import { imageRef } from "../lib/images";
+import { ImageRegistry, imageRef } from "../lib/images";
 import { platformLabels } from "../lib/labels";
 import { ServedPorts } from "../lib/network";
 import { CredentialRef, Endpoint, portForwardCommand } from "../lib/outputs";
@@ -19,7 +19,7 @@ export interface CacheArgs {
     /** StorageClass for the append-only file volume; empty for the cluster default. */
     readonly storageClass: string;
     /** Registry replacing docker.io for the Valkey and HAProxy images; empty keeps docker.io. */
-    readonly imageRegistry: string;
+    readonly imageRegistry: ImageRegistry;
     /** Protect the data volume claim template's StatefulSet from deletion. Default false. */
     readonly protect?: boolean;
     /**

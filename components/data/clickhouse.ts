@@ -5,7 +5,7 @@ import * as random from "@pulumi/random";
 import { images } from "../catalog";
 import { Resources } from "../config";
 import { Footprint, podsFootprint } from "../lib/footprint";
-import { imageRef } from "../lib/images";
+import { ImageRegistry, imageRef } from "../lib/images";
 import { platformLabels } from "../lib/labels";
 import { ScrapeTarget } from "../lib/monitoring";
 import { ServedPorts } from "../lib/network";
@@ -25,7 +25,7 @@ export interface ClickHouseArgs {
     /** StorageClass for the data volume; empty for the cluster default. */
     readonly storageClass: string;
     /** Registry replacing docker.io for the ClickHouse image; empty keeps docker.io. */
-    readonly imageRegistry: string;
+    readonly imageRegistry: ImageRegistry;
     /** Protect the StatefulSet (and so its volume claim) from deletion. Default false. */
     readonly protect?: boolean;
 }

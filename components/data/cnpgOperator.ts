@@ -5,7 +5,7 @@ import { OperatorArgs, installChart } from "../lib/chart";
 import { Footprint, podsFootprint } from "../lib/footprint";
 import { ScrapeTarget } from "../lib/monitoring";
 import { resourceRequirements } from "../lib/security";
-import { repositoryRef } from "../lib/images";
+import { repositoryRef, tagFor } from "../lib/images";
 
 /** Where and how to install; see {@link OperatorArgs}. */
 export type CnpgOperatorArgs = OperatorArgs;
@@ -37,7 +37,7 @@ export class CnpgOperator extends pulumi.ComponentResource {
                 namespace: args.namespace,
                 values: {
                     replicaCount: replicas,
-                    image: { repository: repositoryRef(images.cnpgOperator, args.imageRegistry), tag: images.cnpgOperator.tag },
+                    image: { repository: repositoryRef(images.cnpgOperator, args.imageRegistry), tag: tagFor(images.cnpgOperator, args.imageRegistry) },
                     crds: { create: true },
                     config: { clusterWide: true },
                     resources: resourceRequirements(resources),

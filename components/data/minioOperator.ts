@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { charts, images } from "../catalog";
 import { OperatorArgs, installChart } from "../lib/chart";
 import { Footprint, podsFootprint } from "../lib/footprint";
-import { repositoryRef } from "../lib/images";
+import { repositoryRef, tagFor } from "../lib/images";
 import { ScrapeTarget } from "../lib/monitoring";
 import { resourceRequirements } from "../lib/security";
 
@@ -42,9 +42,9 @@ export class MinioOperator extends pulumi.ComponentResource {
                 values: {
                     operator: {
                         replicaCount: replicas,
-                        image: { repository: repositoryRef(images.minioOperator, args.imageRegistry), tag: images.minioOperator.tag },
+                        image: { repository: repositoryRef(images.minioOperator, args.imageRegistry), tag: tagFor(images.minioOperator, args.imageRegistry) },
                         // Added by the operator to every tenant pod: mirrored like every other image.
-                        sidecarImage: { repository: repositoryRef(images.minioSidecar, args.imageRegistry), tag: images.minioSidecar.tag },
+                        sidecarImage: { repository: repositoryRef(images.minioSidecar, args.imageRegistry), tag: tagFor(images.minioSidecar, args.imageRegistry) },
                         resources: resourceRequirements(resources),
                     },
                 },

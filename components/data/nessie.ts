@@ -6,7 +6,7 @@ import { installChart } from "../lib/chart";
 import { ScrapeTarget } from "../lib/monitoring";
 import { ServedPorts } from "../lib/network";
 import { Footprint, podsFootprint } from "../lib/footprint";
-import { repositoryRef } from "../lib/images";
+import { ImageRegistry, repositoryRef, tagFor } from "../lib/images";
 import { Endpoint, portForwardCommand } from "../lib/outputs";
 import { resourceRequirements } from "../lib/security";
 import { S3Location, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY } from "../lib/storage";
@@ -18,7 +18,7 @@ export interface NessieArgs {
     /** Chart source (upstream, OCI mirror, local folder). */
     readonly chartSource: ChartSource;
     /** Registry replacing ghcr.io for the Nessie image; empty keeps ghcr.io. */
-    readonly imageRegistry: string;
+    readonly imageRegistry: ImageRegistry;
     /** Version store: a database in the platform PostgreSQL. */
     readonly database: DatabaseAccess;
     /** The bucket holding the Iceberg warehouse. */
@@ -68,7 +68,7 @@ export class Nessie extends pulumi.ComponentResource {
                 namespace: args.namespace,
                 values: {
                     replicaCount: replicas,
-                    image: { repository: repositoryRef(images.nessie, args.imageRegistry), tag: images.nessie.tag },
+                    image: { repository: repositoryRef(images.nessie, args.imageRegistry), tag: tagFor(images.nessie, args.imageRegistry) },
                     versionStoreType: "JDBC2",
                     jdbc: {
                         jdbcUrl: pulumi.interpolate`jdbc:postgresql://${db.host}:${db.port}/${db.database}`,

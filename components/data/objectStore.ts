@@ -4,7 +4,7 @@ import * as random from "@pulumi/random";
 import { images } from "../catalog";
 import { Resources } from "../config";
 import { Footprint, mebibytes, podsFootprint } from "../lib/footprint";
-import { imageRef } from "../lib/images";
+import { ImageRegistry, imageRef } from "../lib/images";
 import { platformLabels } from "../lib/labels";
 import { ScrapeTarget } from "../lib/monitoring";
 import { ServedPorts } from "../lib/network";
@@ -29,7 +29,7 @@ export interface ObjectStoreArgs {
     /** The MinIO operator release: the Tenant kind comes from it. */
     readonly operator: pulumi.Resource;
     /** Registry replacing quay.io for the MinIO server image; empty keeps quay.io. */
-    readonly imageRegistry: string;
+    readonly imageRegistry: ImageRegistry;
     /** StorageClass for the data volumes; empty for the cluster default. */
     readonly storageClass: string;
     /** Servers, volumes and resources. */

@@ -4,7 +4,7 @@ import * as random from "@pulumi/random";
 import { images } from "../catalog";
 import { PostgresSizing, Resources } from "../config";
 import { Footprint, podsFootprint } from "../lib/footprint";
-import { imageRef } from "../lib/images";
+import { ImageRegistry, imageRef } from "../lib/images";
 import { platformLabels } from "../lib/labels";
 import { ScrapeTarget } from "../lib/monitoring";
 import { ServedPorts } from "../lib/network";
@@ -110,7 +110,7 @@ export interface PostgresClusterArgs {
     /** StorageClass for the data volumes; empty for the cluster default. */
     readonly storageClass: string;
     /** Registry replacing ghcr.io for the PostgreSQL image; empty keeps ghcr.io. */
-    readonly imageRegistry: string;
+    readonly imageRegistry: ImageRegistry;
     /** Databases to create, each with its own owner role and generated password. Default none. */
     readonly databases?: readonly AppDatabase[];
     /** Synchronous replication and required anti-affinity (needs instances >= 2). Default false. */

@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { images } from "../catalog";
 import { Resources } from "../config";
-import { imageRef } from "../lib/images";
+import { ImageRegistry, imageRef } from "../lib/images";
 import { Footprint, podsFootprint } from "../lib/footprint";
 import { platformLabels } from "../lib/labels";
 import { ServedPorts } from "../lib/network";
@@ -21,7 +21,7 @@ export interface SchemaRegistryArgs {
     /** The Kafka cluster that stores the schemas; its `_schemas` topic is created in the cluster's namespace. */
     readonly kafka: SchemaRegistryKafka;
     /** Registry replacing ghcr.io for the Karapace image; empty keeps ghcr.io. */
-    readonly imageRegistry: string;
+    readonly imageRegistry: ImageRegistry;
     /** CPU and memory of each replica. */
     readonly resources: Resources;
     /** Default compatibility level for new subjects. Default "BACKWARD" (Karapace's own default). */

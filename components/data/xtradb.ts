@@ -4,7 +4,7 @@ import * as random from "@pulumi/random";
 import { images } from "../catalog";
 import { Resources } from "../config";
 import { Footprint, podsFootprint, sumFootprints } from "../lib/footprint";
-import { imageRef } from "../lib/images";
+import { ImageRegistry, imageRef } from "../lib/images";
 import { platformLabels } from "../lib/labels";
 import { ScrapeTarget } from "../lib/monitoring";
 import { ServedPorts } from "../lib/network";
@@ -51,7 +51,7 @@ export interface XtraDbClusterArgs {
     /** StorageClass for the data volumes; empty for the cluster default. */
     readonly storageClass: string;
     /** Registry replacing docker.io for the PXC, HAProxy, backup and init images; empty keeps docker.io. */
-    readonly imageRegistry: string;
+    readonly imageRegistry: ImageRegistry;
     /** Databases to create, each with an owner user of the same name and a generated password. Default none. */
     readonly databases?: readonly string[];
     /** ClusterIssuer (cert-manager) that signs the cluster's TLS certificates. Default: the operator's own CA. */
@@ -302,7 +302,7 @@ export class XtraDbCluster extends pulumi.ComponentResource {
 function backupSpec(
     cluster: string,
     backup: XtraDbBackup,
-    imageRegistry: string,
+    imageRegistry: ImageRegistry,
     podSecurityContext: k8s.types.input.core.v1.PodSecurityContext,
     containerSecurityContext: k8s.types.input.core.v1.SecurityContext,
 ): pulumi.Inputs {

@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ImagePin, chartImages, charts } from "../catalog";
 import { OperatorArgs, installChart } from "../lib/chart";
-import { repositoryRef } from "../lib/images";
+import { registryOverride, repositoryRef } from "../lib/images";
 import { Footprint, podsFootprint, sumFootprints } from "../lib/footprint";
 import { ScrapeTarget } from "../lib/monitoring";
 import { resourceRequirements } from "../lib/security";
@@ -58,7 +58,7 @@ export class CertManager extends pulumi.ComponentResource {
                 namespace: args.namespace,
                 values: {
                     crds: { enabled: true, keep: true },
-                    ...(args.imageRegistry === "" ? {} : { imageRegistry: args.imageRegistry }),
+                    ...(registryOverride(args.imageRegistry) === "" ? {} : { imageRegistry: registryOverride(args.imageRegistry) }),
                     global: { leaderElection: { namespace: args.namespace } },
                     image: image(chartImages.certManagerController),
                     replicaCount: replicas,

@@ -5,7 +5,7 @@ import { ImagePin, chartImages, charts } from "../catalog";
 import { ChartSource, Resources, StorageSizing } from "../config";
 import { installChart } from "../lib/chart";
 import { WebService } from "../lib/exposure";
-import { imageValues } from "../lib/images";
+import { ImageRegistry, imageValues, registryOverride } from "../lib/images";
 import { Footprint, podsFootprint, sumFootprints } from "../lib/footprint";
 import { platformLabels } from "../lib/labels";
 import { ScrapeTarget, checkTargetNames, monitorsFor } from "../lib/monitoring";
@@ -27,7 +27,7 @@ export interface MonitoringArgs {
     /** Where the chart comes from: upstream, an OCI mirror or a local folder. */
     readonly chartSource: ChartSource;
     /** Registry replacing every image registry of the chart; empty keeps upstream. */
-    readonly imageRegistry: string;
+    readonly imageRegistry: ImageRegistry;
     /** The cert-manager release: the operator's admission webhook takes its certificate from cert-manager. */
     readonly certManager: pulumi.Resource;
     /** What to scrape: one PodMonitor or ServiceMonitor each. */
@@ -40,6 +40,8 @@ export interface MonitoringArgs {
     readonly storageClass: string;
     /** Two Prometheus and two Alertmanager replicas on different nodes. Default false. */
     readonly highAvailability?: boolean;
+    /** Secret in `namespace` whose `alertmanager.yaml` replaces the chart's Alertmanager configuration. Default: the chart's. */
+    readonly alertmanagerConfigSecret?: string;
 }
 
 const RELEASE = "monitoring";
@@ -106,7 +108,7 @@ export class Monitoring extends pulumi.ComponentResource {
                 namespace: args.namespace,
                 values: {
                     fullnameOverride: RELEASE,
-                    ...(args.imageRegistry === "" ? {} : { global: { imageRegistry: args.imageRegistry } }),
+                    ...(registryOverride(args.imageRegistry) === "" ? {} : { global: { imageRegistry: registryOverride(args.imageRegistry) } }),
                     nodeExporter: { enabled: false },
                     // Every image named from the catalog (chartImages), the subcharts' included.
                     // Control-plane components are not reachable through the platform's network policies
@@ -141,7 +143,14 @@ export class Monitoring extends pulumi.ComponentResource {
                         },
                     },
                     alertmanager: {
-                        alertmanagerSpec: { image: image(chartImages.alertmanager), replicas, resources: resourceRequirements(args.sizing.small), podAntiAffinity: ha ? "hard" : "soft" },
+                        alertmanagerSpec: {
+                            image: image(chartImages.alertmanager),
+                            replicas,
+                            resources: resourceRequirements(args.sizing.small),
+                            podAntiAffinity: ha ? "hard" : "soft",
+                            // Receivers and routes from the user's Secret, by name (the chart then renders none).
+                            ...(args.alertmanagerConfigSecret === undefined || args.alertmanagerConfigSecret === "" ? {} : { useExistingSecret: true, configSecret: args.alertmanagerConfigSecret }),
+                        },
                     },
                     grafana: {
                         image: image(chartImages.grafana),

@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ChartPin } from "../catalog";
 import { ChartSource } from "../config";
+import { ImageRegistry } from "./images";
 
 /** Where Helm fetches a chart from, after the configured mirror has been applied. */
 export interface ChartLocation {
@@ -39,7 +40,7 @@ export interface OperatorArgs {
     /** Chart source (upstream, OCI mirror, local folder). */
     readonly chartSource: ChartSource;
     /** Registry replacing the upstream registry of the chart's images; empty keeps upstream. */
-    readonly imageRegistry: string;
+    readonly imageRegistry: ImageRegistry;
     /** Run two replicas. Default false. */
     readonly highAvailability?: boolean;
 }

@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { images } from "../catalog";
 import { Resources } from "../config";
 import { Footprint, cpuMillis, mebibytes, podsFootprint, sumFootprints } from "../lib/footprint";
-import { imageRef } from "../lib/images";
+import { ImageRegistry, imageRef } from "../lib/images";
 import { platformLabels } from "../lib/labels";
 import { ScrapeTarget } from "../lib/monitoring";
 import { Endpoint, portForwardCommand } from "../lib/outputs";
@@ -56,7 +56,7 @@ export interface FlinkCdcArgs {
     /** The Flink operator release (required): it serves the FlinkDeployment kind and its webhook. */
     readonly operator: pulumi.Resource;
     /** Registry replacing docker.io for the default Flink image; empty keeps docker.io. */
-    readonly imageRegistry: string;
+    readonly imageRegistry: ImageRegistry;
     /**
      * Flink image, already resolved against the registry. Default: `images.flink` through
      * `imageRegistry`. A custom image must be the same Flink version (1.20).

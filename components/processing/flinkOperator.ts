@@ -4,7 +4,7 @@ import * as random from "@pulumi/random";
 import { charts, images } from "../catalog";
 import { OperatorArgs, installChart } from "../lib/chart";
 import { Footprint, podsFootprint, sumFootprints } from "../lib/footprint";
-import { repositoryRef } from "../lib/images";
+import { repositoryRef, tagFor } from "../lib/images";
 import { platformLabels } from "../lib/labels";
 import { ScrapeTarget } from "../lib/monitoring";
 import { resourceRequirements, restrictedContainerSecurityContext } from "../lib/security";
@@ -93,7 +93,7 @@ export class FlinkOperator extends pulumi.ComponentResource {
                 values: {
                     watchNamespaces: [],
                     // The chart's default tag is "latest"; pin the operator image.
-                    image: { repository: repositoryRef(images.flinkOperator, args.imageRegistry), tag: images.flinkOperator.tag, pullPolicy: "IfNotPresent" },
+                    image: { repository: repositoryRef(images.flinkOperator, args.imageRegistry), tag: tagFor(images.flinkOperator, args.imageRegistry), pullPolicy: "IfNotPresent" },
                     replicas,
                     strategy: { type: ha ? "RollingUpdate" : "Recreate" },
                     operatorPod: {

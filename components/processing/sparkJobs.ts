@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { images } from "../catalog";
 import { Footprint, NO_FOOTPRINT } from "../lib/footprint";
-import { imageRef } from "../lib/images";
+import { ImageRegistry, imageRef, pullPolicyOf, pullSecretNames } from "../lib/images";
 import { platformLabels } from "../lib/labels";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../lib/security";
 import { S3Location, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY } from "../lib/storage";
@@ -35,8 +35,8 @@ export interface SparkJobsArgs {
     readonly s3Keys?: S3Keys;
     /** Key prefix of the event logs inside the bucket; "" writes to the bucket root. Default "spark-events". */
     readonly eventLogPrefix?: string;
-    /** Registry replacing docker.io for the Spark image applications use; empty keeps docker.io. */
-    readonly imageRegistry: string;
+    /** Where the Spark image applications use comes from, and how it is pulled. */
+    readonly imageRegistry: ImageRegistry;
 }
 
 /** What an application adds to the platform defaults: code, entry point and size. */
@@ -58,9 +58,13 @@ export interface SparkApplicationShape {
  */
 export interface SparkApplicationDefaults {
     readonly namespace: pulumi.Input<string>;
-    /** `spec.sparkVersion` and `spec.image`: the pinned Apache Spark image. */
+    /** `spec.sparkVersion` and `spec.image`: the platform's Spark image (images/spark). */
     readonly sparkVersion: string;
     readonly image: string;
+    /** `spec.imagePullPolicy`: the configured `imagePullPolicy`, IfNotPresent by default. */
+    readonly imagePullPolicy: string;
+    /** `spec.imagePullSecrets`: the configured `imagePullSecrets` (Secret names in the jobs namespace). */
+    readonly imagePullSecrets: readonly string[];
     /** `spec.driver.serviceAccount`: the operator's driver ServiceAccount (it may create executor pods). */
     readonly driverServiceAccount: string;
     /** `spec.sparkConf`: event log and S3A settings; the same lines as the `spark-defaults` ConfigMap. */
@@ -73,8 +77,8 @@ export interface SparkApplicationDefaults {
 
 /** The `spark` user of the apache/spark image. */
 const SPARK_UID = 185;
-/** hadoop-aws matching the Hadoop 3.3.4 client bundled with Spark 3.5 (it pulls the AWS SDK v1 bundle). */
-const HADOOP_AWS = "org.apache.hadoop:hadoop-aws:3.3.4";
+/** The Spark version of the platform image ("3.5.7" from "3.5.7-<inputs hash>"). */
+export const SPARK_VERSION = images.spark.tag.split("-")[0];
 const SUBMITTER = "spark-submitter";
 const DEFAULTS = "spark-defaults";
 
@@ -84,9 +88,9 @@ const DEFAULTS = "spark-defaults";
  * - `spark-submitter` ServiceAccount with a Role to create, read and delete SparkApplications and
  *   ScheduledSparkApplications there (for Airflow), and to read pods and their logs (to follow a
  *   driver).
- * - Event logs go to `s3a://<bucket>/<prefix>`; the S3A client (hadoop-aws, fetched through
- *   `spark.jars.packages`, so submissions need Maven Central or a mirror configured through
- *   `spark.jars.repositories`) reads the key pair from `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`,
+ * - Event logs go to `s3a://<bucket>/<prefix>`; the S3A client (hadoop-aws and the AWS SDK bundle,
+ *   in the platform's Spark image built from images/spark, so nothing is fetched at submit time)
+ *   reads the key pair from `AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`,
  *   which every driver and executor gets from the S3 Secret by name. Spark requires the event-log
  *   directory to exist: on S3 the prefix must hold an object (e.g. an empty `spark-events/`) before
  *   the first job, unless the prefix is "" (bucket root).
@@ -127,12 +131,14 @@ export class SparkJobs extends pulumi.ComponentResource {
             : undefined;
         this.s3SecretName = s3Secret ? s3Secret.metadata.name : pulumi.output(args.eventLog.secretName);
 
+        const pullPolicy = pullPolicyOf(args.imageRegistry);
+        const pullSecrets = pullSecretNames(args.imageRegistry);
         const sparkConf = pulumi.output(args.eventLog.endpoint).apply((endpoint): Record<string, string> => ({
             "spark.eventLog.enabled": "true",
             "spark.eventLog.dir": this.eventLogDir,
-            "spark.jars.packages": HADOOP_AWS,
-            // Ivy's default cache is under the user's home, which the image does not make writable.
-            "spark.jars.ivy": "/tmp/.ivy2",
+            // Executors pull the image as the driver did (the operator sets the driver's from the spec).
+            ...(pullPolicy === undefined ? {} : { "spark.kubernetes.container.image.pullPolicy": pullPolicy }),
+            ...(pullSecrets.length === 0 ? {} : { "spark.kubernetes.container.image.pullSecrets": pullSecrets.join(",") }),
             "spark.hadoop.fs.s3a.impl": "org.apache.hadoop.fs.s3a.S3AFileSystem",
             "spark.hadoop.fs.s3a.endpoint": endpoint,
             "spark.hadoop.fs.s3a.endpoint.region": "us-east-1",
@@ -171,6 +177,8 @@ export class SparkJobs extends pulumi.ComponentResource {
                         resources: ["sparkapplications", "scheduledsparkapplications"],
                         verbs: ["create", "get", "list", "watch", "delete"],
                     },
+                    // Airflow's SparkKubernetesOperator polls the application's state through the status subresource.
+                    { apiGroups: ["sparkoperator.k8s.io"], resources: ["sparkapplications/status", "scheduledsparkapplications/status"], verbs: ["get"] },
                     // A submitter follows the driver pod and streams its log; read-only.
                     { apiGroups: [""], resources: ["pods", "pods/log"], verbs: ["get", "list", "watch"] },
                 ],
@@ -193,8 +201,10 @@ export class SparkJobs extends pulumi.ComponentResource {
         this.configMapName = configMap.metadata.name;
         this.applicationDefaults = {
             namespace: args.namespace,
-            sparkVersion: images.spark.tag,
+            sparkVersion: SPARK_VERSION,
             image: imageRef(images.spark, args.imageRegistry),
+            imagePullPolicy: pullPolicy ?? "IfNotPresent",
+            imagePullSecrets: pullSecrets,
             driverServiceAccount: args.operator.sparkServiceAccountName,
             sparkConf,
             env: [fromS3Secret(S3_ACCESS_KEY_ID), fromS3Secret(S3_SECRET_ACCESS_KEY)],
@@ -219,7 +229,8 @@ export function sparkApplicationSpec(defaults: SparkApplicationDefaults, app: Sp
         mode: "cluster",
         sparkVersion: defaults.sparkVersion,
         image: defaults.image,
-        imagePullPolicy: "IfNotPresent",
+        imagePullPolicy: defaults.imagePullPolicy,
+        ...(defaults.imagePullSecrets.length === 0 ? {} : { imagePullSecrets: [...defaults.imagePullSecrets] }),
         mainApplicationFile: app.mainApplicationFile,
         ...(app.mainClass === undefined ? {} : { mainClass: app.mainClass }),
         ...(app.arguments === undefined ? {} : { arguments: [...app.arguments] }),

@@ -4,7 +4,7 @@ import { chartImages, charts, images } from "../catalog";
 import { Resources } from "../config";
 import { OperatorArgs, installChart } from "../lib/chart";
 import { Footprint, podsFootprint, sumFootprints } from "../lib/footprint";
-import { imageValues, registryFor } from "../lib/images";
+import { imageValues } from "../lib/images";
 import { ScrapeTarget } from "../lib/monitoring";
 import { resourceRequirements, restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../lib/security";
 
@@ -66,7 +66,7 @@ export class SparkOperator extends pulumi.ComponentResource {
                 releaseName: RELEASE,
                 namespace: args.namespace,
                 values: {
-                    image: { registry: registryFor(images.sparkOperator, args.imageRegistry), repository: images.sparkOperator.repository, tag: images.sparkOperator.tag },
+                    image: imageValues(images.sparkOperator, args.imageRegistry),
                     // The CRD upgrade hook stays off; its image is named so that a mirror has it should it be turned on.
                     hook: {
                         upgradeCrd: false,

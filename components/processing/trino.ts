@@ -6,7 +6,7 @@ import { WAREHOUSE_NAME } from "../data/nessie";
 import { KAFKA_CLIENT_DIR, KAFKA_CLIENT_KEYS, KafkaClientAccess, KafkaClientUser, KafkaUserCluster, readTopic } from "../data/kafkaUser";
 import { installChart } from "../lib/chart";
 import { Footprint, mebibytes, podsFootprint, sumFootprints } from "../lib/footprint";
-import { imageRef, registryFor } from "../lib/images";
+import { ImageRegistry, imageRef, registryFor, repositoryPath, tagFor } from "../lib/images";
 import { platformLabels } from "../lib/labels";
 import { ScrapeTarget } from "../lib/monitoring";
 import { ServedPorts } from "../lib/network";
@@ -72,7 +72,7 @@ export interface TrinoArgs {
     /** Chart source (upstream, OCI mirror, local folder). */
     readonly chartSource: ChartSource;
     /** Registry replacing docker.io for the Trino image; empty keeps docker.io. */
-    readonly imageRegistry: string;
+    readonly imageRegistry: ImageRegistry;
     /** Worker count and resources. */
     readonly sizing: TrinoSizing;
     /** Iceberg catalog; undefined omits it. */
@@ -326,7 +326,7 @@ export class Trino extends pulumi.ComponentResource {
                 releaseName: RELEASE,
                 namespace: args.namespace,
                 values: {
-                    image: { registry: registryFor(images.trino, args.imageRegistry), repository: images.trino.repository, tag: images.trino.tag },
+                    image: { registry: registryFor(images.trino, args.imageRegistry), repository: repositoryPath(images.trino, args.imageRegistry), tag: tagFor(images.trino, args.imageRegistry) },
                     server: {
                         workers,
                         node: { dataDir: "/data/trino" },

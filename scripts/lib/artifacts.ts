@@ -445,6 +445,12 @@ const RUNTIME_IMAGES: Readonly<Record<string, { pin: ImagePin; what: string }[]>
     "analytics:processing:SparkJobs": [{ pin: imagePins.spark, what: "SparkApplications submitted later run it" }],
 };
 
+/** Catalog images a component runs only when a config feature is on (listed on demand until then). */
+const FEATURE_IMAGES: Readonly<Record<string, { pin: ImagePin; when: string }[]>> = {
+    "analytics:apps:Airflow": [{ pin: imagePins.gitSync, when: "airflow.dags is set (DAGs by git-sync)" }],
+    "analytics:processing:FlinkCdc": [{ pin: imagePins.flinkConnectors, when: "flink.jobEnabled is true (flink.connectorsImage, built from images/flink, runs the session cluster)" }],
+};
+
 /** Merges entries with the same reference (sources and notes joined) and sorts them by reference. */
 export function dedupe<T extends ImageEntry>(entries: readonly T[]): T[] {
     const byRef = new Map<string, T>();
@@ -548,6 +554,7 @@ export function collectArtifacts(capture: Capture, reference: ReferenceData, ima
         }
         if (!r.custom) {
             for (const rt of RUNTIME_IMAGES[r.type] ?? []) images.push({ ref: normalizeRef(imageRef(rt.pin, imageRegistry)), source: `${component}: catalog (${rt.what})`, origin: "catalog" });
+            for (const f of FEATURE_IMAGES[r.type] ?? []) onDemand.push({ ref: normalizeRef(imageRef(f.pin, imageRegistry)), source: `${component}: catalog`, origin: "catalog", when: f.when });
             continue;
         }
         for (const [p, ref] of authoredImages(r.inputs)) {

@@ -39,6 +39,7 @@ const ESTIMATES: Record<string, { dev: number; prod: number; why: string }> = {
     "analytics:apps:IcebergAppender": { dev: 30, prod: 45, why: "consumer pods" },
     "analytics:foundation:Monitoring": { dev: 180, prod: 240, why: "chart, operator webhook certificate, Prometheus and Grafana" },
     "analytics:foundation:Monitors": { dev: 5, prod: 5, why: "monitor objects" },
+    "analytics:foundation:Alerting": { dev: 5, prod: 5, why: "rule objects and dashboard ConfigMaps" },
     "analytics:foundation:Exposure": { dev: 30, prod: 60, why: "certificates issued, routes admitted" },
 };
 const DEFAULT_ESTIMATE = { dev: 90, prod: 120, why: "chart or workload rollout" };
