@@ -109,7 +109,19 @@ const objectStore = minioOperator
           platform,
       )
     : undefined;
-const backupTarget = cfg.backups.enabled && objectStore ? objectStore : undefined;
+/**
+ * Where PostgreSQL and XtraDB back up: the platform's own object store (`backups` bucket), or an S3
+ * endpoint outside the cluster (`backups.target.mode: external`) with a credentials Secret the user
+ * created in the data namespace. Only the latter survives the loss of the cluster (docs/operations.md).
+ */
+const backupTarget = !cfg.backups.enabled
+    ? undefined
+    : cfg.backups.target.mode === "external"
+      ? { endpoint: cfg.backups.target.endpoint, bucket: cfg.backups.target.bucket, secretName: cfg.backups.target.credentialsSecret, ready: [] }
+      : objectStore
+        ? // PostgreSQL names the Secret by its known name: read when it archives, retried until the store is up (decision 0031).
+          { ...objectStore.location(buckets.backups), pgSecretName: objectStore.s3SecretNameKnown }
+        : undefined;
 // PostgreSQL's backups run through CloudNativePG's Barman Cloud plugin, installed next to the operator.
 const barmanCloud = cnpg && backupTarget ? new BarmanCloudPlugin(names.barmanCloudPlugin, { ...operatorArgs, certManager: certManager.release }, platform) : undefined;
 const pgRecovery = cfg.backups.postgresRecovery;
@@ -131,10 +143,10 @@ const postgres = cnpg
               backup:
                   backupTarget && barmanCloud
                       ? {
-                            ...backupTarget.location(buckets.backups),
-                            // Read by the plugin when it archives, which retries until the store is up:
-                            // PostgreSQL starts without waiting for the object store (decision 0031).
-                            secretName: backupTarget.s3SecretNameKnown,
+                            endpoint: backupTarget.endpoint,
+                            bucket: backupTarget.bucket,
+                            ready: backupTarget.ready,
+                            secretName: "pgSecretName" in backupTarget ? backupTarget.pgSecretName : backupTarget.secretName,
                             schedule: cfg.backups.schedule,
                             retention: cfg.backups.retention,
                             plugin: barmanCloud.release,
@@ -150,7 +162,7 @@ const postgres = cnpg
     : undefined;
 
 if (postgres && backupTarget) {
-    new PostgresBackupSchedule(names.postgresBackups, { cluster: postgres, namespace: ns.names.data, schedule: cfg.backups.schedule, bucketReady: backupTarget.location(buckets.backups).ready }, platform);
+    new PostgresBackupSchedule(names.postgresBackups, { cluster: postgres, namespace: ns.names.data, schedule: cfg.backups.schedule, bucketReady: backupTarget.ready }, platform);
 }
 
 const xtradb = pxcOperator
@@ -163,7 +175,9 @@ const xtradb = pxcOperator
               tlsIssuer: ca.issuerName,
               databases: on.airflow && cfg.airflow.metadataDatabase === "mysql" ? [databases.airflow] : [],
               highAvailability: prod,
-              backup: backupTarget ? { ...backupTarget.location(buckets.backups), schedule: cfg.backups.schedule, keep: cfg.backups.keep, pitr: cfg.backups.pitr } : undefined,
+              backup: backupTarget
+                  ? { endpoint: backupTarget.endpoint, bucket: backupTarget.bucket, secretName: backupTarget.secretName, ready: backupTarget.ready, schedule: cfg.backups.schedule, keep: cfg.backups.keep, pitr: cfg.backups.pitr }
+                  : undefined,
               ...storage,
           },
           platform,

@@ -259,6 +259,19 @@ export interface Backups {
     readonly pitr: boolean;
     /** Create PostgreSQL from its backups instead of empty (docs/operations.md); `sourceServerName` empty: a fresh cluster. */
     readonly postgresRecovery: PostgresRecoverySettings;
+    /** Where backups go: the platform's object store, or S3 outside the cluster. */
+    readonly target: BackupTarget;
+}
+
+/** `in-cluster`: the platform object store's `backups` bucket. `external`: any S3 endpoint, off the cluster. */
+export interface BackupTarget {
+    readonly mode: "in-cluster" | "external";
+    /** S3 endpoint URL (external), e.g. https://s3.eu-central-1.amazonaws.com. */
+    readonly endpoint: string;
+    /** Bucket (external); PostgreSQL writes under `postgresql/`, XtraDB under `<cluster>/`. */
+    readonly bucket: string;
+    /** Secret in the data namespace, created by you, with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (external). */
+    readonly credentialsSecret: string;
 }
 
 export interface PostgresRecoverySettings {
@@ -458,6 +471,7 @@ const LAKE_DEFAULTS: LakeAppsSettings = {
 };
 
 const NO_RECOVERY: PostgresRecoverySettings = { sourceServerName: "", serverName: "", targetTime: "" };
+const IN_CLUSTER: BackupTarget = { mode: "in-cluster", endpoint: "", bucket: "", credentialsSecret: "" };
 
 const KAFKA_DEFAULTS: KafkaSettings = {
     topics: [{ name: "telemetry-logs", partitions: 3 }],
@@ -516,7 +530,7 @@ const PROFILE_DEFAULTS: Record<Profile, Omit<PlatformConfig, "profile" | "overri
             appender: { replicas: 1, cpu: "100m", memory: "128Mi", cpuLimit: "1", memoryLimit: "1Gi" },
         },
         kafka: KAFKA_DEFAULTS,
-        backups: { enabled: false, schedule: "0 2 * * *", retention: "7d", keep: 3, pitr: false, postgresRecovery: NO_RECOVERY },
+        backups: { enabled: false, schedule: "0 2 * * *", retention: "7d", keep: 3, pitr: false, postgresRecovery: NO_RECOVERY, target: IN_CLUSTER },
         networkPolicies: { enabled: true, apiServerCidrs: ["0.0.0.0/0"], externalEgress: [], ingressNamespace: "" },
         flink: FLINK_DEFAULTS,
         protectData: false,
@@ -568,7 +582,7 @@ const PROFILE_DEFAULTS: Record<Profile, Omit<PlatformConfig, "profile" | "overri
             appender: { replicas: 2, cpu: "250m", memory: "512Mi", cpuLimit: "1", memoryLimit: "1Gi" },
         },
         kafka: KAFKA_DEFAULTS,
-        backups: { enabled: true, schedule: "0 2 * * *", retention: "14d", keep: 7, pitr: true, postgresRecovery: NO_RECOVERY },
+        backups: { enabled: true, schedule: "0 2 * * *", retention: "14d", keep: 7, pitr: true, postgresRecovery: NO_RECOVERY, target: IN_CLUSTER },
         networkPolicies: { enabled: true, apiServerCidrs: ["0.0.0.0/0"], externalEgress: [], ingressNamespace: "" },
         flink: FLINK_DEFAULTS,
         protectData: true,
@@ -868,6 +882,23 @@ function kafkaSettings(input: unknown, d: KafkaSettings, brokers: number): Kafka
 }
 
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+
+function backupTarget(input: unknown, d: BackupTarget): BackupTarget {
+    const k = "backups.target";
+    const o = input === undefined ? {} : object(k, input, Object.keys(d));
+    const t: BackupTarget = {
+        mode: oneOf<BackupTarget["mode"]>(`${k}.mode`, o.mode, d.mode, ["in-cluster", "external"]),
+        endpoint: str(`${k}.endpoint`, o.endpoint, d.endpoint, /^https?:\/\/[^\s/]+(:\d+)?\/?$/, "an S3 endpoint URL such as https://s3.eu-central-1.amazonaws.com"),
+        bucket: str(`${k}.bucket`, o.bucket, d.bucket, /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "an S3 bucket name"),
+        credentialsSecret: str(`${k}.credentialsSecret`, o.credentialsSecret, d.credentialsSecret, K8S_NAME, "the name of a Secret in the data namespace with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"),
+    };
+    if (t.mode === "external") {
+        for (const key of ["endpoint", "bucket", "credentialsSecret"] as const) {
+            if (t[key] === "") throw new ConfigError(`${k}.${key}`, "", `a value: backups.target.mode "external" needs endpoint, bucket and credentialsSecret`);
+        }
+    }
+    return t;
+}
 
 function postgresRecovery(input: unknown, d: PostgresRecoverySettings): PostgresRecoverySettings {
     const o = input === undefined ? {} : object("backups.postgresRecovery", input, Object.keys(d));
@@ -1202,6 +1233,7 @@ export function parseConfig(raw: Readonly<Record<string, string>>): PlatformConf
         keep: int("backups.keep", bkIn.keep, d.backups.keep, 1, 365),
         pitr: bool("backups.pitr", bkIn.pitr, d.backups.pitr),
         postgresRecovery: postgresRecovery(bkIn.postgresRecovery, d.backups.postgresRecovery),
+        target: backupTarget(bkIn.target, d.backups.target),
     };
     if (backups.postgresRecovery.sourceServerName !== "" && !backups.enabled) {
         throw new ConfigError("backups.postgresRecovery.sourceServerName", backups.postgresRecovery.sourceServerName, '"" while backups.enabled is false: the backups are read from the backup store');
@@ -1269,8 +1301,8 @@ export function parseConfig(raw: Readonly<Record<string, string>>): PlatformConf
     for (const [c, needed, why] of needs) {
         if (components[c] && !components[needed]) throw new ConfigError(`components.${c}`, true, `false while components.${needed} is false: ${why}`);
     }
-    if (backups.enabled && !components.objectStore) {
-        throw new ConfigError("backups.enabled", true, "false while components.objectStore is false: backups are written to the object store");
+    if (backups.enabled && backups.target.mode === "in-cluster" && !components.objectStore) {
+        throw new ConfigError("backups.enabled", true, 'false, or backups.target.mode "external", while components.objectStore is false: in-cluster backups are written to the object store');
     }
     // Connector credentials stay in Secrets: a config entry names them through Strimzi's secrets provider.
     kafka.connectors.forEach((c, i) => {

@@ -64,7 +64,7 @@ describe("config", () => {
             assert.strictEqual(cfg.exposure.mode, "ingress");
             assert.strictEqual(cfg.protectData, true);
             assert.deepStrictEqual([cfg.sizing.objectStore.servers, cfg.sizing.xtradb.size, cfg.sizing.xtradb.haproxy.size], [4, 3, 3]);
-            assert.deepStrictEqual(cfg.backups, { enabled: true, schedule: "0 2 * * *", retention: "14d", keep: 7, pitr: true, postgresRecovery: { sourceServerName: "", serverName: "", targetTime: "" } });
+            assert.deepStrictEqual(cfg.backups, { enabled: true, schedule: "0 2 * * *", retention: "14d", keep: 7, pitr: true, postgresRecovery: { sourceServerName: "", serverName: "", targetTime: "" }, target: { mode: "in-cluster", endpoint: "", bucket: "", credentialsSecret: "" } });
         });
 
         it("a nested HAProxy override keeps the other XtraDB defaults", () => {
@@ -187,7 +187,7 @@ describe("config", () => {
         });
 
         it("backups without the object store are an impossible combination", () => {
-            rejects({ profile: "dev", components: { objectStore: false, nessie: false, flink: false, spark: false, duckdb: false, appender: false }, backups: { enabled: true } }, "backups.enabled", /backups are written to the object store/);
+            rejects({ profile: "dev", components: { objectStore: false, nessie: false, flink: false, spark: false, duckdb: false, appender: false }, backups: { enabled: true } }, "backups.enabled", /in-cluster backups are written to the object store/);
         });
 
         it("prod with fewer than four object store servers is an error", () => {

@@ -293,3 +293,12 @@ describe("images: chart images are overridable too", () => {
         });
     });
 });
+
+describe("images: list for a stack", function () {
+    this.timeout(180000);
+    it("marks the platform's own images the dev stack runs with their folder", async () => {
+        const out = await imagesCommand(["list", "--stack", "dev"]);
+        assert.ok(out.includes(`  ${imageRef(images.duckdb, "")}  (built from images/duckdb)\n`), out);
+        assert.ok(out.includes(`  ${imageRef(images.minioSidecar, "")}\n`), out);
+    });
+});
