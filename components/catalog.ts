@@ -101,9 +101,9 @@ export const images = {
     /** JMX exporter sidecar for Trino's metrics. */
     jmxExporter: { registry: "docker.io", repository: "bitnamilegacy/jmx-exporter", tag: "1.4.0" },
     /** Built from images/duckdb: the DuckDB CLI with its iceberg and httpfs extensions baked in. */
-    duckdb: { registry: PLATFORM_REGISTRY, repository: "analytics-platform/duckdb", tag: "1.5.2-9406c1fd4f66", build: "duckdb" },
+    duckdb: { registry: PLATFORM_REGISTRY, repository: "analytics-platform/duckdb", tag: "1.5.5-8e078c15e1c5", build: "duckdb" },
     /** Built from images/appender: the Kafka-to-Iceberg appender. */
-    icebergAppender: { registry: PLATFORM_REGISTRY, repository: "analytics-platform/iceberg-appender", tag: "0.1.0-30c8ce39bd20", build: "appender" },
+    icebergAppender: { registry: PLATFORM_REGISTRY, repository: "analytics-platform/iceberg-appender", tag: "0.2.0-a77ff32e8aea", build: "appender" },
 } as const satisfies Record<string, ImagePin>;
 
 export type ImageKey = keyof typeof images;

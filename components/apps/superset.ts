@@ -54,6 +54,26 @@ const SUPERSET_UID = 1000;
 const ADMIN_USER = "admin";
 
 /**
+ * Appended to the chart's superset_config.py (`configOverrides.platform`). The chart's own results
+ * backend and Celery broker carry the cache password only when `supersetNode.connections.redis_password`
+ * is a Helm value (a secret in the values); here both read it from the environment instead. The
+ * Celery settings keep Superset's defaults (task modules, beat schedule) and only point the broker
+ * and result backend at the cache's Celery database.
+ */
+export const SUPERSET_CONFIG_OVERRIDES = [
+    "import os",
+    "from urllib.parse import quote",
+    "from flask_caching.backends.rediscache import RedisCache",
+    "from superset.config import CeleryConfig as _SupersetCeleryConfig",
+    "RESULTS_BACKEND = RedisCache(host=os.environ['REDIS_HOST'], port=int(os.environ['REDIS_PORT']), password=os.environ['REDIS_PASSWORD'], db=int(os.environ['REDIS_DB']), key_prefix='superset_results')",
+    "_CELERY_URL = f\"redis://:{quote(os.environ['REDIS_PASSWORD'], safe='')}@{os.environ['REDIS_HOST']}:{os.environ['REDIS_PORT']}/{os.environ['REDIS_CELERY_DB']}\"",
+    "class CeleryConfig(_SupersetCeleryConfig):",
+    "    broker_url = _CELERY_URL",
+    "    result_backend = _CELERY_URL",
+    "CELERY_CONFIG = CeleryConfig",
+].join("\n");
+
+/**
  * Apache Superset from its official chart, wired to the platform PostgreSQL and cache. Every
  * credential (database and cache passwords, SECRET_KEY, the admin password) lives in one Secret
  * that the chart reads through `envFromSecret`; the chart's own env Secret and bundled PostgreSQL
@@ -95,6 +115,9 @@ export class Superset extends pulumi.ComponentResource {
                     REDIS_PROTO: "redis",
                     REDIS_DB: "1",
                     REDIS_CELERY_DB: "0",
+                    // The chart's superset_config sets SECRET_KEY from this variable (falling back to a
+                    // key published in the chart); Superset's own default reads SUPERSET_SECRET_KEY.
+                    SECRET_KEY: secretKey.result,
                     SUPERSET_SECRET_KEY: secretKey.result,
                     "admin-username": ADMIN_USER,
                     "admin-password": adminPassword.result,
@@ -152,13 +175,7 @@ export class Superset extends pulumi.ComponentResource {
                     redis: { enabled: false },
                     secretEnv: { create: false },
                     envFromSecret: env.metadata.name,
-                    configOverrides: {
-                        platform: [
-                            "import os",
-                            "from flask_caching.backends.rediscache import RedisCache",
-                            "RESULTS_BACKEND = RedisCache(host=os.environ['REDIS_HOST'], port=int(os.environ['REDIS_PORT']), password=os.environ['REDIS_PASSWORD'], db=int(os.environ['REDIS_DB']), key_prefix='superset_results')",
-                        ].join("\n"),
-                    },
+                    configOverrides: { platform: SUPERSET_CONFIG_OVERRIDES },
                     service: { type: "ClusterIP", port: PORT },
                     supersetNode: {
                         replicas: { enabled: true, replicaCount: args.sizing.replicas },

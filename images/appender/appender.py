@@ -348,6 +348,8 @@ class Appender:
         self.max_field_bytes = max_field_bytes
         #: Monotonic time of the last loop turn; None until the loop runs (for /healthz).
         self.heartbeat: Optional[float] = None
+        #: Kill the process right after an append (fault injection for the engine suite).
+        self.crash_after_append = False
         #: Next offsets the table holds, as last seen (records below them are replays).
         self.recorded: Positions = {}
         self._rows: List[Dict[str, Any]] = []
@@ -418,6 +420,10 @@ class Appender:
         positions = dict(self._next)
         if self._rows:
             self._append(self._rows, positions)
+            if self.crash_after_append:
+                # Fault injection for the engine suite only (CRASH_AFTER_APPEND_FOR_TESTS): die like
+                # a SIGKILLed pod between the Iceberg commit and the Kafka offset commit.
+                os.kill(os.getpid(), signal.SIGKILL)
         self.recorded = merge_positions(self.recorded, positions)
         offsets = [self.make_offset(topic, partition, nxt) for (topic, partition), nxt in sorted(positions.items())]
         self._reset()
@@ -883,6 +889,7 @@ def main() -> int:
             max_record_bytes=settings.max_record_bytes,
             max_field_bytes=settings.max_field_bytes,
         )
+        appender.crash_after_append = os.environ.get("CRASH_AFTER_APPEND_FOR_TESTS") == "1"
         consumer.subscribe([settings.topic], on_assign=appender.on_assign, on_revoke=appender.on_revoke, on_lost=appender.on_lost)
         holder["appender"] = appender
         LOG.info("appending %s to %s (dead letters to %s)", settings.topic, settings.table, settings.dead_letter_topic)

