@@ -5,11 +5,11 @@
  *
  *   npm run plan -- --stack prod            text
  *   npm run plan -- --stack prod --json     JSON for machines
- *   npm run plan -- --stack prod --mermaid  the component graph as a Mermaid flowchart
+ *   npm run plan -- --stack prod --mermaid  the component graph and the data flows as Mermaid (Markdown blocks)
  */
 import * as fs from "fs";
 import * as path from "path";
-import { buildPlan, duration, mermaid } from "./lib/plan";
+import { buildPlan, dataFlowMermaid, duration, mermaid } from "./lib/plan";
 import { UsageError, runCli } from "./lib/cli";
 import { PROJECT_DIR, resolve, runProgram, stackConfig, useMocks } from "./lib/mockProgram";
 
@@ -41,7 +41,8 @@ export async function planCommand(argv: readonly string[]): Promise<string> {
     const endpoints = await resolve(exported.endpoints);
 
     if (format === "json") return `${JSON.stringify({ stack, profile, ...plan, footprint, endpoints }, null, 2)}\n`;
-    if (format === "mermaid") return `${mermaid(plan)}\n`;
+    // Markdown, as docs/architecture.md embeds it: the component graph, then the data flows.
+    if (format === "mermaid") return ["```mermaid", mermaid(plan), "```", "", "```mermaid", dataFlowMermaid(capture), "```", ""].join("\n");
     const out: string[] = [];
     out.push(`Plan for stack ${stack} (profile ${profile}): ${plan.components.length} components, ${plan.resourceCount} resources`);
     out.push("", "Charts:");

@@ -72,8 +72,9 @@ const METRICS_PORT_NAME = "http-metrics";
  *   Service, port 80, and need no extra CA. The operator's automatic certificates would be signed
  *   by the Kubernetes cluster CA, which clients (Nessie, Flink, backup jobs) do not trust.
  * - HA: one pool of >= 4 servers, erasure-coded, with required pod anti-affinity across nodes and
- *   zone spreading; the operator keeps a PodDisruptionBudget per pool (minAvailable servers/2+1,
- *   so a one-server dev pool blocks node drains until the pod is deleted by hand).
+ *   zone spreading, and a PodDisruptionBudget of this component's (the MinIO operator has created
+ *   none since v5.0.18/v7.0.0) letting one server go at a time, so a drain never takes the erasure
+ *   set below its write quorum. Dev's single server gets none: it would block every node drain.
  * - Readiness: the Tenant is created only once `status.currentState` is `Initialized`, which the
  *   operator sets after the pool is up and users and buckets are provisioned.
  */
@@ -240,6 +241,16 @@ export class ObjectStore extends pulumi.ComponentResource {
             external: null,
             portForward: portForwardCommand(this.namespace, "minio", MINIO_PORT, S3_PORT),
         };
+        if (ha) {
+            new k8s.policy.v1.PodDisruptionBudget(
+                `${name}-pdb`,
+                {
+                    metadata: { name: `${name}-servers`, namespace: args.namespace, labels: platformLabels("object-store", name) },
+                    spec: { maxUnavailable: 1, selector: { matchLabels: { [TENANT_LABEL]: name } } },
+                },
+                { parent: this },
+            );
+        }
         const consoleService = pulumi.interpolate`${this.tenant.metadata.name}-console`;
         this.consoleEndpoint = {
             internal: pulumi.interpolate`http://${consoleService}.${this.namespace}.svc.cluster.local:${CONSOLE_PORT}`,

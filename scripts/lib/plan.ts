@@ -165,3 +165,30 @@ export function mermaid(plan: Plan): string {
     }
     return lines.join("\n");
 }
+
+const NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
+/** Client namespaces whose connections are data flows (operators and monitoring only manage and scrape). */
+const CLIENT_ROLES = ["apps", "processing"] as const;
+
+/**
+ * The data flows between namespaces as a Mermaid flowchart, read from the NetworkPolicies the
+ * program creates (each allowed connection is one the components make): users reach the published
+ * UIs, the apps and processing namespaces reach the services they use. Empty when the stack runs
+ * without NetworkPolicies.
+ */
+export function dataFlowMermaid(capture: Capture): string {
+    const id = (n: string) => n.replace(/[^A-Za-z0-9]/g, "_");
+    const edges: Array<[string, string]> = [];
+    for (const r of capture.ofType(NETWORK_POLICY)) {
+        const edge = /^network-policies-edge-(.+)$/.exec(r.name);
+        if (edge) {
+            edges.push(["users", edge[1]]);
+            continue;
+        }
+        const m = /^network-policies-([a-z]+)-(.+)-ingress$/.exec(r.name);
+        if (m && (CLIENT_ROLES as readonly string[]).includes(m[1])) edges.push([`${m[1]} namespace`, m[2]]);
+    }
+    const sorted = [...new Map(edges.map((e) => [`${e[0]}>${e[1]}`, e])).values()].sort((a, b) => a[0].localeCompare(b[0]) || a[1].localeCompare(b[1]));
+    const nodes = [...new Set(sorted.flat())].sort();
+    return ["flowchart LR", ...nodes.map((n) => `  ${id(n)}["${n}"]`), ...sorted.map(([a, b]) => `  ${id(a)} --> ${id(b)}`)].join("\n");
+}
