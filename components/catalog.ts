@@ -59,7 +59,7 @@ export const images = {
     /** Valkey: the BSD-licensed, actively maintained Redis fork, used as cache and Celery broker. */
     valkey: { registry: "docker.io", repository: "valkey/valkey", tag: "8.1.3" },
     /** Built from images/superset: Apache Superset 6.1.0 (the chart's appVersion) with the PostgreSQL, MySQL and Trino drivers. */
-    superset: { registry: PLATFORM_REGISTRY, repository: "analytics-platform/superset", tag: "6.1.0-0eed88b2c825", build: "superset" },
+    superset: { registry: PLATFORM_REGISTRY, repository: "analytics-platform/superset", tag: "6.1.0-6269de722fc8", build: "superset" },
     /** Percona XtraDB Cluster operator and operands, as pxc-operator/pxc-db 1.20.0 name them. */
     pxcOperator: { registry: "docker.io", repository: "percona/percona-xtradb-cluster-operator", tag: "1.20.0" },
     pxc: { registry: "docker.io", repository: "percona/percona-xtradb-cluster", tag: "8.4.8-8.1" },
@@ -90,7 +90,7 @@ export const images = {
     spark: { registry: PLATFORM_REGISTRY, repository: "analytics-platform/spark", tag: "3.5.7-a26806f89ff6", build: "spark" },
     trino: { registry: "docker.io", repository: "trinodb/trino", tag: "480" },
     /** Built from images/airflow: apache/airflow with the providers of every connection the platform registers. */
-    airflow: { registry: PLATFORM_REGISTRY, repository: "analytics-platform/airflow", tag: "3.2.2-ed442a1449cb", build: "airflow" },
+    airflow: { registry: PLATFORM_REGISTRY, repository: "analytics-platform/airflow", tag: "3.2.2-859b1ece9b38", build: "airflow" },
     nifi: { registry: "docker.io", repository: "apache/nifi", tag: "1.23.2" },
     /** git-sync sidecar keeping Airflow's DAGs from a repository (airflow.dags; the chart's reference default). */
     gitSync: { registry: "registry.k8s.io", repository: "git-sync/git-sync", tag: "v4.4.2" },
