@@ -578,11 +578,13 @@ if (cfg.networkPolicies.enabled) {
             exposed: exposure?.edges ?? [],
             edgeNamespace: cfg.networkPolicies.ingressNamespace,
             ...(cfg.exposure.mode === "route" ? { edgeNamespaceSelectors: openShift.routerNamespaceSelectors } : {}),
-            ...(cfg.platform === "openshift" ? { dns: openShift.dns } : {}),
+            // The configured DNS, else OpenShift's or (the component's default) kube-dns.
+            ...(cfg.networkPolicies.dns ? { dns: cfg.networkPolicies.dns } : cfg.platform === "openshift" ? { dns: openShift.dns } : {}),
             externalEgress: [
                 ...cfg.networkPolicies.externalEgress.map((x) => ({ ...x, from: ns.names[x.from] })),
                 // Prometheus scrapes the kubelets (cAdvisor) on the nodes' addresses.
-                ...(monitoring ? [{ name: "kubelet", from: ns.names.monitoring, ...kubelets }] : []),
+                // Only the Prometheus pods: the kubelets' addresses are every node's, so the rule is any address.
+                ...(monitoring ? [{ name: "kubelet", from: ns.names.monitoring, ...kubelets, podLabels: monitoring.prometheusPodLabels }] : []),
             ],
             // Solver pods in the Gateway's namespace need no allowance: the platform does not own it.
             ...(acme ? { acme: { certManagerNamespace: ns.names.certManager, solverNamespaces: cfg.exposure.mode === "ingress" ? [...new Set(webServices.map((w) => w.namespace))] : [] } } : {}),

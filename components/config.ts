@@ -310,6 +310,21 @@ export interface NetworkPolicySettings {
     readonly externalEgress: readonly ExternalEgress[];
     /** Namespace of the ingress controller or Gateway implementation, which alone may reach exposed services; empty allows any namespace. */
     readonly ingressNamespace: string;
+    /** Where pods resolve names. Undefined: the platform's default (kube-system's kube-dns; OpenShift's openshift-dns). */
+    readonly dns?: DnsSettings;
+    /** Accept an API server CIDR of 0.0.0.0/0 (or ::/0) in prod, which otherwise refuses it. */
+    readonly allowAnyApiServer: boolean;
+}
+
+/** The cluster DNS every pod may query: its pods (namespace and labels), ports, and addresses outside any pod (NodeLocal DNSCache). */
+export interface DnsSettings {
+    readonly namespace: string;
+    /** Labels of the DNS pods; empty selects every pod of `namespace`. */
+    readonly podLabels: Readonly<Record<string, string>>;
+    /** UDP and TCP ports. Default [53]. */
+    readonly ports: readonly number[];
+    /** Addresses that answer DNS without being pods of `namespace`, e.g. NodeLocal DNSCache's 169.254.20.10/32. Default none. */
+    readonly cidrs: readonly string[];
 }
 
 export interface MonitoringSettings {
@@ -531,7 +546,7 @@ const PROFILE_DEFAULTS: Record<Profile, Omit<PlatformConfig, "profile" | "overri
         },
         kafka: KAFKA_DEFAULTS,
         backups: { enabled: false, schedule: "0 2 * * *", retention: "7d", keep: 3, pitr: false, postgresRecovery: NO_RECOVERY, target: IN_CLUSTER },
-        networkPolicies: { enabled: true, apiServerCidrs: ["0.0.0.0/0"], externalEgress: [], ingressNamespace: "" },
+        networkPolicies: { enabled: true, apiServerCidrs: ["0.0.0.0/0"], externalEgress: [], ingressNamespace: "", allowAnyApiServer: false },
         flink: FLINK_DEFAULTS,
         protectData: false,
         ...IMAGE_DEFAULTS,
@@ -583,7 +598,7 @@ const PROFILE_DEFAULTS: Record<Profile, Omit<PlatformConfig, "profile" | "overri
         },
         kafka: KAFKA_DEFAULTS,
         backups: { enabled: true, schedule: "0 2 * * *", retention: "14d", keep: 7, pitr: true, postgresRecovery: NO_RECOVERY, target: IN_CLUSTER },
-        networkPolicies: { enabled: true, apiServerCidrs: ["0.0.0.0/0"], externalEgress: [], ingressNamespace: "" },
+        networkPolicies: { enabled: true, apiServerCidrs: ["0.0.0.0/0"], externalEgress: [], ingressNamespace: "", allowAnyApiServer: false },
         flink: FLINK_DEFAULTS,
         protectData: true,
         ...IMAGE_DEFAULTS,
@@ -724,6 +739,39 @@ const RESOURCE_KEYS = ["cpu", "memory", "cpuLimit", "memoryLimit"] as const;
 const CRON = /^(\S+\s+){4}\S+$/;
 const CIDR = /^([0-9]{1,3}\.){3}[0-9]{1,3}\/[0-9]{1,2}$|^[0-9a-f:]+\/[0-9]{1,3}$/;
 const CIDR_WHAT = "an IPv4 or IPv6 CIDR such as 10.96.0.1/32";
+
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+const LABEL_KEY = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+
+function dnsSettings(input: unknown): DnsSettings | undefined {
+    if (input === undefined) return undefined;
+    const k = "networkPolicies.dns";
+    const o = object(k, input, ["namespace", "podLabels", "ports", "cidrs"]);
+    if (o.namespace === undefined) throw new ConfigError(`${k}.namespace`, o.namespace, "the namespace of the cluster DNS pods, such as kube-system (required with networkPolicies.dns)");
+    const rawLabels: unknown = o.podLabels ?? {};
+    if (rawLabels === null || typeof rawLabels !== "object" || Array.isArray(rawLabels)) throw new ConfigError(`${k}.podLabels`, rawLabels, 'a map of label keys to values such as {"k8s-app": "kube-dns"}, or {} for every pod');
+    const podLabels = Object.fromEntries(
+        Object.entries(rawLabels as Record<string, unknown>).map(([lk, lv]) => {
+            if (!LABEL_KEY.test(lk)) throw new ConfigError(`${k}.podLabels`, lk, "label keys such as k8s-app or app.kubernetes.io/name");
+            return [lk, str(`${k}.podLabels.${lk}`, lv, "", LABEL_VALUE, "a label value")];
+        }),
+    );
+    const ports: unknown = o.ports ?? [53];
+    if (!Array.isArray(ports) || ports.length === 0) throw new ConfigError(`${k}.ports`, ports, "a non-empty list of ports such as [53]");
+    const cidrs: unknown = o.cidrs ?? [];
+    if (!Array.isArray(cidrs)) throw new ConfigError(`${k}.cidrs`, cidrs, 'a list of CIDRs such as ["169.254.20.10/32"]');
+    return {
+        namespace: str(`${k}.namespace`, o.namespace, "", DNS_LABEL, "a namespace name such as kube-system"),
+        podLabels,
+        ports: ports.map((p, j) => int(`${k}.ports[${j}]`, p, 0, 1, 65535)),
+        cidrs: cidrs.map((c, j) => str(`${k}.cidrs[${j}]`, c, "", CIDR, CIDR_WHAT)),
+    };
+}
+
+/** Whether a CIDR admits every address. */
+export function isAnyAddress(cidr: string): boolean {
+    return /^0\.0\.0\.0\/0$|^::\/0$/.test(cidr);
+}
 
 function externalEgress(input: unknown, d: readonly ExternalEgress[]): ExternalEgress[] {
     if (input === undefined) return [...d];
@@ -1241,7 +1289,7 @@ export function parseConfig(raw: Readonly<Record<string, string>>): PlatformConf
 
     const protectData = bool("protectData", v("protectData"), d.protectData);
 
-    const npIn = v("networkPolicies") === undefined ? {} : object("networkPolicies", v("networkPolicies"), Object.keys(d.networkPolicies));
+    const npIn = v("networkPolicies") === undefined ? {} : object("networkPolicies", v("networkPolicies"), [...Object.keys(d.networkPolicies), "dns"]);
     const cidrs: unknown = npIn.apiServerCidrs === undefined ? d.networkPolicies.apiServerCidrs : npIn.apiServerCidrs;
     if (!Array.isArray(cidrs) || cidrs.length === 0) throw new ConfigError("networkPolicies.apiServerCidrs", cidrs, 'a non-empty list of CIDRs such as ["10.96.0.1/32"]');
     const networkPolicies: NetworkPolicySettings = {
@@ -1249,6 +1297,8 @@ export function parseConfig(raw: Readonly<Record<string, string>>): PlatformConf
         apiServerCidrs: (cidrs as unknown[]).map((c, i) => str(`networkPolicies.apiServerCidrs[${i}]`, c, "", CIDR, CIDR_WHAT)),
         externalEgress: externalEgress(npIn.externalEgress, d.networkPolicies.externalEgress),
         ingressNamespace: str("networkPolicies.ingressNamespace", npIn.ingressNamespace, d.networkPolicies.ingressNamespace, DNS_LABEL, "the namespace of the ingress controller or Gateway implementation, or empty for any"),
+        dns: dnsSettings(npIn.dns),
+        allowAnyApiServer: bool("networkPolicies.allowAnyApiServer", npIn.allowAnyApiServer, d.networkPolicies.allowAnyApiServer),
     };
 
     const monIn = v("monitoring") === undefined ? {} : object("monitoring", v("monitoring"), Object.keys(d.monitoring));
@@ -1340,6 +1390,14 @@ export function parseConfig(raw: Readonly<Record<string, string>>): PlatformConf
         throw new ConfigError("components.superset", true, "false while components.cache is false: Superset needs the cache for results and Celery");
     }
 
+    // Last, so a more specific error wins. Prod narrows the API server egress every owned namespace gets, unless told to accept any address.
+    if (profile === "prod" && networkPolicies.enabled && !networkPolicies.allowAnyApiServer && networkPolicies.apiServerCidrs.some(isAnyAddress)) {
+        throw new ConfigError(
+            "networkPolicies.apiServerCidrs",
+            networkPolicies.apiServerCidrs,
+            "the API server's endpoint addresses as /32 CIDRs in prod (kubectl get endpointslices -n default -l kubernetes.io/service-name=kubernetes), or networkPolicies.allowAnyApiServer: true to accept any address",
+        );
+    }
     return {
         profile,
         platform,

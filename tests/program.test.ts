@@ -502,7 +502,7 @@ describe("program", () => {
         });
 
         it("an ACME issuer opens the HTTP-01 solver port to the edge and the ACME server to cert-manager", async () => {
-            const { capture } = await program("prod", { exposure: { mode: "ingress", clusterIssuer: "letsencrypt" }, networkPolicies: { ingressNamespace: "ingress-nginx" } });
+            const { capture } = await program("prod", { exposure: { mode: "ingress", clusterIssuer: "letsencrypt" }, networkPolicies: { ingressNamespace: "ingress-nginx", apiServerCidrs: ["10.0.0.10/32"] } });
             const client = capture.one(NETPOL, "network-policies-acme-client").inputs;
             assert.strictEqual(client.metadata.namespace, "cert-manager");
             assert.deepStrictEqual(client.spec.egress, [{ to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: [{ protocol: "TCP", port: 80 }, { protocol: "TCP", port: 443 }] }]);

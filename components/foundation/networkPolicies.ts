@@ -52,6 +52,8 @@ export interface ClusterDns {
     readonly namespace: string;
     readonly podLabels: Readonly<Record<string, string>>;
     readonly ports: readonly number[];
+    /** Addresses answering DNS outside those pods (NodeLocal DNSCache's link-local address). Default none. */
+    readonly cidrs?: readonly string[];
 }
 
 /** CoreDNS or kube-dns as kubeadm, kind and most distributions run it. */
@@ -64,6 +66,8 @@ export interface ExternalDestination {
     readonly from: pulumi.Input<string>;
     readonly cidr: string;
     readonly ports: readonly number[];
+    /** Only these pods of `from` may go there. Default {}: every pod of the namespace. */
+    readonly podLabels?: Readonly<Record<string, string>>;
 }
 
 const API_PORTS = [443, 6443];
@@ -101,7 +105,10 @@ export class NetworkPolicies extends pulumi.ComponentResource {
                 policyTypes: ["Egress"],
                 egress: [
                     {
-                        to: [{ namespaceSelector: nsSelector(dns.namespace), podSelector: { matchLabels: { ...dns.podLabels } } }],
+                        to: [
+                            { namespaceSelector: nsSelector(dns.namespace), podSelector: { matchLabels: { ...dns.podLabels } } },
+                            ...(dns.cidrs ?? []).map((cidr) => ({ ipBlock: { cidr } })),
+                        ],
                         ports: dns.ports.flatMap((port) => [
                             { protocol: "UDP", port },
                             { protocol: "TCP", port },
@@ -157,7 +164,7 @@ export class NetworkPolicies extends pulumi.ComponentResource {
 
         for (const x of args.externalEgress ?? []) {
             policy(`external-${x.name}`, x.from, `allow-external-${x.name}`, {
-                podSelector: {},
+                podSelector: Object.keys(x.podLabels ?? {}).length === 0 ? {} : { matchLabels: { ...x.podLabels } },
                 policyTypes: ["Egress"],
                 egress: [{ to: [{ ipBlock: { cidr: x.cidr } }], ports: tcp(x.ports) }],
             });
