@@ -1,0 +1,97 @@
+/**
+ * The platform's alerting rules, as the prod stack generates them (one PrometheusRule per
+ * component), checked and unit-tested by promtool from the pinned Prometheus release
+ * (scripts/engines/install-promtool.sh): the rules parse, and the platform-health alerts fire
+ * exactly when they should on synthetic series (backup age, Flink checkpoint failures, appender lag).
+ *
+ * Mutation tried (fails the test): the backup slack in components/lib/alertRules.ts raised from 6
+ * to 12 hours makes "PostgresBackupTooOld fires 31 hours after the last backup" find no alert.
+ */
+import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import { stringify } from "yaml";
+import { engineHome, engines, programCapture, run, tempDir } from "./harness";
+
+interface Rule {
+    alert: string;
+    expr: string;
+    for: string;
+    labels: Record<string, string>;
+    annotations: Record<string, string>;
+}
+
+/** An alert's annotations as Prometheus renders them for these labels (templates use `$labels` only). */
+function rendered(rule: Rule, labels: Record<string, string>): Record<string, string> {
+    return Object.fromEntries(Object.entries(rule.annotations).map(([k, v]) => [k, v.replace(/\{\{ \$labels\.([a-z_]+) \}\}/g, (_, l: string) => labels[l] ?? "")]));
+}
+
+describe("alert rules (promtool)", () => {
+    let promtool: string;
+    let dir: string;
+    let rules: Map<string, Rule>;
+
+    before(async () => {
+        promtool = path.join(engineHome("promtool"), "bin", "promtool");
+        const capture = await programCapture("prod");
+        const groups = capture.ofType("kubernetes:monitoring.coreos.com/v1:PrometheusRule").flatMap((r) => r.inputs.spec.groups);
+        rules = new Map(groups.flatMap((g: { rules: Rule[] }) => g.rules.map((r) => [r.alert, r] as [string, Rule])));
+        dir = tempDir("alert-rules");
+        fs.writeFileSync(path.join(dir, "rules.yaml"), stringify({ groups }));
+    });
+
+    it("every generated rule group passes promtool check rules", async function () {
+        engines(this, "promtool");
+        const r = await run(promtool, ["check", "rules", path.join(dir, "rules.yaml")]);
+        assert.match(r.stdout, /SUCCESS: \d+ rules found/);
+    });
+
+    it("the backup-age, checkpoint-failure and appender-lag alerts fire when, and only when, they should", async function () {
+        engines(this, "promtool");
+        const expect = (alert: string, labels: Record<string, string>) => {
+            const rule = rules.get(alert);
+            assert.ok(rule, `no rule ${alert}`);
+            const all = { ...labels, severity: rule.labels.severity };
+            return { exp_labels: all, exp_annotations: rendered(rule, all) };
+        };
+        const tests = {
+            rule_files: ["rules.yaml"],
+            evaluation_interval: "1m",
+            tests: [
+                {
+                    // The last backup finished at time 0; the daily schedule plus 6 h of slack ends at 30 h.
+                    interval: "1m",
+                    input_series: [{ series: 'barman_cloud_cloudnative_pg_io_last_available_backup_timestamp{namespace="platform-data",pod="platform-pg-1"}', values: "0x2000" }],
+                    alert_rule_test: [
+                        { eval_time: "29h", alertname: "PostgresBackupTooOld", exp_alerts: [] },
+                        { eval_time: "31h", alertname: "PostgresBackupTooOld", exp_alerts: [expect("PostgresBackupTooOld", { namespace: "platform-data" })] },
+                    ],
+                },
+                {
+                    interval: "1m",
+                    input_series: [{ series: 'flink_jobmanager_job_numberOfFailedCheckpoints{job_name="cdc-0123456789ab"}', values: "0 0 0 0 0 1 1 1 1 1" }],
+                    alert_rule_test: [
+                        { eval_time: "4m", alertname: "FlinkCheckpointsFailing", exp_alerts: [] },
+                        { eval_time: "6m", alertname: "FlinkCheckpointsFailing", exp_alerts: [expect("FlinkCheckpointsFailing", { job_name: "cdc-0123456789ab" })] },
+                    ],
+                },
+                {
+                    // Records pending, last commit at time 0: over 15 minutes from 15m, alerting 5m later.
+                    interval: "1m",
+                    input_series: [
+                        { series: 'appender_pending_records{namespace="platform-apps",pod="iceberg-appender-0"}', values: "10x40" },
+                        { series: 'appender_last_commit_timestamp_seconds{namespace="platform-apps",pod="iceberg-appender-0"}', values: "0x40" },
+                    ],
+                    alert_rule_test: [
+                        { eval_time: "14m", alertname: "AppenderLagging", exp_alerts: [] },
+                        { eval_time: "25m", alertname: "AppenderLagging", exp_alerts: [expect("AppenderLagging", { namespace: "platform-apps", pod: "iceberg-appender-0" })] },
+                    ],
+                },
+            ],
+        };
+        fs.writeFileSync(path.join(dir, "tests.yaml"), stringify(tests));
+        const r = await run(promtool, ["test", "rules", "tests.yaml"], { cwd: dir, allowFailure: true });
+        assert.strictEqual(r.code, 0, `${r.stdout}\n${r.stderr}`);
+        assert.match(r.stdout, /SUCCESS/);
+    });
+});
