@@ -64,7 +64,7 @@ const on = cfg.components;
 /** OpenShift runs its own Prometheus (user-workload monitoring): there the platform adds monitors only. */
 const bundledMonitoring = on.monitoring && cfg.platform !== "openshift";
 /** Where every image comes from: the registry override, `images.<key>` references, pull policy and secrets. */
-const images: ImageSource = { registry: cfg.imageRegistry, overrides: cfg.images, ...(cfg.imagePullPolicy === "" ? {} : { pullPolicy: cfg.imagePullPolicy }), pullSecrets: cfg.imagePullSecrets };
+const images: ImageSource = { registry: cfg.imageRegistry, platformRegistry: cfg.platformImageRegistry, overrides: cfg.images, ...(cfg.imagePullPolicy === "" ? {} : { pullPolicy: cfg.imagePullPolicy }), pullSecrets: cfg.imagePullSecrets };
 const charts = { chartSource: cfg.chartSource, imageRegistry: images };
 const storage = { storageClass: cfg.storageClass, imageRegistry: images, protect: cfg.protectData };
 

@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { images as imagePins } from "./catalog";
+import { ImageKey, PLATFORM_REGISTRY, images as imagePins } from "./catalog";
 import { sinkTopics } from "./lib/cdcTopics";
 import { cpuMillis, mebibytes } from "./lib/footprint";
 import { OVERRIDABLE, OverridableImage, PullPolicy } from "./lib/images";
@@ -405,6 +405,12 @@ export interface PlatformConfig {
     readonly lake: LakeAppsSettings;
     /** Registry host (and optional path) that replaces every image's registry; empty keeps upstream. */
     readonly imageRegistry: string;
+    /**
+     * Where the platform's own images (catalog pins with `build`) are pulled from; it wins over
+     * `imageRegistry` for them. "" keeps the catalog's local dev registry (localhost:5001), which
+     * prod and OpenShift refuse: their nodes cannot pull from it.
+     */
+    readonly platformImageRegistry: string;
     readonly chartSource: ChartSource;
     readonly sizing: Sizing;
     readonly kafka: KafkaSettings;
@@ -456,6 +462,9 @@ const FLINK_DEFAULTS: FlinkSettings = {
     sql: "",
     restoreFromSavepoint: "",
 };
+
+/** The catalog keys of the images the platform builds itself (images/<name>/). */
+const PLATFORM_BUILT = (Object.keys(imagePins) as ImageKey[]).filter((k) => "build" in imagePins[k]);
 
 const IMAGE_DEFAULTS: Pick<PlatformConfig, "images" | "imagePullPolicy" | "imagePullSecrets"> = { images: {}, imagePullPolicy: "", imagePullSecrets: [] };
 
@@ -509,6 +518,7 @@ const PROFILE_DEFAULTS: Record<Profile, Omit<PlatformConfig, "profile" | "overri
         airflow: { metadataDatabase: "postgresql" },
         lake: LAKE_DEFAULTS,
         imageRegistry: "",
+        platformImageRegistry: "",
         chartSource: { mode: "upstream", location: "" },
         sizing: {
             postgres: { instances: 1, storage: "2Gi", cpu: "100m", memory: "256Mi", cpuLimit: "1", memoryLimit: "512Mi" },
@@ -562,6 +572,7 @@ const PROFILE_DEFAULTS: Record<Profile, Omit<PlatformConfig, "profile" | "overri
         airflow: { metadataDatabase: "postgresql" },
         lake: LAKE_DEFAULTS,
         imageRegistry: "",
+        platformImageRegistry: "",
         chartSource: { mode: "upstream", location: "" },
         sizing: {
             postgres: { instances: 3, storage: "50Gi", cpu: "1", memory: "2Gi", cpuLimit: "2", memoryLimit: "4Gi" },
@@ -615,6 +626,7 @@ export const KEYS = [
     "domain",
     "exposure",
     "imageRegistry",
+    "platformImageRegistry",
     "chartSource",
     "sizing",
     "kafka",
@@ -1105,6 +1117,7 @@ const KIND: Record<Key, "string" | "boolean" | "json"> = {
     domain: "string",
     exposure: "json",
     imageRegistry: "string",
+    platformImageRegistry: "string",
     chartSource: "json",
     sizing: "json",
     kafka: "json",
@@ -1196,6 +1209,7 @@ export function parseConfig(raw: Readonly<Record<string, string>>): PlatformConf
     }
 
     const imageRegistry = str("imageRegistry", v("imageRegistry"), d.imageRegistry, REGISTRY, "a registry host with optional port and path, such as registry.internal:5000/mirror (no scheme, no trailing slash)");
+    const platformImageRegistry = str("platformImageRegistry", v("platformImageRegistry"), d.platformImageRegistry, REGISTRY, "the registry host with optional port and path that `npm run images -- build --push <registry>` pushed to (no scheme, no trailing slash)");
 
     const csIn = v("chartSource") === undefined ? {} : object("chartSource", v("chartSource"), [...Object.keys(d.chartSource), "username", "password"]);
     const chartSource: ChartSource = {
@@ -1398,6 +1412,17 @@ export function parseConfig(raw: Readonly<Record<string, string>>): PlatformConf
             "the API server's endpoint addresses as /32 CIDRs in prod (kubectl get endpointslices -n default -l kubernetes.io/service-name=kubernetes), or networkPolicies.allowAnyApiServer: true to accept any address",
         );
     }
+    // Prod and OpenShift nodes cannot pull from the dev registry on localhost: the platform's own
+    // images must come from one the cluster reaches (or each be given in full under images.<key>).
+    const imageCfg = imageSettings(v("images"), v("imagePullPolicy"), v("imagePullSecrets"));
+    const localOwn = platformImageRegistry === "" && imageRegistry === "" ? PLATFORM_BUILT.filter((k) => imageCfg.images[k] === undefined) : [];
+    if ((profile === "prod" || platform === "openshift") && localOwn.length > 0) {
+        throw new ConfigError(
+            "platformImageRegistry",
+            platformImageRegistry,
+            `the registry the platform's images were pushed to (npm run images -- build --push <registry>) in a ${platform === "openshift" ? "openshift" : "prod"} stack, or imageRegistry, or images.<key> for each of ${localOwn.join(", ")}: the default ${PLATFORM_REGISTRY} is the dev cluster's local registry`,
+        );
+    }
     return {
         profile,
         platform,
@@ -1407,6 +1432,7 @@ export function parseConfig(raw: Readonly<Record<string, string>>): PlatformConf
         domain,
         exposure,
         imageRegistry,
+        platformImageRegistry,
         chartSource,
         sizing,
         kafka,
@@ -1417,7 +1443,7 @@ export function parseConfig(raw: Readonly<Record<string, string>>): PlatformConf
         airflow,
         lake,
         protectData,
-        ...imageSettings(v("images"), v("imagePullPolicy"), v("imagePullSecrets")),
+        ...imageCfg,
         overrides: overridesSettings(profile, v("overrides"), { flink: v("flink"), kafka: v("kafka"), airflow: v("airflow") }, flink.jobEnabled),
     };
 }

@@ -20,7 +20,8 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { Artifacts, ImageEntry, NO_REFERENCE, collectArtifacts, helmPullLine, helmPushLine, loadReference, skopeoLine } from "./lib/artifacts";
+import { Artifacts, ImageEntry, NO_REFERENCE, collectArtifacts, helmPullLine, imageSourceOf, helmPushLine, loadReference, skopeoLine } from "./lib/artifacts";
+import { ImageRegistry } from "../components/lib/images";
 import { UsageError, runCli } from "./lib/cli";
 import { builtImages } from "./lib/images";
 import { PROJECT_DIR, resolve, runProgram, stackConfig, useMocks } from "./lib/mockProgram";
@@ -31,7 +32,7 @@ function usage(message: string): never {
     throw new UsageError(message);
 }
 
-async function run(config: Record<string, unknown>, referenceDir: string | undefined, imageRegistry: string): Promise<{ profile: string; artifacts: Artifacts }> {
+async function run(config: Record<string, unknown>, referenceDir: string | undefined, imageRegistry: ImageRegistry): Promise<{ profile: string; artifacts: Artifacts }> {
     const capture = await useMocks(config);
     const exported = await runProgram();
     const profile = String(await resolve(exported.profile));
@@ -69,11 +70,16 @@ export async function artifactsCommand(argv: readonly string[]): Promise<string>
     const dir = chartsDir ?? (source.mode === "local" && source.location !== undefined ? source.location : "charts");
 
     // Upstream references: what to copy.
-    const { profile, artifacts } = await run({ ...config, imageRegistry: "", chartSource: {} }, referenceDir, "");
+    // The platform's own images are built, not copied: they are pushed to the stack's platformImageRegistry,
+    // or to the mirror when the stack names none (a prod or openshift stack refuses the dev registry).
+    const ownRegistry = typeof config.platformImageRegistry === "string" && config.platformImageRegistry !== "" ? config.platformImageRegistry : mirror;
+    const upstream = { ...config, imageRegistry: "", platformImageRegistry: ownRegistry, chartSource: {} };
+    const { profile, artifacts } = await run(upstream, referenceDir, imageSourceOf(upstream));
     // With the mirror as imageRegistry: what the stack would still pull from elsewhere.
     let notRedirected: ImageEntry[] | undefined;
     if (mirror !== "") {
-        const mirrored = (await run({ ...config, imageRegistry: mirror, chartSource: {} }, referenceDir, mirror)).artifacts;
+        const redirected = { ...config, imageRegistry: mirror, chartSource: {} };
+        const mirrored = (await run(redirected, referenceDir, imageSourceOf(redirected))).artifacts;
         notRedirected = [...mirrored.images, ...mirrored.onDemand].filter((i) => !i.ref.startsWith(`${mirror}/`));
     }
 

@@ -1,8 +1,8 @@
 import * as assert from "assert";
 import { ImagePin, chartImages, images, kafkaVersion } from "../components/catalog";
-import { imageRef } from "../components/lib/images";
+import { ImageRegistry, imageRef } from "../components/lib/images";
 import { artifactsCommand } from "../scripts/artifacts";
-import { Artifacts, NO_REFERENCE, collectArtifacts, normalizeRef } from "../scripts/lib/artifacts";
+import { Artifacts, NO_REFERENCE, collectArtifacts, imageSourceOf, normalizeRef } from "../scripts/lib/artifacts";
 import { runProgram, stackConfig, useMocks } from "./harness";
 
 /**
@@ -12,16 +12,21 @@ import { runProgram, stackConfig, useMocks } from "./harness";
 
 const MIRROR = "registry.internal:5000/mirror";
 
-async function artifactsFor(stack: string, imageRegistry = ""): Promise<Artifacts> {
-    const capture = await useMocks({ ...stackConfig(stack), imageRegistry });
+/** The stack as its file configures it, or with every image's registry (the platform's own included) replaced by `mirror`. */
+async function artifactsFor(stack: string, mirror?: string): Promise<Artifacts> {
+    const config = { ...stackConfig(stack), ...(mirror === undefined ? {} : { imageRegistry: mirror, platformImageRegistry: "" }) };
+    const capture = await useMocks(config);
     await runProgram();
-    return collectArtifacts(capture, NO_REFERENCE, imageRegistry);
+    return collectArtifacts(capture, NO_REFERENCE, imageSourceOf(config));
 }
+
+/** Where the stack file takes images from: its imageRegistry and platformImageRegistry. */
+const sourceOf = (stack: string): ImageRegistry => imageSourceOf(stackConfig(stack));
 
 const refs = (a: Artifacts) => [...a.images, ...a.onDemand].map((i) => i.ref).sort();
 
 /** Every image the catalog pins, and Strimzi's broker image for the pinned Kafka version. */
-function catalogRefs(registry: string): string[] {
+function catalogRefs(registry: ImageRegistry): string[] {
     const pins: ImagePin[] = [...Object.values(images), ...Object.values(chartImages)];
     const kafka = { ...images.strimzi, repository: "strimzi/kafka", tag: `${images.strimzi.tag}-kafka-${kafkaVersion.version}` };
     return [...new Set([...pins, kafka].map((p) => normalizeRef(imageRef(p, registry))))].sort();
@@ -30,14 +35,14 @@ function catalogRefs(registry: string): string[] {
 describe("artifacts without reference data", () => {
     it("lists for prod, where every component is on, exactly the catalog's images (chart images included) and nothing else", async () => {
         const a = await artifactsFor("prod");
-        assert.deepStrictEqual(refs(a), catalogRefs(""));
+        assert.deepStrictEqual(refs(a), catalogRefs(sourceOf("prod")));
         assert.deepStrictEqual(a.unresolved.filter((u) => !u.pattern.startsWith("<images of subchart")), []);
     });
 
     it("names only catalog images in dev and openshift", async () => {
         for (const stack of ["dev", "openshift"]) {
             const a = await artifactsFor(stack);
-            const known = new Set(catalogRefs(""));
+            const known = new Set(catalogRefs(sourceOf(stack)));
             assert.deepStrictEqual(refs(a).filter((r) => !known.has(r)), [], stack);
         }
     });

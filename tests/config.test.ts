@@ -58,7 +58,7 @@ describe("config", () => {
         });
 
         it("prod defaults to three PostgreSQL instances, ingress exposure and protected data", () => {
-            const cfg = parseConfig(raw({ profile: "prod", domain: "analytics.example.com", networkPolicies: { apiServerCidrs: ["10.0.0.10/32"] } }));
+            const cfg = parseConfig(raw({ profile: "prod", platformImageRegistry: "registry.example.com", domain: "analytics.example.com", networkPolicies: { apiServerCidrs: ["10.0.0.10/32"] } }));
             assert.strictEqual(cfg.sizing.postgres.instances, 3);
             assert.strictEqual(cfg.sizing.superset.replicas, 2);
             assert.strictEqual(cfg.exposure.mode, "ingress");
@@ -85,6 +85,7 @@ describe("config", () => {
                 raw({
                     profile: "prod",
                     platform: "openshift",
+                    platformImageRegistry: "registry.example.com",
                     domain: "data.example.com",
                     exposure: { mode: "gateway", gatewayClassName: "eg", gatewayNamespace: "envoy-gateway-system" },
                     components: { monitoring: false, nifi: false },
@@ -127,7 +128,7 @@ describe("config", () => {
         });
 
         it("an Airflow role override keeps the other roles and keys at the profile's values", () => {
-            const cfg = parseConfig(raw({ profile: "prod", domain: "a.example.com", networkPolicies: { apiServerCidrs: ["10.0.0.10/32"] }, sizing: { airflow: { workers: { replicas: 5, concurrency: 16 }, logStorage: "20Gi" } } }));
+            const cfg = parseConfig(raw({ profile: "prod", platformImageRegistry: "registry.example.com", domain: "a.example.com", networkPolicies: { apiServerCidrs: ["10.0.0.10/32"] }, sizing: { airflow: { workers: { replicas: 5, concurrency: 16 }, logStorage: "20Gi" } } }));
             assert.deepStrictEqual(cfg.sizing.airflow.workers, { replicas: 5, concurrency: 16, cpu: "1", memory: "2Gi", cpuLimit: "2", memoryLimit: "4Gi" });
             assert.deepStrictEqual(cfg.sizing.airflow.scheduler, { replicas: 2, cpu: "500m", memory: "1Gi", cpuLimit: "2", memoryLimit: "2Gi" });
             assert.strictEqual(cfg.sizing.airflow.logStorage, "20Gi");

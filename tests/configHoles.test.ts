@@ -60,13 +60,13 @@ describe("config: requests within limits, volumes at their minimum, errors the C
             const small = refusal({ profile: "prod", domain: "example.org", ...nested(key, under) });
             assert.deepStrictEqual([small.key, small.given], [key, under]);
             assert.match(small.allowed, new RegExp(`${minimum} or more \\(the smallest volume this component runs on\\)$`));
-            const cfg: any = parseConfig(raw({ profile: "prod", domain: "example.org", networkPolicies: { apiServerCidrs: ["10.0.0.10/32"] }, ...nested(key, minimum) }));
+            const cfg: any = parseConfig(raw({ profile: "prod", platformImageRegistry: "registry.example.com", domain: "example.org", networkPolicies: { apiServerCidrs: ["10.0.0.10/32"] }, ...nested(key, minimum) }));
             assert.strictEqual(key.split(".").reduce((v, k) => v[k], cfg), minimum, key);
         }
     });
 
     it("keeps an empty Airflow log volume (logs in an emptyDir) but refuses empty NiFi repositories", () => {
-        assert.strictEqual(parseConfig(raw({ profile: "prod", domain: "example.org", networkPolicies: { apiServerCidrs: ["10.0.0.10/32"] }, sizing: { airflow: { logStorage: "" } } })).sizing.airflow.logStorage, "");
+        assert.strictEqual(parseConfig(raw({ profile: "prod", platformImageRegistry: "registry.example.com", domain: "example.org", networkPolicies: { apiServerCidrs: ["10.0.0.10/32"] }, sizing: { airflow: { logStorage: "" } } })).sizing.airflow.logStorage, "");
         assert.strictEqual(refusal({ profile: "dev", sizing: { nifi: { storage: { content: "" } } } }).key, "sizing.nifi.storage.content");
     });
 

@@ -58,9 +58,9 @@ describe("network policies: DNS key and API server egress", () => {
         });
 
         it("accepts any address in prod only when allowAnyApiServer says so, and in dev", () => {
-            assert.deepStrictEqual(parseConfig(raw({ profile: "prod", exposure: { mode: "none" }, networkPolicies: { apiServerCidrs: ["0.0.0.0/0"], allowAnyApiServer: true } })).networkPolicies.apiServerCidrs, ["0.0.0.0/0"]);
+            assert.deepStrictEqual(parseConfig(raw({ profile: "prod", platformImageRegistry: "registry.example.com", exposure: { mode: "none" }, networkPolicies: { apiServerCidrs: ["0.0.0.0/0"], allowAnyApiServer: true } })).networkPolicies.apiServerCidrs, ["0.0.0.0/0"]);
             assert.deepStrictEqual(parseConfig(raw({ profile: "dev" })).networkPolicies.apiServerCidrs, ["0.0.0.0/0"]);
-            assert.deepStrictEqual(parseConfig(raw({ profile: "prod", exposure: { mode: "none" }, networkPolicies: { apiServerCidrs: ["10.0.0.10/32"] } })).networkPolicies.apiServerCidrs, ["10.0.0.10/32"]);
+            assert.deepStrictEqual(parseConfig(raw({ profile: "prod", platformImageRegistry: "registry.example.com", exposure: { mode: "none" }, networkPolicies: { apiServerCidrs: ["10.0.0.10/32"] } })).networkPolicies.apiServerCidrs, ["10.0.0.10/32"]);
         });
 
         for (const stack of ["prod", "openshift"]) {

@@ -15,8 +15,9 @@ interface Violation {
     readonly message: string;
 }
 
-function violations(capture: Capture, profile: "dev" | "prod", imageRegistry: string): Violation[] {
-    const config = packConfig(profile, { imageRegistry });
+function violations(capture: Capture, profile: "dev" | "prod", imageRegistry: string, platformImageRegistry = ""): Violation[] {
+    // The platform's own images come from the stack's platformImageRegistry: the pack allows it as an extra registry.
+    const config = packConfig(profile, { imageRegistry, extraRegistries: platformImageRegistry === "" ? [] : [platformImageRegistry] });
     const resources = capture.resources.filter((r) => r.custom).map((r) => toPolicyResource({ type: r.type, name: r.name, urn: r.urn, props: r.inputs }));
     const out: Violation[] = [];
     for (const policy of policies as any[]) {
@@ -42,7 +43,7 @@ describe("policy pack over the program", () => {
             const capture = await useMocks(config);
             await runProgram();
             const registry = (config.imageRegistry as string | undefined) ?? "";
-            const found = violations(capture, profile, registry);
+            const found = violations(capture, profile, registry, (config.platformImageRegistry as string | undefined) ?? "");
             assert.deepStrictEqual(
                 found.filter((v) => v.level === "mandatory").map((v) => `${v.policy}: ${v.at}: ${v.message}`),
                 [],

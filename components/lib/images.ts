@@ -13,6 +13,8 @@ export type PullPolicy = "Always" | "IfNotPresent" | "Never";
 export interface ImageSource {
     /** `imageRegistry`: replaces the registry of every catalog pin, keeping its repository path; "" keeps upstream. */
     readonly registry: string;
+    /** `platformImageRegistry`: the registry of the platform's own images (pins with `build`); it wins over `registry` for them. */
+    readonly platformRegistry?: string;
     /** `images.<key>`: a full reference replacing that catalog pin (the registry override does not apply to it). */
     readonly overrides?: Readonly<Partial<Record<OverridableImage, string>>>;
     /** `imagePullPolicy` for every container; undefined leaves Kubernetes' (and each chart's) default. */
@@ -78,7 +80,8 @@ export function imageRef(pin: ImagePin, src: ImageRegistry): string {
 export function registryFor(pin: ImagePin, src: ImageRegistry): string {
     const o = override(pin, src);
     if (o !== undefined) return o.registry;
-    const registry = source(src).registry;
+    const { registry, platformRegistry } = source(src);
+    if (pin.build !== undefined && platformRegistry !== undefined && platformRegistry !== "") return platformRegistry;
     return registry === "" ? pin.registry : registry;
 }
 

@@ -2,7 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 import { ChartPin, ImagePin, charts as chartPins, images as imagePins } from "../../components/catalog";
-import { imageRef } from "../../components/lib/images";
+import { ImageRegistry, imageRef } from "../../components/lib/images";
 import { Capture, Registered } from "./mockProgram";
 
 /**
@@ -486,10 +486,10 @@ function topLevel(byUrn: Map<string, Registered>, r: Registered): Registered {
 const kindOf = (type: string) => type.split(":").pop() ?? type;
 
 /**
- * Charts and images of a captured program run. `imageRegistry` is the stack's registry override,
- * applied to catalog fallbacks as the components apply it.
+ * Charts and images of a captured program run. `imageRegistry` is the stack's registry override
+ * (with its platformImageRegistry, where set), applied to catalog fallbacks as the components apply it.
  */
-export function collectArtifacts(capture: Capture, reference: ReferenceData, imageRegistry: string): Artifacts {
+export function collectArtifacts(capture: Capture, reference: ReferenceData, imageRegistry: ImageRegistry): Artifacts {
     const byUrn = new Map(capture.resources.map((r) => [r.urn, r]));
     const kafkaVersions = [
         ...new Set(
@@ -571,4 +571,10 @@ export function collectArtifacts(capture: Capture, reference: ReferenceData, ima
         onDemand: dedupe(onDemand).filter((o) => !required.some((i) => i.ref === o.ref)),
         unresolved: uniqueUnresolved,
     };
+}
+
+/** Where a stack's configuration takes images from: `imageRegistry` and `platformImageRegistry`. */
+export function imageSourceOf(config: Readonly<Record<string, unknown>>): ImageRegistry {
+    const text = (v: unknown) => (typeof v === "string" ? v : "");
+    return { registry: text(config.imageRegistry), platformRegistry: text(config.platformImageRegistry) };
 }

@@ -1,4 +1,4 @@
-import { NO_REFERENCE, collectArtifacts } from "./artifacts";
+import { NO_REFERENCE, collectArtifacts, imageSourceOf } from "./artifacts";
 import { runProgram, stackConfig, useMocks } from "./mockProgram";
 
 /**
@@ -10,6 +10,5 @@ export async function stackImages(stack: string): Promise<string[]> {
     const config = stackConfig(stack);
     const capture = await useMocks(config);
     await runProgram();
-    const registry = typeof config.imageRegistry === "string" ? config.imageRegistry : "";
-    return collectArtifacts(capture, NO_REFERENCE, registry).images.map((i) => i.ref);
+    return collectArtifacts(capture, NO_REFERENCE, imageSourceOf(config)).images.map((i) => i.ref);
 }
