@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ImagePin, chartImages, charts } from "../catalog";
 import { OperatorArgs, installChart } from "../lib/chart";
-import { registryOverride, repositoryRef } from "../lib/images";
+import { registryOverride, repositoryRef, tagFor } from "../lib/images";
 import { Footprint, podsFootprint, sumFootprints } from "../lib/footprint";
 import { ScrapeTarget } from "../lib/monitoring";
 import { resourceRequirements } from "../lib/security";
@@ -37,7 +37,7 @@ export class CertManager extends pulumi.ComponentResource {
         const small = { cpu: "10m", memory: "32Mi", cpuLimit: "200m", memoryLimit: "128Mi" };
         const controller = { cpu: "20m", memory: "64Mi", cpuLimit: "500m", memoryLimit: "256Mi" };
         // Every image named in full (the chart would compose them from imageRegistry/imageNamespace).
-        const image = (pin: ImagePin) => ({ repository: repositoryRef(pin, args.imageRegistry), tag: pin.tag });
+        const image = (pin: ImagePin) => ({ repository: repositoryRef(pin, args.imageRegistry), tag: tagFor(pin, args.imageRegistry) });
         const spread = (component: string) =>
             ha
                 ? [
