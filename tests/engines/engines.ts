@@ -142,7 +142,10 @@ export async function startKafka(opts: KafkaOptions = {}): Promise<KafkaEngine> 
         bootstrap: `127.0.0.1:${port}`,
         saslBootstrap: saslPort !== undefined ? `127.0.0.1:${saslPort}` : undefined,
         caFile,
-        version: KAFKA_VERSION,
+        // What the broker itself reports at start-up (Kafka's AppInfoParser), not the version asked for.
+        get version(): string {
+            return /Kafka version: (\S+)/.exec(fs.readFileSync(logFile, "utf8"))?.[1] ?? "unreported";
+        },
         process: () => proc as EngineProcess,
         halt,
         resume: launch,
