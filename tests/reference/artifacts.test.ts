@@ -1,16 +1,18 @@
 import * as assert from "assert";
 import { chartImages } from "../../components/catalog";
 import { imageRef } from "../../components/lib/images";
-import { Artifacts, collectArtifacts, loadReference } from "../../scripts/lib/artifacts";
+import { Artifacts, collectArtifacts, imageSourceOf, loadReference } from "../../scripts/lib/artifacts";
 import { runProgram, stackConfig, useMocks } from "../harness";
 import { REFERENCE_DIR } from "./reference";
 
 const MIRROR = "registry.internal:5000/mirror";
 
-async function artifactsFor(stack: string, imageRegistry = ""): Promise<Artifacts> {
-    const capture = await useMocks({ ...stackConfig(stack), imageRegistry });
+/** The stack as its file configures it, or with every image's registry replaced by `mirror`. */
+async function artifactsFor(stack: string, mirror?: string): Promise<Artifacts> {
+    const config = { ...stackConfig(stack), ...(mirror === undefined ? {} : { imageRegistry: mirror, platformImageRegistry: "" }) };
+    const capture = await useMocks(config);
     await runProgram();
-    return collectArtifacts(capture, loadReference(REFERENCE_DIR), imageRegistry);
+    return collectArtifacts(capture, loadReference(REFERENCE_DIR), imageSourceOf(config));
 }
 
 describe("reference: artifacts over the charts' default values", () => {
