@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { charts, images } from "../catalog";
 import { OperatorArgs, installChart } from "../lib/chart";
 import { Footprint, podsFootprint } from "../lib/footprint";
-import { registryFor } from "../lib/images";
+import { registryFor, repositoryPath, tagFor } from "../lib/images";
 import { resourceRequirements } from "../lib/security";
 
 /** Install into the CloudNativePG operator's namespace: the operator discovers plugins there. */
@@ -35,7 +35,7 @@ export class BarmanCloudPlugin extends pulumi.ComponentResource {
         super("analytics:data:BarmanCloudPlugin", name, {}, opts);
         const replicas = args.highAvailability ?? false ? 2 : 1;
         const resources = { cpu: "50m", memory: "64Mi", cpuLimit: "500m", memoryLimit: "256Mi" };
-        const image = (pin: (typeof images)["barmanCloudPlugin" | "barmanCloudSidecar"]) => ({ registry: registryFor(pin, args.imageRegistry), repository: pin.repository, tag: pin.tag });
+        const image = (pin: (typeof images)["barmanCloudPlugin" | "barmanCloudSidecar"]) => ({ registry: registryFor(pin, args.imageRegistry), repository: repositoryPath(pin, args.imageRegistry), tag: tagFor(pin, args.imageRegistry) });
         this.release = installChart(
             `${name}-chart`,
             {

@@ -5,7 +5,7 @@ import { OperatorArgs, installChart } from "../lib/chart";
 import { Footprint, podsFootprint } from "../lib/footprint";
 import { ScrapeTarget } from "../lib/monitoring";
 import { resourceRequirements } from "../lib/security";
-import { registryFor } from "../lib/images";
+import { registryFor, repositoryPath, tagFor } from "../lib/images";
 
 /** Where and how to install; see {@link OperatorArgs}. */
 export type StrimziOperatorArgs = OperatorArgs;
@@ -33,6 +33,10 @@ export class StrimziOperator extends pulumi.ComponentResource {
         const ha = args.highAvailability ?? false;
         const replicas = ha ? 2 : 1;
         const resources = { cpu: "200m", memory: "384Mi", cpuLimit: "1", memoryLimit: "512Mi" };
+        // The operator's image (an images.strimzi override included): the chart composes the Kafka
+        // image from the same registry, first path segment and tag.
+        const strimziPath = repositoryPath(images.strimzi, args.imageRegistry);
+        const strimziTag = tagFor(images.strimzi, args.imageRegistry);
         this.release = installChart(
             `${name}-chart`,
             {
@@ -47,10 +51,10 @@ export class StrimziOperator extends pulumi.ComponentResource {
                     // so a mirror only needs the same paths; all three are set from the catalog pin, and the
                     // operator's and Kafka's image names explicitly (Kafka's tag is <tag>-kafka-<version>).
                     defaultImageRegistry: registryFor(images.strimzi, args.imageRegistry),
-                    defaultImageRepository: images.strimzi.repository.split("/")[0],
-                    defaultImageTag: images.strimzi.tag,
-                    image: { name: images.strimzi.repository.split("/").slice(1).join("/") },
-                    kafka: { image: { name: "kafka", tagPrefix: images.strimzi.tag } },
+                    defaultImageRepository: strimziPath.split("/")[0],
+                    defaultImageTag: strimziTag,
+                    image: { name: strimziPath.split("/").slice(1).join("/") },
+                    kafka: { image: { name: "kafka", tagPrefix: strimziTag } },
                     // Without this the operator builds Kafka pods for the "baseline" profile, which a
                     // namespace enforcing "restricted" rejects.
                     extraEnvs: [{ name: "STRIMZI_POD_SECURITY_PROVIDER_CLASS", value: "restricted" }],
