@@ -110,7 +110,7 @@ const objectStore = minioOperator
       )
     : undefined;
 /**
- * Where PostgreSQL and XtraDB back up: the platform's own object store (`backups` bucket), or an S3
+ * Where PostgreSQL, XtraDB and ClickHouse back up: the platform's own object store (`backups` bucket), or an S3
  * endpoint outside the cluster (`backups.target.mode: external`) with a credentials Secret the user
  * created in the data namespace. Only the latter survives the loss of the cluster (docs/operations.md).
  */
@@ -241,7 +241,20 @@ const nessie =
           )
         : undefined;
 
-const clickhouse = on.clickhouse ? new ClickHouse(names.clickhouse, { namespace: ns.names.data, sizing: cfg.sizing.clickhouse, ...storage }, platform) : undefined;
+const clickhouse = on.clickhouse
+    ? new ClickHouse(
+          names.clickhouse,
+          {
+              namespace: ns.names.data,
+              sizing: cfg.sizing.clickhouse,
+              highAvailability: prod,
+              // Written by the servers on the schedule; the servers start without waiting for the store.
+              backup: backupTarget ? { endpoint: backupTarget.endpoint, bucket: backupTarget.bucket, secretName: backupTarget.secretName, schedule: cfg.backups.schedule } : undefined,
+              ...storage,
+          },
+          platform,
+      )
+    : undefined;
 
 // ---- Processing -------------------------------------------------------------------------------
 const flinkS3 = flinkOperator && objectStore ? new S3Access(names.flinkS3, { namespace: ns.names.processing, location: objectStore.location(buckets.checkpoints) }, platform) : undefined;
@@ -498,6 +511,8 @@ if (monitoring) {
                 flink: flink !== undefined,
                 objectStore: objectStore !== undefined,
                 appender: appender !== undefined,
+                clickhouse: clickhouse !== undefined,
+                ...(clickhouse?.backupCronJobName === undefined ? {} : { clickhouseBackupCronJob: clickhouse.backupCronJobName }),
             },
         },
         platform,
