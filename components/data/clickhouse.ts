@@ -11,6 +11,7 @@ import { ScrapeTarget } from "../lib/monitoring";
 import { ServedPorts } from "../lib/network";
 import { CredentialRef, Endpoint, portForwardCommand } from "../lib/outputs";
 import { onDifferentNodes } from "../lib/spread";
+import { backupPrefixes } from "./s3Clients";
 import { S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY } from "../lib/storage";
 import { resourceRequirements, restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../lib/security";
 
@@ -77,8 +78,6 @@ export const KEEPER_SIZING: ClickHouseSizing = { cpu: "100m", memory: "256Mi", c
 export const CLUSTER_NAME = "platform";
 /** The named collection `BACKUP ... TO S3(...)` uses: the backup location and its key, read from the environment. */
 export const BACKUP_COLLECTION = "platform_backups";
-/** Folder of the backups in the bucket. */
-export const BACKUP_PREFIX = "clickhouse";
 /** ClickHouse's built-in Prometheus endpoint, enabled by {@link PROMETHEUS_CONFIG}. */
 export const CLICKHOUSE_METRICS_PORT = 9363;
 const CONFIG_DIR = "/etc/clickhouse-server/config.d";
@@ -344,7 +343,7 @@ export class ClickHouse extends pulumi.ComponentResource {
             [PROMETHEUS_CONFIG_FILE]: PROMETHEUS_CONFIG,
             "cluster.xml": clusterConfig({ replicas: Array.from({ length: replicas }, (_, i) => fqdn(`${name}-${i}`, headlessName, ns)), keepers: keeperHosts(ns) }),
             ...(ha ? {} : { "keeper.xml": EMBEDDED_KEEPER_CONFIG }),
-            ...(args.backup ? { "backups.xml": backupConfig(`${endpoint.replace(/\/+$/, "")}/${args.backup.bucket}/${BACKUP_PREFIX}/`) } : {}),
+            ...(args.backup ? { "backups.xml": backupConfig(`${endpoint.replace(/\/+$/, "")}/${args.backup.bucket}/${backupPrefixes.clickhouse}`) } : {}),
         }));
         const config = new k8s.core.v1.ConfigMap(`${name}-config`, { metadata: { name: `${name}-config`, namespace: args.namespace, labels }, data: files }, { parent: this });
 
