@@ -194,7 +194,7 @@ const xtradb = pxcOperator
       )
     : undefined;
 
-const cache = on.cache ? new Cache(names.cache, { namespace: ns.names.data, sizing: cfg.sizing.cache, highAvailability: prod, ...storage }, platform) : undefined;
+const cache = on.cache ? new Cache(names.cache, { namespace: ns.names.data, sizing: cfg.sizing.cache, highAvailability: prod, metrics: on.monitoring, ...storage }, platform) : undefined;
 
 // The appender's dead-letter topic is declared with the cluster's topics, unless the config lists it already.
 const appenderDeadLetters = on.appender && strimzi ? [deadLetterTopic(cfg.lake.appenderTopic)].filter((t) => !cfg.kafka.topics.some((c) => c.name === t.name)) : [];
@@ -486,6 +486,7 @@ const scrapeTargets: ScrapeTarget[] = [
     kafka,
     nessie,
     clickhouse,
+    cache,
     flink,
     trino,
     airflow,
@@ -525,6 +526,7 @@ if (monitoring) {
                 objectStore: objectStore !== undefined,
                 appender: appender !== undefined,
                 clickhouse: clickhouse !== undefined,
+                cache: cache !== undefined,
                 ...(clickhouse?.backupCronJobName === undefined ? {} : { clickhouseBackupCronJob: clickhouse.backupCronJobName }),
             },
         },
