@@ -99,14 +99,14 @@ describe("program", () => {
                 assert.strictEqual(env.REDIS_PASSWORD, `${SECRET_MARK}-valkey-password`);
             });
 
-            it("labels every owned namespace for Pod Security admission", () => {
+            it("enforces Pod Security restricted on every owned namespace", () => {
                 const labels = Object.fromEntries(capture.ofType("kubernetes:core/v1:Namespace").map((n) => [n.inputs.metadata.name, n.inputs.metadata.labels["pod-security.kubernetes.io/enforce"]]));
                 assert.deepStrictEqual(labels, {
                     "cert-manager": "restricted",
                     "platform-operators": "restricted",
                     "platform-data": "restricted",
-                    "platform-processing": "baseline",
-                    "platform-apps": "baseline",
+                    "platform-processing": "restricted",
+                    "platform-apps": "restricted",
                     ...(stack === "prod" ? { "platform-monitoring": "restricted" } : {}),
                 });
             });

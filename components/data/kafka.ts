@@ -8,7 +8,7 @@ import { ScrapeTarget } from "../lib/monitoring";
 import { ServedPorts } from "../lib/network";
 import { Endpoint, portForwardCommand } from "../lib/outputs";
 import { waitForCondition } from "../lib/readiness";
-import { resourceRequirements } from "../lib/security";
+import { resourceRequirements, restrictedContainerSecurityContext } from "../lib/security";
 import { KAFKA_CLIENT_KEYS, KafkaClientAccess, KafkaClientUser, KafkaUserCluster, readWriteTopic, useGroup } from "./kafkaUser";
 
 /** Strimzi's config provider that resolves `${secrets:<namespace>/<secret>:<key>}` from the Kubernetes API. */
@@ -114,6 +114,14 @@ export const TOPIC_OPERATOR_METRICS_PORT = 8080;
 const METRICS_CONFIG = { type: "strimziMetricsReporter" };
 const ZONE = "topology.kubernetes.io/zone";
 const HOSTNAME = "kubernetes.io/hostname";
+/**
+ * Every container Strimzi runs (brokers, controllers and their init container, the entity
+ * operator's, Connect's): the restricted profile stated in the resource, as the operator's
+ * `restricted` pod security provider would set it, so it holds whatever the operator is configured
+ * with and the policy pack can read it. The pod context stays the provider's (its fsGroup makes the
+ * volumes writable); the root filesystem stays writable as the provider leaves it.
+ */
+const STRIMZI_CONTAINER = { securityContext: { ...restrictedContainerSecurityContext(), readOnlyRootFilesystem: false } };
 
 /** A Kubernetes object name for a topic: topic names may hold `_` and upper case, object names may not. */
 export function topicObjectName(topic: string): string {
@@ -242,7 +250,7 @@ export class Kafka extends pulumi.ComponentResource {
                             roles: p.roles,
                             storage: storage(p.sizing),
                             resources: resourceRequirements(p.sizing),
-                            ...(ha ? { template: spreadAcrossNodes(p.pool) } : {}),
+                            template: { ...(ha ? spreadAcrossNodes(p.pool) : {}), kafkaContainer: STRIMZI_CONTAINER, initContainer: STRIMZI_CONTAINER },
                         },
                     },
                     // The KafkaNodePool kind is served by the operator release's CRDs.
@@ -321,6 +329,7 @@ export class Kafka extends pulumi.ComponentResource {
                     entityOperator: {
                         topicOperator: { resources: resourceRequirements(TOPIC_OPERATOR) },
                         userOperator: { resources: resourceRequirements(USER_OPERATOR) },
+                        template: { topicOperatorContainer: STRIMZI_CONTAINER, userOperatorContainer: STRIMZI_CONTAINER },
                     },
                 },
             },
@@ -435,9 +444,9 @@ export class Kafka extends pulumi.ComponentResource {
                         },
                         resources: resourceRequirements(c.resources ?? CONNECT_DEFAULT),
                         metricsConfig: METRICS_CONFIG,
-                        ...(ha
-                            ? {
-                                  template: {
+                        template: {
+                            ...(ha
+                                ? {
                                       pod: {
                                           topologySpreadConstraints: [
                                               {
@@ -448,9 +457,11 @@ export class Kafka extends pulumi.ComponentResource {
                                               },
                                           ],
                                       },
-                                  },
-                              }
-                            : {}),
+                                  }
+                                : {}),
+                            connectContainer: STRIMZI_CONTAINER,
+                            initContainer: STRIMZI_CONTAINER,
+                        },
                     },
                 },
                 // The KafkaConnect kind comes from the operator; Connect needs a Ready cluster and its user,

@@ -10,7 +10,7 @@ import { ScrapeTarget } from "../lib/monitoring";
 import { ServedPorts } from "../lib/network";
 import { CredentialRef, Endpoint, portForwardCommand } from "../lib/outputs";
 import { waitForCondition, waitForJsonPath } from "../lib/readiness";
-import { resourceRequirements } from "../lib/security";
+import { resourceRequirements, restrictedContainerSecurityContext } from "../lib/security";
 import { S3Location, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY } from "../lib/storage";
 import { BARMAN_CLOUD_API, BARMAN_CLOUD_PLUGIN } from "./barmanCloudPlugin";
 
@@ -236,6 +236,10 @@ export class PostgresCluster extends pulumi.ComponentResource {
                     storage: { size: args.sizing.storage, ...(args.storageClass === "" ? {} : { storageClass: args.storageClass }) },
                     resources: resourceRequirements(args.sizing),
                     enableSuperuserAccess: false,
+                    // Every container restricted, stated in the resource (the operator's own default is the
+                    // same, read-only root included); the pod context and its fsGroup stay the operator's.
+                    securityContext: restrictedContainerSecurityContext(),
+                    seccompProfile: { type: "RuntimeDefault" },
                     // A PDB on a single instance would block every node drain.
                     enablePDB: args.sizing.instances > 1,
                     affinity: {
