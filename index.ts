@@ -30,7 +30,8 @@ import { PlatformCa } from "./components/foundation/platformCa";
 import { Footprint, summarize, sumFootprints } from "./components/lib/footprint";
 import { ImageSource } from "./components/lib/images";
 import { pullSettingsTransformation } from "./components/lib/pullSettings";
-import { FlinkCdc } from "./components/processing/flinkCdc";
+import { FLINK_UID, FlinkCdc } from "./components/processing/flinkCdc";
+import { FlinkSavepointGuard } from "./components/processing/flinkSavepointGuard";
 import { FlinkOperator } from "./components/processing/flinkOperator";
 import { SparkJobs } from "./components/processing/sparkJobs";
 import { SparkOperator } from "./components/processing/sparkOperator";
@@ -294,6 +295,23 @@ const flink =
               platform,
           )
         : undefined;
+
+// A savepoint of the CDC job whenever the session cluster is deleted (destroy, replacement; decision 0032).
+if (flink && cfg.flink.jobEnabled) {
+    new FlinkSavepointGuard(
+        names.flinkSavepointGuard,
+        {
+            namespace: ns.names.processing,
+            flinkDeployment: flink.flinkDeployment,
+            restUrl: flink.endpoint.internal,
+            jobNamePrefix: flink.jobNamePrefix,
+            savepointsDir: flink.savepointsDir,
+            image: flink.image,
+            runAsUser: FLINK_UID,
+        },
+        platform,
+    );
+}
 
 const warehouse = on.trino ? objectStore?.location(buckets.warehouse, s3Users.trino) : undefined;
 const analyticsDb = postgres?.databases[databases.analytics];
