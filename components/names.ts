@@ -106,5 +106,7 @@ export const openShift = {
      */
     /** Where the user-workload Prometheus runs, which scrapes the platform's monitors. */
     userWorkloadMonitoringNamespace: "openshift-user-workload-monitoring",
+    /** The user-workload Prometheus pods: the Prometheus operator labels every Prometheus pod it runs so. */
+    userWorkloadPrometheusPodLabels: { "app.kubernetes.io/name": "prometheus" },
     routerNamespaceSelectors: [{ "network.openshift.io/policy-group": "ingress" }, { "policy-group.network.openshift.io/ingress": "" }],
 } as const;

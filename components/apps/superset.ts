@@ -6,7 +6,7 @@ import { ChartSource, SupersetSizing } from "../config";
 import { DatabaseAccess } from "../data/postgresCluster";
 import { installChart } from "../lib/chart";
 import { WebService } from "../lib/exposure";
-import { ServedPorts } from "../lib/network";
+import { ClientPods, ServedPorts } from "../lib/network";
 import { Footprint, podsFootprint } from "../lib/footprint";
 import { ImageRegistry, repositoryRef, tagFor } from "../lib/images";
 import { platformLabels } from "../lib/labels";
@@ -95,6 +95,8 @@ export class Superset extends pulumi.ComponentResource {
     public readonly release: k8s.helm.v3.Release;
     /** The pods and ports clients connect to (for NetworkPolicies). */
     public readonly serves: ServedPorts;
+    /** The pods that open this component's connections to other namespaces (for NetworkPolicies). */
+    public readonly clients: ClientPods;
     /** The web UI, for the platform's exposure. */
     public readonly web: WebService;
     public readonly endpoint: Endpoint;
@@ -243,6 +245,7 @@ export class Superset extends pulumi.ComponentResource {
         };
         this.serves = { namespace: args.namespace, podLabels: supersetRoleLabels("web"), ports: [PORT] };
         this.web = { host: args.webHost ?? "superset", namespace: args.namespace, service, port: PORT, podLabels: this.serves.podLabels, containerPort: PORT };
+        this.clients = { namespace: args.namespace, podLabels: SUPERSET_POD_LABELS };
         this.registerOutputs({ endpoint: this.endpoint, credential: this.credential });
     }
 }

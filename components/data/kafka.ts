@@ -99,6 +99,9 @@ const API_VERSION = "kafka.strimzi.io/v1";
 /** The one client listener: TLS with the platform CA's certificate, SCRAM-SHA-512 authentication. */
 const TLS_PORT = 9093;
 const CONNECT_PORT = 8083;
+/** Strimzi's internal replication listener (also its operators' admin connection) and the Kafka agent's port on every node. */
+const REPLICATION_PORT = 9091;
+const KAFKA_AGENT_PORT = 8443;
 /** Where Strimzi serves a component's Prometheus metrics: container port `tcp-prometheus`. */
 export const KAFKA_METRICS_PORT = 9404;
 /** The Topic Operator's health and `/metrics` port, container port `healthcheck-to` (renamed from `healthcheck` in Strimzi 1.1). */
@@ -180,6 +183,12 @@ export class Kafka extends pulumi.ComponentResource {
     public readonly replicationFactor: number;
     /** The pods and ports clients connect to (for NetworkPolicies). */
     public readonly serves: ServedPorts;
+    /**
+     * What the Strimzi cluster operator manages through: every Kafka node on the replication listener
+     * (its admin client) and the Kafka agent, and Connect's REST API (the connectors), as Strimzi's own
+     * generated policies open them to it.
+     */
+    public readonly managed: Readonly<Record<string, ServedPorts>>;
     /** Internal address is the plain bootstrap `host:port` a Kafka client takes. */
     public readonly endpoint: Endpoint;
     public readonly topics: Readonly<Record<string, k8s.apiextensions.CustomResource>>;
@@ -517,6 +526,10 @@ export class Kafka extends pulumi.ComponentResource {
             ...(args.connect === undefined ? [] : [podsFootprint(args.connect.resources ?? CONNECT_DEFAULT, args.connect.replicas)]),
         ]);
         this.serves = { namespace: args.namespace, podLabels: { "strimzi.io/cluster": name, "strimzi.io/kind": "Kafka" }, ports: [TLS_PORT] };
+        this.managed = {
+            kafka: { namespace: args.namespace, podLabels: this.serves.podLabels, ports: [REPLICATION_PORT, KAFKA_AGENT_PORT] },
+            ...(args.connect ? { "kafka-connect": { namespace: args.namespace, podLabels: { "strimzi.io/cluster": `${name}-connect`, "strimzi.io/kind": "KafkaConnect" }, ports: [CONNECT_PORT] } } : {}),
+        };
         this.metrics = [
             {
                 name,

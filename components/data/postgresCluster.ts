@@ -14,6 +14,9 @@ import { resourceRequirements, restrictedContainerSecurityContext } from "../lib
 import { S3Location, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY } from "../lib/storage";
 import { BARMAN_CLOUD_API, BARMAN_CLOUD_PLUGIN } from "./barmanCloudPlugin";
 
+/** The instance manager's status port on every PostgreSQL pod, which the operator polls. */
+const INSTANCE_STATUS_PORT = 8000;
+
 /** One application database: a login role that owns it. */
 export interface AppDatabase {
     /** Database name, also the owning role's name. */
@@ -161,6 +164,8 @@ export class PostgresCluster extends pulumi.ComponentResource {
     public readonly host: pulumi.Output<string>;
     /** The pods and ports clients connect to (for NetworkPolicies). */
     public readonly serves: ServedPorts;
+    /** The pods and ports the operator manages them through (for its NetworkPolicy flow). */
+    public readonly managed: ServedPorts;
     public readonly endpoint: Endpoint;
     public readonly footprint: Footprint;
     public readonly databases: Readonly<Record<string, DatabaseAccess>>;
@@ -312,6 +317,8 @@ export class PostgresCluster extends pulumi.ComponentResource {
                 path: "/metrics",
             },
         ];
+        // CloudNativePG's operator reaches every instance on the status port and PostgreSQL's (its networking docs).
+        this.managed = { namespace: args.namespace, podLabels: this.serves.podLabels, ports: [INSTANCE_STATUS_PORT, 5432] };
         this.registerOutputs({ clusterName: this.clusterName, host: this.host, endpoint: this.endpoint });
     }
 }
