@@ -191,13 +191,16 @@ describe("helm-values-pod-security", () => {
 
     it("refuses a pod context without runAsNonRoot or seccomp, a privileged container context and an unrestricted container", () => {
         const values = {
-            web: { podSecurityContext: { fsGroup: 1000 }, containerSecurityContext: { ...restrictedContainer, privileged: true } },
+            api: { podSecurityContext: { fsGroup: 1000 } },
+            web: { podSecurityContext: { fsGroup: 1000 }, containerSecurityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, privileged: true } },
             initContainers: [{ name: "wait", image: "busybox:1.37" }],
         };
         assert.deepStrictEqual(valuesPodSecurityViolations(values), [
-            "web.podSecurityContext: runAsNonRoot must be true",
-            "web.podSecurityContext: seccompProfile.type must be RuntimeDefault or Localhost",
+            "api.podSecurityContext: runAsNonRoot must be true",
+            "api.podSecurityContext: seccompProfile.type must be RuntimeDefault or Localhost",
             'container "web.containerSecurityContext": privileged must not be true',
+            'container "web.containerSecurityContext": runAsNonRoot must be true (on the container or the pod)',
+            'container "web.containerSecurityContext": seccompProfile.type must be RuntimeDefault or Localhost (on the container or the pod)',
             'initContainers: container "wait": securityContext.allowPrivilegeEscalation must be false',
             'initContainers: container "wait": runAsNonRoot must be true (on the container or the pod)',
             'initContainers: container "wait": securityContext.capabilities.drop must include ALL',

@@ -37,9 +37,13 @@ function controlsOn(pod: Obj): string[] {
     return RESTRICTED_CONTROLS.flatMap((control) => control(pod, {}));
 }
 
-/** A pod-level security context: every baseline control on it, and runAsNonRoot and a confined seccomp profile stated. */
-function podContextViolations(path: string, sc: Obj): string[] {
+/**
+ * A pod-level security context: every baseline control on it and, unless a container context
+ * beside it is checked together with it, runAsNonRoot and a confined seccomp profile stated.
+ */
+function podContextViolations(path: string, sc: Obj, alone: boolean): string[] {
     const out = controlsOn({ securityContext: sc, containers: [] }).map((m) => `${path}: ${m}`);
+    if (!alone) return out;
     if (sc.runAsNonRoot !== true && !isUnknown(sc.runAsNonRoot)) out.push(`${path}: runAsNonRoot must be true`);
     const seccomp = at(sc, "seccompProfile", "type");
     // A type other than these is reported by the seccomp control above.
@@ -93,7 +97,7 @@ export function valuesPodSecurityViolations(values: unknown): string[] {
                 const messages = RESTRICTED_CONTROLS.flatMap((control) => control({ ...(pod === undefined ? {} : { securityContext: pod }), containers: [{ name: p, securityContext: context.sc }] }, {}));
                 // The pod context's own findings are reported once, under its own path.
                 out.push(...messages.filter((m) => m.startsWith("container ")));
-            } else if (context?.level === "pod") out.push(...podContextViolations(p, context.sc));
+            } else if (context?.level === "pod") out.push(...podContextViolations(p, context.sc, !contexts.some((c) => c.level === "container")));
             else if (isObj(child) && onlyRemovals(child) && contextLevel(k, key, child) !== undefined) continue;
             else walk(child, p, k, key);
         }
