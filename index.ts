@@ -625,6 +625,7 @@ const networkPolicies =
                   ],
                   exposed: exposure?.edges ?? [],
                   edgeNamespace: cfg.networkPolicies.ingressNamespace,
+                  edgePodLabels: cfg.networkPolicies.ingressPodLabels,
                   ...(cfg.exposure.mode === "route" ? { edgeNamespaceSelectors: openShift.routerNamespaceSelectors } : {}),
                   // The configured DNS, else OpenShift's or (the component's default) kube-dns.
                   ...(cfg.networkPolicies.dns ? { dns: cfg.networkPolicies.dns } : cfg.platform === "openshift" ? { dns: openShift.dns } : {}),

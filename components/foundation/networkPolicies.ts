@@ -22,6 +22,8 @@ export interface NetworkPoliciesArgs {
     readonly exposed: readonly EdgeTarget[];
     /** Namespace of the ingress controller, gateway or router, the only source allowed to reach exposed services. Default "": any namespace. */
     readonly edgeNamespace?: string;
+    /** Labels of the edge's pods in `edgeNamespace` (the ingress controller's). Default {}: every pod of that namespace. */
+    readonly edgePodLabels?: Readonly<Record<string, string>>;
     /**
      * Label sets, any of which selects the edge's namespace instead of `edgeNamespace`, with every pod
      * in it (host-network ones included, which a namespace selector alone does not match): on
@@ -173,7 +175,7 @@ export class NetworkPolicies extends pulumi.ComponentResource {
                 ? (args.edgeNamespaceSelectors ?? []).map((labels) => ({ namespaceSelector: { matchLabels: { ...labels } }, podSelector: {} }))
                 : (args.edgeNamespace ?? "") === ""
                   ? [{ namespaceSelector: {} }]
-                  : [{ namespaceSelector: nsSelector(args.edgeNamespace as string) }];
+                  : [{ namespaceSelector: nsSelector(args.edgeNamespace as string), ...(Object.keys(args.edgePodLabels ?? {}).length > 0 ? { podSelector: { matchLabels: { ...args.edgePodLabels } } } : {}) }];
         for (const e of args.exposed) {
             policy(`edge-${e.name}`, e.namespace, `allow-edge-${e.name}`, {
                 podSelector: { matchLabels: { ...e.podLabels } },
@@ -226,7 +228,7 @@ export function declaredConnections(args: PlainArgs): Connection[] {
     const edge: Peer[] =
         (args.edgeNamespaceSelectors ?? []).length > 0
             ? (args.edgeNamespaceSelectors ?? []).map((labels) => pods(namespaceText(labels)))
-            : [pods((args.edgeNamespace ?? "") === "" ? "*" : (args.edgeNamespace as string))];
+            : [(args.edgeNamespace ?? "") === "" ? pods("*") : pods(args.edgeNamespace as string, args.edgePodLabels ?? {})];
     const out: Connection[] = [];
     for (const ns of Object.values(args.namespaces)) {
         const dnsPorts = dns.ports.flatMap((p) => [`UDP/${p}`, `TCP/${p}`]);
