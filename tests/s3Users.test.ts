@@ -134,12 +134,12 @@ describe("S3 users: the object store", () => {
         assert.throws(() => s.location("warehouse", "spark"), /no S3 client "spark"; it has duckdb$/);
     });
 
-    it("hands each client its own Secret and keys, the access key being its name and the secret key generated", async () => {
+    it("hands each client its own Secret with a generated access key and secret key, both Pulumi secrets", async () => {
         const { capture, store: s } = await store([{ name: "duckdb", grants: [{ bucket: "warehouse", access: "read" }] }]);
         const loc = s.location("warehouse", "duckdb");
         assert.strictEqual(loc.secretName, "minio-s3-duckdb");
-        assert.deepStrictEqual(capture.one(SECRET, "minio-s3-duckdb").inputs.stringData, { AWS_ACCESS_KEY_ID: "duckdb", AWS_SECRET_ACCESS_KEY: `${SECRET_MARK}-minio-s3-duckdb-secret-key` });
-        assert.strictEqual(await isSecret(loc.keys?.secretAccessKey ?? ""), true);
+        assert.deepStrictEqual(capture.one(SECRET, "minio-s3-duckdb").inputs.stringData, { AWS_ACCESS_KEY_ID: `${SECRET_MARK}-minio-s3-duckdb-access-key`, AWS_SECRET_ACCESS_KEY: `${SECRET_MARK}-minio-s3-duckdb-secret-key` });
+        assert.deepStrictEqual([await isSecret(loc.keys?.accessKeyId ?? ""), await isSecret(loc.keys?.secretAccessKey ?? "")], [true, true]);
         assert.strictEqual(await resolve(loc.keys?.secretAccessKey ?? ""), `${SECRET_MARK}-minio-s3-duckdb-secret-key`);
     });
 
@@ -206,7 +206,7 @@ describe("S3 users: prod", () => {
         const keyOf = (secret: string) => prod.one(SECRET, secret).inputs.stringData.AWS_ACCESS_KEY_ID;
         assert.deepStrictEqual(
             ["duckdb-s3-credentials", "iceberg-appender-s3-credentials", "flink-s3-credentials", "spark-jobs-s3-credentials"].map(keyOf),
-            ["duckdb", "iceberg-appender", "flink", "spark"],
+            ["duckdb", "iceberg-appender", "flink", "spark"].map((c) => `${SECRET_MARK}-object-store-s3-${c}-access-key`),
         );
         const nessie = prod.ofType("kubernetes:helm.sh/v3:Release").find((r) => r.inputs.name === "nessie");
         assert.strictEqual(nessie?.inputs.values.catalog.storage.s3.defaultOptions.accessKeySecret.name, "object-store-s3-nessie");
@@ -214,7 +214,7 @@ describe("S3 users: prod", () => {
 
     it("gives Trino its own key in its catalog credentials", () => {
         const creds = prod.one(SECRET, "trino-catalog-credentials").inputs.stringData;
-        assert.deepStrictEqual([creds.S3_ACCESS_KEY, creds.S3_SECRET_KEY], ["trino", `${SECRET_MARK}-object-store-s3-trino-secret-key`]);
+        assert.deepStrictEqual([creds.S3_ACCESS_KEY, creds.S3_SECRET_KEY], [`${SECRET_MARK}-object-store-s3-trino-access-key`, `${SECRET_MARK}-object-store-s3-trino-secret-key`]);
     });
 
     it("lists no Tenant users and runs the provisioning Job with the root login from its Secret", () => {

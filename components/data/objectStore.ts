@@ -72,8 +72,8 @@ const METRICS_PORT_NAME = "http-metrics";
  *
  * - Credentials: the root user and password are generated and kept only in the Secret named by
  *   `spec.configuration` (key `config.env`, `export MINIO_ROOT_USER=…` lines, as the operator reads
- *   it); it is the only login with admin rights. Each client gets its own user (access key ID = the
- *   client's name, generated secret key) in the Secret `<name>-s3-<client>`, and a policy naming only
+ *   it); it is the only login with admin rights. Each client gets its own user (generated access and
+ *   secret key) in the Secret `<name>-s3-<client>`, and a policy named after the client naming only
  *   its buckets (decision 0043). Not through the Tenant's `users`: the operator attaches
  *   `consoleAdmin` to every user listed there (operator v7.1.1, `Tenant.CreateUsers`). A Job
  *   (`<name>-s3-provision`, the server image's `mc`) creates the policies and users, removes any
@@ -288,6 +288,9 @@ export class ObjectStore extends pulumi.ComponentResource {
         const clientSecrets: k8s.core.v1.Secret[] = [];
         this.clientKeys = {};
         for (const client of clients) {
+            // The access key is random too, and kept as secret as the secret key: with MinIO's unpatched
+            // CVE-2026-41145 a known access key is enough to write with its rights (decision 0011).
+            const accessKey = new random.RandomPassword(`${name}-s3-${client.name}-access-key`, { length: 20, special: false }, { parent: this });
             const secretKey = new random.RandomPassword(`${name}-s3-${client.name}-secret-key`, { length: 40, special: false }, { parent: this });
             secretNames[client.name] = `${name}-s3-${client.name}`;
             const secret = new k8s.core.v1.Secret(
@@ -295,12 +298,12 @@ export class ObjectStore extends pulumi.ComponentResource {
                 {
                     metadata: { name: secretNames[client.name], namespace: args.namespace, labels: { ...labels, [S3_CLIENT_LABEL]: client.name } },
                     type: "Opaque",
-                    stringData: { [S3_ACCESS_KEY_ID]: client.name, [S3_SECRET_ACCESS_KEY]: secretKey.result },
+                    stringData: { [S3_ACCESS_KEY_ID]: accessKey.result, [S3_SECRET_ACCESS_KEY]: secretKey.result },
                 },
                 { parent: this },
             );
             clientSecrets.push(secret);
-            this.clientKeys[client.name] = { accessKeyId: pulumi.output(client.name), secretAccessKey: pulumi.secret(secretKey.result) };
+            this.clientKeys[client.name] = { accessKeyId: pulumi.secret(accessKey.result), secretAccessKey: pulumi.secret(secretKey.result) };
         }
         this.clientSecretNames = secretNames;
         this.provisioning = this.provision(name, args, labels, rootSecret.metadata.name, clients, versioned, clientSecrets);

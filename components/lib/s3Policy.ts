@@ -16,9 +16,9 @@ export interface S3Grant {
     readonly prefix?: string;
 }
 
-/** A client component of the object store: its S3 user (also its access key ID) and its grants. */
+/** A client component of the object store: its S3 user and its grants. */
 export interface S3Client {
-    /** User name and access key ID, e.g. `postgres-backups`: 3-32 lower-case letters, digits and '-'. */
+    /** Client and policy name, e.g. `postgres-backups`: 3-32 lower-case letters, digits and '-'. */
     readonly name: string;
     readonly grants: readonly S3Grant[];
 }
@@ -119,9 +119,9 @@ export const PROVISION_SCRIPT = [
     '  { printf "%s\\n" "$access_key"; cat "$keys/AWS_SECRET_ACCESS_KEY"; printf "\\n"; } | mc admin user add store >/dev/null',
     '  mc admin policy attach store "$user" --user "$access_key" >/dev/null',
     '  declared="$declared$access_key "',
-    '  echo "user $access_key: policy $user"',
+    '  echo "user of $user: policy $user attached"',
     `done 3< "$POLICY_DIR/${PROVISION_FILES.users}"`,
-    "# Nobody but the root login keeps consoleAdmin.",
+    "# Nobody but the root login keeps consoleAdmin. (Removed keys are printed: they are dead.)",
     "mc admin user list store --json | while read -r line; do",
     '  [[ "$line" =~ \\"accessKey\\":\\"([^\\"]+)\\" ]] || continue',
     '  key="${BASH_REMATCH[1]}"',
