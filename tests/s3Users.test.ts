@@ -162,6 +162,22 @@ describe("S3 users: the object store", () => {
         ]);
     });
 
+    it("runs the Job again when a key changes: its template carries a digest of the keys, never the keys", async () => {
+        const clients: S3Client[] = [{ name: "duckdb", grants: [{ bucket: "warehouse", access: "read" }] }];
+        const annotations = async (storeName: string) => {
+            const capture = await useMocks({ profile: "dev" });
+            const operator = new MinioOperator("op", { namespace: "o", chartSource: { mode: "upstream", location: "" }, imageRegistry: "" });
+            new ObjectStore(storeName, { namespace: "d", operator: operator.release, imageRegistry: "", storageClass: "", sizing: { servers: 1, volumesPerServer: 1, volumeSize: "1Gi", cpu: "1", memory: "1Gi", cpuLimit: "1", memoryLimit: "1Gi" }, buckets: ["warehouse"], clients });
+            await settle();
+            return capture.one(JOB, `${storeName}-s3-provision`).inputs.spec.template.metadata.annotations;
+        };
+        // Two stores of the same clients: the mocks generate different keys for each (named after the store).
+        const [a, b] = [await annotations("one"), await annotations("two")];
+        assert.strictEqual(a["analytics-platform/s3-provision-sha256"], b["analytics-platform/s3-provision-sha256"]);
+        assert.notStrictEqual(a["analytics-platform/s3-keys-sha256"], b["analytics-platform/s3-keys-sha256"]);
+        assert.match(a["analytics-platform/s3-keys-sha256"], /^[0-9a-f]{64}$/);
+    });
+
     it("puts the script, the user list, each policy and each lifecycle rule in the provisioning ConfigMap", () => {
         const clients: S3Client[] = [{ name: "duckdb", grants: [{ bucket: "warehouse", access: "read" }] }];
         const files = provisioningFiles(clients, [{ bucket: "backups", noncurrentDays: 7 }]);

@@ -324,6 +324,13 @@ export class ObjectStore extends pulumi.ComponentResource {
         const data: Record<string, string> = provisioningFiles(clients, versioned);
         const config = new k8s.core.v1.ConfigMap(`${name}-s3-provision`, { metadata: { name: `${name}-s3-provision`, namespace: args.namespace, labels }, data }, { parent: this });
         const digest = createHash("sha256").update(JSON.stringify(data)).digest("hex");
+        // A replaced key (a rotation) changes this digest too, so the Job runs again and resets the user's
+        // secret in MinIO. A digest of 40 random characters tells nothing about them.
+        const keysDigest = pulumi.unsecret(
+            pulumi
+                .all(clients.map((c) => [this.clientKeys[c.name].accessKeyId, this.clientKeys[c.name].secretAccessKey]))
+                .apply((pairs) => createHash("sha256").update(JSON.stringify(pairs)).digest("hex")),
+        );
         const jobLabels = { ...labels, "app.kubernetes.io/component": "s3-provision" };
         return new k8s.batch.v1.Job(
             `${name}-s3-provision`,
@@ -333,8 +340,8 @@ export class ObjectStore extends pulumi.ComponentResource {
                     backoffLimit: 6,
                     activeDeadlineSeconds: 900,
                     template: {
-                        // A changed policy, client or rule changes the template, which replaces the Job.
-                        metadata: { labels: jobLabels, annotations: { "analytics-platform/s3-provision-sha256": digest } },
+                        // A changed policy, client, rule or key changes the template, which replaces the Job.
+                        metadata: { labels: jobLabels, annotations: { "analytics-platform/s3-provision-sha256": digest, "analytics-platform/s3-keys-sha256": keysDigest } },
                         spec: {
                             restartPolicy: "Never",
                             automountServiceAccountToken: false,
