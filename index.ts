@@ -117,7 +117,7 @@ const objectStore = minioOperator
       )
     : undefined;
 /**
- * Where PostgreSQL and XtraDB back up: the platform's own object store (`backups` bucket), or an S3
+ * Where PostgreSQL, XtraDB and ClickHouse back up: the platform's own object store (`backups` bucket), or an S3
  * endpoint outside the cluster (`backups.target.mode: external`) with a credentials Secret the user
  * created in the data namespace. Only the latter survives the loss of the cluster (docs/operations.md).
  */
@@ -131,6 +131,7 @@ const backupTarget = (user: string): S3Location | undefined =>
             objectStore?.location(buckets.backups, user);
 const pgBackupTarget = on.postgres ? backupTarget(s3Users.postgresBackups) : undefined;
 const xtradbBackupTarget = on.xtradb ? backupTarget(s3Users.xtradbBackups) : undefined;
+const clickhouseBackupTarget = on.clickhouse ? backupTarget(s3Users.clickhouseBackups) : undefined;
 // PostgreSQL's backups run through CloudNativePG's Barman Cloud plugin, installed next to the operator.
 const barmanCloud = cnpg && pgBackupTarget ? new BarmanCloudPlugin(names.barmanCloudPlugin, { ...operatorArgs, certManager: certManager.release }, platform) : undefined;
 const pgRecovery = cfg.backups.postgresRecovery;
@@ -250,7 +251,22 @@ const nessie =
           )
         : undefined;
 
-const clickhouse = on.clickhouse ? new ClickHouse(names.clickhouse, { namespace: ns.names.data, sizing: cfg.sizing.clickhouse, ...storage }, platform) : undefined;
+const clickhouse = on.clickhouse
+    ? new ClickHouse(
+          names.clickhouse,
+          {
+              namespace: ns.names.data,
+              sizing: cfg.sizing.clickhouse,
+              highAvailability: prod,
+              // Written by the servers on the schedule; the servers start without waiting for the store.
+              backup: clickhouseBackupTarget
+                  ? { endpoint: clickhouseBackupTarget.endpoint, bucket: clickhouseBackupTarget.bucket, secretName: clickhouseBackupTarget.secretName, schedule: cfg.backups.schedule }
+                  : undefined,
+              ...storage,
+          },
+          platform,
+      )
+    : undefined;
 
 // ---- Processing -------------------------------------------------------------------------------
 const flinkS3 = flinkOperator && objectStore ? new S3Access(names.flinkS3, { namespace: ns.names.processing, location: objectStore.location(buckets.checkpoints, s3Users.flink) }, platform) : undefined;
@@ -508,6 +524,8 @@ if (monitoring) {
                 flink: flink !== undefined,
                 objectStore: objectStore !== undefined,
                 appender: appender !== undefined,
+                clickhouse: clickhouse !== undefined,
+                ...(clickhouse?.backupCronJobName === undefined ? {} : { clickhouseBackupCronJob: clickhouse.backupCronJobName }),
             },
         },
         platform,
