@@ -104,6 +104,15 @@ describe("S3 users: policies", () => {
         });
     });
 
+    it("expires the objects of an expiring prefix after its days, and only there", () => {
+        assert.deepStrictEqual(lifecycleConfiguration({ bucket: "backups", noncurrentDays: 14, expire: [{ prefix: "clickhouse/", days: 14 }] }).Rules[1], {
+            ID: "backups-clickhouse-expiry",
+            Status: "Enabled",
+            Filter: { Prefix: "clickhouse/" },
+            Expiration: { Days: 14 },
+        });
+    });
+
     it("counts backups.retention in days, a month as 31", () => {
         assert.deepStrictEqual(["14d", "4w", "3m"].map(retentionDays), [14, 28, 93]);
         assert.throws(() => retentionDays("14"), /backups.retention "14" is not a number of days/);
@@ -122,6 +131,10 @@ describe("S3 users: the object store", () => {
 
     it("refuses a client name MinIO would not take as an access key", async () => {
         await assert.rejects(store([{ name: "Duck_DB", grants: [{ bucket: "warehouse", access: "read" }] }]), /S3 client name "Duck_DB" must be 3-32 lower-case letters/);
+    });
+
+    it("refuses an expiring prefix without its trailing slash", async () => {
+        await assert.rejects(store([], { versionedBuckets: [{ bucket: "backups", noncurrentDays: 7, expire: [{ prefix: "clickhouse", days: 7 }] }] }), /expiring prefix "clickhouse" of bucket "backups" must be a key prefix ending in "\/"$/);
     });
 
     it("refuses a prefix without its trailing slash", async () => {
@@ -209,6 +222,14 @@ describe("S3 users: prod", () => {
         const data = prod.one(CONFIGMAP, PROVISION).inputs.data;
         assert.strictEqual(data["versioned-buckets"], "backups\n");
         assert.deepStrictEqual(JSON.parse(data["lifecycle-backups.json"]).Rules[0].NoncurrentVersionExpiration, { NoncurrentDays: 14 });
+    });
+
+    it("expires ClickHouse's backups, which ClickHouse never deletes, after backups.retention", () => {
+        const rules = JSON.parse(prod.one(CONFIGMAP, PROVISION).inputs.data["lifecycle-backups.json"]).Rules;
+        assert.deepStrictEqual(rules.map((r: any) => [r.ID, r.Filter?.Prefix, r.Expiration]), [
+            ["backups-retention", undefined, { ExpiredObjectDeleteMarker: true }],
+            ["backups-clickhouse-expiry", "clickhouse/", { Days: 14 }],
+        ]);
     });
 
     it("writes backups as each database's own user", () => {

@@ -28,6 +28,11 @@ export interface VersionedBucket {
     readonly bucket: string;
     /** Days a noncurrent version (an overwritten or deleted object) is kept (>= 1). */
     readonly noncurrentDays: number;
+    /**
+     * Key prefixes whose objects expire (become noncurrent) after `days`: for writers that never delete
+     * what they wrote, such as ClickHouse's full backups. Default none.
+     */
+    readonly expire?: readonly { readonly prefix: string; readonly days: number }[];
 }
 
 export const CLIENT_NAME = /^[a-z0-9][a-z0-9-]{1,30}[a-z0-9]$/;
@@ -73,6 +78,12 @@ export function lifecycleConfiguration(v: VersionedBucket): { Rules: object[] } 
                 Expiration: { ExpiredObjectDeleteMarker: true },
                 NoncurrentVersionExpiration: { NoncurrentDays: v.noncurrentDays },
             },
+            ...(v.expire ?? []).map((e) => ({
+                ID: `${v.bucket}-${e.prefix.replace(/[^A-Za-z0-9]+/g, "-").replace(/-+$/, "")}-expiry`,
+                Status: "Enabled",
+                Filter: { Prefix: e.prefix },
+                Expiration: { Days: e.days },
+            })),
         ],
     };
 }
@@ -156,5 +167,9 @@ export function validateClients(where: string, clients: readonly S3Client[], buc
     for (const v of versioned) {
         if (!buckets.includes(v.bucket)) throw new Error(`${where}: versioned bucket "${v.bucket}" is not one of the store's buckets (${buckets.join(", ")})`);
         if (!Number.isInteger(v.noncurrentDays) || v.noncurrentDays < 1) throw new Error(`${where}: noncurrentDays of bucket "${v.bucket}" must be a positive integer, got ${v.noncurrentDays}`);
+        for (const e of v.expire ?? []) {
+            if (!/^[A-Za-z0-9._-][A-Za-z0-9._/-]*\/$/.test(e.prefix)) throw new Error(`${where}: expiring prefix "${e.prefix}" of bucket "${v.bucket}" must be a key prefix ending in "/"`);
+            if (!Number.isInteger(e.days) || e.days < 1) throw new Error(`${where}: expiry of "${e.prefix}" in bucket "${v.bucket}" must be a positive number of days, got ${e.days}`);
+        }
     }
 }

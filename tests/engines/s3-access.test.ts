@@ -204,11 +204,16 @@ describe("S3 users against MinIO: the prod program's provisioning Job", function
         assert.strictEqual((await s3Request(s3, "GET", "/warehouse", { versioning: "" })).body.includes("<Status>"), false);
     });
 
-    it("holds the lifecycle rule: noncurrent versions expire after backups.retention, orphaned delete markers go", async function () {
+    it("holds the lifecycle rules: noncurrent versions expire after backups.retention, orphaned delete markers go, ClickHouse's backups expire", async function () {
         engines(this, "minio");
         const res = await s3Request(s3, "GET", "/backups", { lifecycle: "" });
         assert.strictEqual(res.status, 200, res.body);
-        const rule = /<Rule>(.*)<\/Rule>/s.exec(res.body)?.[1] ?? "";
+        const rules = [...res.body.matchAll(/<Rule>(.*?)<\/Rule>/gs)].map((m) => m[1]);
+        assert.strictEqual(rules.length, 2, res.body);
+        const clickhouse = rules.find((r) => r.includes("<ID>backups-clickhouse-expiry</ID>")) ?? "";
+        assert.match(clickhouse, /<Prefix>clickhouse\/<\/Prefix>/);
+        assert.match(clickhouse, /<Expiration><Days>14<\/Days><\/Expiration>/);
+        const rule = rules.find((r) => r.includes("<ID>backups-retention</ID>")) ?? "";
         assert.match(rule, /<ID>backups-retention<\/ID>/);
         assert.match(rule, /<Status>Enabled<\/Status>/);
         assert.match(rule, /<NoncurrentVersionExpiration><NoncurrentDays>14<\/NoncurrentDays><\/NoncurrentVersionExpiration>/);
