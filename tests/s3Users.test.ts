@@ -13,9 +13,9 @@ const PROVISION = "object-store-s3-provision";
 const ALL_ON = { postgres: true, xtradb: true, clickhouse: true, inClusterBackups: true, nessie: true, trino: true, flink: true, spark: true, duckdb: true, appender: true };
 
 type Policy = ReturnType<typeof clientPolicy>;
-/** The actions a policy allows on an ARN, exactly as written. */
-function allowed(policy: Policy, resource: string): string[] {
-    return policy.Statement.filter((s) => s.Resource.includes(resource)).flatMap((s) => s.Action);
+/** The actions a policy allows (or denies) on an ARN, exactly as written. */
+function allowed(policy: Policy, resource: string, effect: "Allow" | "Deny" = "Allow"): string[] {
+    return policy.Statement.filter((s) => s.Effect === effect && s.Resource.includes(resource)).flatMap((s) => s.Action);
 }
 
 async function store(clients: readonly S3Client[], extra: Partial<ObjectStoreArgs> = {}): Promise<{ capture: Capture; store: ObjectStore }> {
@@ -93,9 +93,14 @@ describe("S3 users: policies", () => {
     });
 
     it("allows no wildcard, version deletion, bucket configuration or admin action to any platform client", () => {
-        const actions = platformS3Clients(ALL_ON).flatMap((c) => clientPolicy(c).Statement.flatMap((s) => s.Action));
+        const actions = platformS3Clients(ALL_ON).flatMap((c) => clientPolicy(c).Statement.filter((s) => s.Effect === "Allow").flatMap((s) => s.Action));
         assert.deepStrictEqual(actions.filter((a) => a.includes("*") || /Version|PutBucket|PutLifecycle|admin:/.test(a)), []);
-        assert.deepStrictEqual(clientPolicy(writer).Statement.map((s) => s.Effect), ["Allow", "Allow"]);
+    });
+
+    it("denies a writer the deletion of object versions outright, where it may delete objects", () => {
+        assert.deepStrictEqual(allowed(clientPolicy(writer), "arn:aws:s3:::backups/postgresql/*", "Deny"), ["s3:DeleteObjectVersion"]);
+        assert.deepStrictEqual(clientPolicy(writer).Statement.map((s) => s.Effect), ["Allow", "Allow", "Deny"]);
+        assert.deepStrictEqual(clientPolicy(reader).Statement.map((s) => s.Effect), ["Allow", "Allow"]);
     });
 
     it("expires noncurrent versions after the given days and removes orphaned delete markers, never live objects", () => {

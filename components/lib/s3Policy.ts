@@ -49,14 +49,23 @@ const OBJECT_READ_ACTIONS = ["s3:GetObject"] as const;
  * action, so on a versioned bucket a client's delete leaves a noncurrent version it cannot remove.
  */
 const OBJECT_WRITE_ACTIONS = ["s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"] as const;
+/** Denied to writers explicitly: without the Deny, MinIO lets `s3:DeleteObject` remove a given version. */
+const DENIED_OBJECT_ACTIONS = ["s3:DeleteObjectVersion"] as const;
 
-/** The IAM policy (MinIO's policy language is AWS's) of one client: an Allow per bucket, nothing else. */
-export function clientPolicy(client: S3Client): { Version: string; Statement: { Effect: "Allow"; Action: string[]; Resource: string[] }[] } {
+/**
+ * The IAM policy (MinIO's policy language is AWS's) of one client: an Allow per bucket and, for a
+ * writer, an explicit Deny of deleting object versions. MinIO lets `s3:DeleteObject` with a
+ * `versionId` through unless `s3:DeleteObjectVersion` is denied outright (`checkRequestAuthType`
+ * asks about it with `DenyOnly`; the engine test showed a writer erasing a version without it).
+ */
+export function clientPolicy(client: S3Client): { Version: string; Statement: { Effect: "Allow" | "Deny"; Action: string[]; Resource: string[] }[] } {
     const statements = client.grants.flatMap((g) => {
         const write = g.access === "readwrite";
+        const objects = `arn:aws:s3:::${g.bucket}/${g.prefix ?? ""}*`;
         return [
             { Effect: "Allow" as const, Action: [...BUCKET_ACTIONS, ...(write ? BUCKET_WRITE_ACTIONS : [])], Resource: [`arn:aws:s3:::${g.bucket}`] },
-            { Effect: "Allow" as const, Action: [...OBJECT_READ_ACTIONS, ...(write ? OBJECT_WRITE_ACTIONS : [])], Resource: [`arn:aws:s3:::${g.bucket}/${g.prefix ?? ""}*`] },
+            { Effect: "Allow" as const, Action: [...OBJECT_READ_ACTIONS, ...(write ? OBJECT_WRITE_ACTIONS : [])], Resource: [objects] },
+            ...(write ? [{ Effect: "Deny" as const, Action: [...DENIED_OBJECT_ACTIONS], Resource: [objects] }] : []),
         ];
     });
     return { Version: "2012-10-17", Statement: statements };

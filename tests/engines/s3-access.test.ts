@@ -87,7 +87,11 @@ describe("S3 users against MinIO: the prod program's provisioning Job", function
             const name = path.dirname(source.secret.items[0].path);
             clients[name] = { name, accessKey: data.AWS_ACCESS_KEY_ID, secretKey: data.AWS_SECRET_ACCESS_KEY };
         }
-        const local = (p: string) => Object.entries(mounts).reduce((acc, [name, mount]) => (acc.startsWith(`${mount as string}`) ? path.join(dirs[name], acc.slice((mount as string).length)) : acc), p);
+        // A path inside a mount, as the same path inside that mount's directory (the longest mount path that holds it).
+        const local = (p: string) => {
+            const [name, mount] = (Object.entries(mounts) as [string, string][]).filter(([, m]) => p === m || p.startsWith(`${m}/`)).sort(([, a], [, b]) => b.length - a.length)[0] ?? [];
+            return name === undefined || mount === undefined ? p : path.join(dirs[name], p.slice(mount.length));
+        };
         const env: Record<string, string> = { PATH: `${path.dirname(mc)}:${process.env.PATH ?? ""}` };
         for (const e of container.env) {
             if (e.valueFrom) env[e.name] = real.secretData(e.valueFrom.secretKeyRef.name)[e.valueFrom.secretKeyRef.key];
