@@ -20,6 +20,8 @@ import { PxcOperator } from "./components/data/pxcOperator";
 import { SchemaRegistry } from "./components/data/schemaRegistry";
 import { StrimziOperator } from "./components/data/strimziOperator";
 import { S3Access } from "./components/data/s3Access";
+import { platformS3Clients, retentionDays, s3Users } from "./components/data/s3Clients";
+import { S3Location } from "./components/lib/storage";
 import { XtraDbCluster } from "./components/data/xtradb";
 import { CertManager } from "./components/foundation/certManager";
 import { Namespaces } from "./components/foundation/namespaces";
@@ -95,6 +97,7 @@ const flinkOperator = on.flink ? new FlinkOperator(names.flinkOperator, { ...ope
 const sparkOperator = on.spark ? new SparkOperator(names.sparkOperator, { ...operatorArgs, jobNamespaces: [ns.names.apps] }, platform) : undefined;
 
 // ---- Data services ----------------------------------------------------------------------------
+const inClusterBackups = cfg.backups.enabled && cfg.backups.target.mode === "in-cluster";
 const objectStore = minioOperator
     ? new ObjectStore(
           names.objectStore,
@@ -103,6 +106,10 @@ const objectStore = minioOperator
               operator: minioOperator.release,
               sizing: cfg.sizing.objectStore,
               buckets: Object.values(buckets),
+              // One S3 user per client component, scoped to its buckets (decision 0043).
+              clients: platformS3Clients({ ...on, inClusterBackups }),
+              // A deleted or overwritten backup stays recoverable as long as backups are kept.
+              versionedBuckets: inClusterBackups ? [{ bucket: buckets.backups, noncurrentDays: retentionDays(cfg.backups.retention) }] : [],
               highAvailability: prod,
               ...storage,
           },
@@ -110,20 +117,23 @@ const objectStore = minioOperator
       )
     : undefined;
 /**
- * Where PostgreSQL and XtraDB back up: the platform's own object store (`backups` bucket), or an S3
+ * Where PostgreSQL, XtraDB and ClickHouse back up: the platform's own object store (`backups` bucket), or an S3
  * endpoint outside the cluster (`backups.target.mode: external`) with a credentials Secret the user
  * created in the data namespace. Only the latter survives the loss of the cluster (docs/operations.md).
  */
-const backupTarget = !cfg.backups.enabled
-    ? undefined
-    : cfg.backups.target.mode === "external"
-      ? { endpoint: cfg.backups.target.endpoint, bucket: cfg.backups.target.bucket, secretName: cfg.backups.target.credentialsSecret, ready: [] }
-      : objectStore
-        ? // PostgreSQL names the Secret by its known name: read when it archives, retried until the store is up (decision 0031).
-          { ...objectStore.location(buckets.backups), pgSecretName: objectStore.s3SecretNameKnown }
-        : undefined;
+const backupTarget = (user: string): S3Location | undefined =>
+    !cfg.backups.enabled
+        ? undefined
+        : cfg.backups.target.mode === "external"
+          ? { endpoint: cfg.backups.target.endpoint, bucket: cfg.backups.target.bucket, secretName: cfg.backups.target.credentialsSecret, ready: [] }
+          : // Each database its own S3 user, writing only its own prefix of the backups bucket (decision 0043). The
+            // Secret's name is a plain string: PostgreSQL reads it when it archives, retried until the store is up (decision 0031).
+            objectStore?.location(buckets.backups, user);
+const pgBackupTarget = on.postgres ? backupTarget(s3Users.postgresBackups) : undefined;
+const xtradbBackupTarget = on.xtradb ? backupTarget(s3Users.xtradbBackups) : undefined;
+const clickhouseBackupTarget = on.clickhouse ? backupTarget(s3Users.clickhouseBackups) : undefined;
 // PostgreSQL's backups run through CloudNativePG's Barman Cloud plugin, installed next to the operator.
-const barmanCloud = cnpg && backupTarget ? new BarmanCloudPlugin(names.barmanCloudPlugin, { ...operatorArgs, certManager: certManager.release }, platform) : undefined;
+const barmanCloud = cnpg && pgBackupTarget ? new BarmanCloudPlugin(names.barmanCloudPlugin, { ...operatorArgs, certManager: certManager.release }, platform) : undefined;
 const pgRecovery = cfg.backups.postgresRecovery;
 
 const postgres = cnpg
@@ -141,12 +151,12 @@ const postgres = cnpg
               ],
               highAvailability: prod,
               backup:
-                  backupTarget && barmanCloud
+                  pgBackupTarget && barmanCloud
                       ? {
-                            endpoint: backupTarget.endpoint,
-                            bucket: backupTarget.bucket,
-                            ready: backupTarget.ready,
-                            secretName: "pgSecretName" in backupTarget ? backupTarget.pgSecretName : backupTarget.secretName,
+                            endpoint: pgBackupTarget.endpoint,
+                            bucket: pgBackupTarget.bucket,
+                            ready: pgBackupTarget.ready,
+                            secretName: pgBackupTarget.secretName,
                             schedule: cfg.backups.schedule,
                             retention: cfg.backups.retention,
                             plugin: barmanCloud.release,
@@ -161,8 +171,8 @@ const postgres = cnpg
       )
     : undefined;
 
-if (postgres && backupTarget) {
-    new PostgresBackupSchedule(names.postgresBackups, { cluster: postgres, namespace: ns.names.data, schedule: cfg.backups.schedule, bucketReady: backupTarget.ready }, platform);
+if (postgres && pgBackupTarget) {
+    new PostgresBackupSchedule(names.postgresBackups, { cluster: postgres, namespace: ns.names.data, schedule: cfg.backups.schedule, bucketReady: pgBackupTarget.ready }, platform);
 }
 
 const xtradb = pxcOperator
@@ -175,8 +185,8 @@ const xtradb = pxcOperator
               tlsIssuer: ca.issuerName,
               databases: on.airflow && cfg.airflow.metadataDatabase === "mysql" ? [databases.airflow] : [],
               highAvailability: prod,
-              backup: backupTarget
-                  ? { endpoint: backupTarget.endpoint, bucket: backupTarget.bucket, secretName: backupTarget.secretName, ready: backupTarget.ready, schedule: cfg.backups.schedule, keep: cfg.backups.keep, pitr: cfg.backups.pitr }
+              backup: xtradbBackupTarget
+                  ? { endpoint: xtradbBackupTarget.endpoint, bucket: xtradbBackupTarget.bucket, secretName: xtradbBackupTarget.secretName, ready: xtradbBackupTarget.ready, schedule: cfg.backups.schedule, keep: cfg.backups.keep, pitr: cfg.backups.pitr }
                   : undefined,
               ...storage,
           },
@@ -233,7 +243,7 @@ const nessie =
                   namespace: ns.names.data,
                   ...charts,
                   database: postgres.databases[databases.nessie],
-                  warehouse: objectStore.location(buckets.warehouse),
+                  warehouse: objectStore.location(buckets.warehouse, s3Users.nessie),
                   resources: cfg.sizing.nessie,
                   highAvailability: prod,
               },
@@ -241,10 +251,25 @@ const nessie =
           )
         : undefined;
 
-const clickhouse = on.clickhouse ? new ClickHouse(names.clickhouse, { namespace: ns.names.data, sizing: cfg.sizing.clickhouse, ...storage }, platform) : undefined;
+const clickhouse = on.clickhouse
+    ? new ClickHouse(
+          names.clickhouse,
+          {
+              namespace: ns.names.data,
+              sizing: cfg.sizing.clickhouse,
+              highAvailability: prod,
+              // Written by the servers on the schedule; the servers start without waiting for the store.
+              backup: clickhouseBackupTarget
+                  ? { endpoint: clickhouseBackupTarget.endpoint, bucket: clickhouseBackupTarget.bucket, secretName: clickhouseBackupTarget.secretName, schedule: cfg.backups.schedule }
+                  : undefined,
+              ...storage,
+          },
+          platform,
+      )
+    : undefined;
 
 // ---- Processing -------------------------------------------------------------------------------
-const flinkS3 = flinkOperator && objectStore ? new S3Access(names.flinkS3, { namespace: ns.names.processing, location: objectStore.location(buckets.checkpoints) }, platform) : undefined;
+const flinkS3 = flinkOperator && objectStore ? new S3Access(names.flinkS3, { namespace: ns.names.processing, location: objectStore.location(buckets.checkpoints, s3Users.flink) }, platform) : undefined;
 const flink =
     flinkOperator && flinkS3 && kafka
         ? new FlinkCdc(
@@ -270,7 +295,7 @@ const flink =
           )
         : undefined;
 
-const warehouse = objectStore?.location(buckets.warehouse);
+const warehouse = on.trino ? objectStore?.location(buckets.warehouse, s3Users.trino) : undefined;
 const analyticsDb = postgres?.databases[databases.analytics];
 const trino = on.trino
     ? new Trino(
@@ -304,7 +329,7 @@ const trino = on.trino
       )
     : undefined;
 
-const sparkEvents = objectStore?.location(buckets.sparkEvents);
+const sparkEvents = on.spark ? objectStore?.location(buckets.sparkEvents, s3Users.spark) : undefined;
 const sparkJobs =
     sparkOperator && sparkEvents
         ? new SparkJobs(
@@ -384,16 +409,17 @@ const nifi = on.nifi
       )
     : undefined;
 
-// DuckDB and the appender read and write the warehouse from the apps namespace with their own copy of the key.
-const lakeS3 = (on.duckdb || on.appender) && warehouse ? new S3Access(names.lakeS3, { namespace: ns.names.apps, location: warehouse }, platform) : undefined;
+// DuckDB (reading) and the appender (writing) use the warehouse from the apps namespace, each with its own key.
+const duckdbS3 = on.duckdb && objectStore ? new S3Access(names.duckdbS3, { namespace: ns.names.apps, location: objectStore.location(buckets.warehouse, s3Users.duckdb) }, platform) : undefined;
+const appenderS3 = on.appender && objectStore ? new S3Access(names.appenderS3, { namespace: ns.names.apps, location: objectStore.location(buckets.warehouse, s3Users.appender) }, platform) : undefined;
 const duckdb =
-    on.duckdb && lakeS3 && nessie
+    on.duckdb && duckdbS3 && nessie
         ? new DuckDb(
               names.duckdb,
               {
                   namespace: ns.names.apps,
                   imageRegistry: images,
-                  s3: lakeS3.location,
+                  s3: duckdbS3.location,
                   icebergRestUri: nessie.icebergRestUri,
                   resources: cfg.sizing.duckdb,
                   ready: [nessie.release],
@@ -416,7 +442,7 @@ const appenderKafka =
           ).access
         : undefined;
 const appender =
-    on.appender && lakeS3 && nessie && kafka && appenderKafka
+    on.appender && appenderS3 && nessie && kafka && appenderKafka
         ? new IcebergAppender(
               names.appender,
               {
@@ -433,7 +459,7 @@ const appender =
                   deadLetterTopic: deadLetterTopic(cfg.lake.appenderTopic).name,
                   table: cfg.lake.appenderTable,
                   icebergRestUri: nessie.icebergRestUri,
-                  s3: lakeS3.location,
+                  s3: appenderS3.location,
                   replicas: cfg.sizing.appender.replicas,
                   resources: cfg.sizing.appender,
                   // It consumes its topic from the first poll, and commits through Nessie.
@@ -492,12 +518,14 @@ if (monitoring) {
             scope: {
                 certManager: true,
                 postgres: postgres !== undefined,
-                postgresBackups: postgres !== undefined && backupTarget !== undefined,
+                postgresBackups: postgres !== undefined && pgBackupTarget !== undefined,
                 backupSchedule: cfg.backups.schedule,
                 kafka: kafka !== undefined,
                 flink: flink !== undefined,
                 objectStore: objectStore !== undefined,
                 appender: appender !== undefined,
+                clickhouse: clickhouse !== undefined,
+                ...(clickhouse?.backupCronJobName === undefined ? {} : { clickhouseBackupCronJob: clickhouse.backupCronJobName }),
             },
         },
         platform,
@@ -625,7 +653,7 @@ export const credentials = {
     ...(postgres ? { postgres: Object.fromEntries(Object.entries(postgres.databases).map(([db, access]) => [db, access.credential])) } : {}),
     ...(xtradb ? { xtradb: xtradb.credential } : {}),
     ...(cache ? { cache: cache.credential } : {}),
-    ...(objectStore ? { objectStore: objectStore.credential, objectStoreApplication: objectStore.s3Credential } : {}),
+    ...(objectStore ? { objectStore: objectStore.credential } : {}),
     ...(clickhouse ? { clickhouse: clickhouse.credential } : {}),
     ...(monitoring ? { grafana: monitoring.credential } : {}),
 };

@@ -103,7 +103,7 @@ export const images = {
     /** Built from images/duckdb: the DuckDB CLI with its iceberg and httpfs extensions baked in. */
     duckdb: { registry: PLATFORM_REGISTRY, repository: "analytics-platform/duckdb", tag: "1.5.5-8e078c15e1c5", build: "duckdb" },
     /** Built from images/appender: the Kafka-to-Iceberg appender. */
-    icebergAppender: { registry: PLATFORM_REGISTRY, repository: "analytics-platform/iceberg-appender", tag: "0.2.0-a77ff32e8aea", build: "appender" },
+    icebergAppender: { registry: PLATFORM_REGISTRY, repository: "analytics-platform/iceberg-appender", tag: "0.2.0-c0db065df3a0", build: "appender" },
 } as const satisfies Record<string, ImagePin>;
 
 export type ImageKey = keyof typeof images;

@@ -1582,11 +1582,13 @@ function optionMap(key: string, value: unknown, name: RegExp, nameWhat: string, 
 }
 
 /**
- * Kafka broker settings Strimzi manages itself and ignores when set (listeners, TLS, SASL,
- * authorization, KRaft roles and directories), less the few it lets through.
+ * Kafka broker settings Strimzi manages itself and refuses in `spec.kafka.config` (listeners, TLS,
+ * SASL, authorization, KRaft roles and directories): its prefixes, matched as Strimzi matches them
+ * (a key starting with one), less the exceptions it lets through. Both lists as Strimzi 1.x's
+ * `KafkaClusterSpec` states them.
  */
-const KAFKA_FORBIDDEN = /^(listeners|advertised\.|broker\.|listener\.|host\.name|port$|inter\.broker\.listener\.name|sasl\.|ssl\.|security\.|password\.|log\.dir|authorizer\.|super\.user|node\.id|process\.roles|controller\.|metadata\.log\.dir|zookeeper\.|cruise\.control\.metrics\.reporter\.bootstrap\.servers)/;
-const KAFKA_ALLOWED = /^(ssl\.cipher\.suites|ssl\.protocol|ssl\.enabled\.protocols|controller\.quorum\.(election\.backoff\.max\.ms|election\.timeout\.ms|fetch\.timeout\.ms))$/;
+const KAFKA_FORBIDDEN = /^(listeners|advertised\.|broker\.|listener\.|host\.name|port|inter\.broker\.listener\.name|sasl\.|ssl\.|security\.|password\.|log\.dir|zookeeper\.connect|zookeeper\.set\.acl|zookeeper\.ssl|zookeeper\.clientCnxnSocket|authorizer\.|super\.user|cruise\.control\.metrics\.topic|cruise\.control\.metrics\.reporter\.bootstrap\.servers|node\.id|process\.roles|controller\.|metadata\.log\.dir|zookeeper\.metadata\.migration\.enable)/;
+const KAFKA_ALLOWED = /^(zookeeper\.connection\.timeout\.ms|sasl\.server\.max\.receive\.size|ssl\.cipher\.suites|ssl\.protocol|ssl\.enabled\.protocols|ssl\.secure\.random\.implementation|cruise\.control\.metrics\.topic\.(num\.partitions|replication\.factor|retention\.ms|auto\.create\.retries|auto\.create\.timeout\.ms|min\.insync\.replicas)|controller\.quorum\.(election\.backoff\.max\.ms|election\.timeout\.ms|fetch\.timeout\.ms))$/;
 
 function overridesSettings(profile: Profile, input: unknown, sections: { flink: unknown; kafka: unknown; airflow: unknown }, jobEnabled: boolean): Overrides {
     const o = input === undefined ? {} : object("overrides", input, OVERRIDABLE_CHARTS);

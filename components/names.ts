@@ -37,8 +37,9 @@ export const names = {
     nifi: "nifi",
     duckdb: "duckdb",
     appender: "iceberg-appender",
-    /** The warehouse key pair, copied into the apps namespace for DuckDB and the appender. */
-    lakeS3: "lake-s3",
+    /** DuckDB's and the appender's S3 keys, copied into the apps namespace (each its own user). */
+    duckdbS3: "duckdb-s3",
+    appenderS3: "iceberg-appender-s3",
 } as const;
 
 /** Buckets created in the object store: the Iceberg warehouse, Flink state, and backups. */

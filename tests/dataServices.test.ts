@@ -186,6 +186,10 @@ describe("data services", () => {
                 { name: "CLICKHOUSE_USER", valueFrom: { secretKeyRef: { name: "clickhouse-credentials", key: "username" } } },
                 { name: "CLICKHOUSE_PASSWORD", valueFrom: { secretKeyRef: { name: "clickhouse-credentials", key: "password" } } },
                 { name: "CLICKHOUSE_DEFAULT_ACCESS_MANAGEMENT", value: "1" },
+                { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
+                { name: "CH_INTERSERVER_HOST", value: "$(POD_NAME).clickhouse-headless.platform-data.svc.cluster.local" },
+                { name: "CH_CLUSTER_SECRET", valueFrom: { secretKeyRef: { name: "clickhouse-cluster", key: "secret" } } },
+                { name: "CH_INTERSERVER_PASSWORD", valueFrom: { secretKeyRef: { name: "clickhouse-cluster", key: "interserver-password" } } },
             ]);
             assert.strictEqual(capture.one("kubernetes:core/v1:Secret", "clickhouse-credentials").inputs.stringData.password, `${SECRET_MARK}-clickhouse-password`);
         });

@@ -102,6 +102,15 @@ describe("escape hatches", () => {
         await assert.rejects(runProgram(), (e: unknown) => pulumi.RunError.isInstance(e) && /chartSource\.password: got "\(hidden\)".*pulumi config set --secret --path chartSource\.password/.test(String(e)));
     });
 
+    it("refuses and lets through broker settings by Strimzi's own prefixes and exceptions", () => {
+        assert.strictEqual(refusedKey({ kafka: { config: { "cruise.control.metrics.topic": "m" } } }), "kafka.config.cruise.control.metrics.topic");
+        assert.strictEqual(refusedKey({ kafka: { config: { "log.dirs": "/x" } } }), "kafka.config.log.dirs");
+        assert.strictEqual(refusedKey({ kafka: { config: { "controller.quorum.voters": "1@x:9090" } } }), "kafka.config.controller.quorum.voters");
+        const allowed = { "sasl.server.max.receive.size": 524288, "ssl.secure.random.implementation": "SHA1PRNG", "cruise.control.metrics.topic.retention.ms": 3600000, "controller.quorum.fetch.timeout.ms": 4000 };
+        const config = parseConfig(raw({ profile: "dev", kafka: { config: allowed } })).overrides.kafkaConfig;
+        assert.deepStrictEqual(Object.fromEntries(Object.keys(allowed).map((k) => [k, config[k]])), allowed);
+    });
+
     it("refuses literal credentials in chart values, Flink options and airflow.cfg options, and accepts Secret names", () => {
         assert.strictEqual(refusedKey({ overrides: { superset: { values: { extraSecretEnv: { SUPERSET_SECRET_KEY: "x" } } } } }), "overrides.superset.values.extraSecretEnv.SUPERSET_SECRET_KEY");
         assert.strictEqual(refusedKey({ overrides: { trino: { values: { auth: { passwordAuth: "admin:hash" } } } } }), "overrides.trino.values.auth.passwordAuth");

@@ -244,14 +244,15 @@ describe("metrics endpoints", () => {
 
         it("ClickHouse: turns the Prometheus handler on in a config.d file of its own ConfigMap", () => {
             const cm = capture.one("kubernetes:core/v1:ConfigMap", "clickhouse-config").inputs;
-            assert.deepStrictEqual(Object.keys(cm.data), ["prometheus.xml"]);
+            // Next to the replication settings and the single server's embedded Keeper.
+            assert.deepStrictEqual(Object.keys(cm.data), ["cluster.xml", "keeper.xml", "prometheus.xml"]);
             assert.strictEqual(cm.data["prometheus.xml"], PROMETHEUS_CONFIG);
             for (const line of ["<endpoint>/metrics</endpoint>", "<port>9363</port>", "<metrics>true</metrics>", "<events>true</events>", "<asynchronous_metrics>true</asynchronous_metrics>"]) {
                 assert.ok(PROMETHEUS_CONFIG.includes(line), line);
             }
             const pod = capture.one(STATEFULSET, "clickhouse-statefulset").inputs.spec.template.spec;
             assert.deepStrictEqual(pod.volumes.find((v: any) => v.name === "config"), { name: "config", configMap: { name: "clickhouse-config" } });
-            assert.deepStrictEqual(pod.containers[0].volumeMounts.find((m: any) => m.name === "config"), {
+            assert.deepStrictEqual(pod.containers[0].volumeMounts.find((m: any) => m.name === "config" && m.subPath === "prometheus.xml"), {
                 name: "config",
                 mountPath: "/etc/clickhouse-server/config.d/prometheus.xml",
                 subPath: "prometheus.xml",

@@ -168,16 +168,9 @@ describe("ObjectStore", () => {
         assert.deepStrictEqual(tenant(capture).inputs.spec.configuration, { name: "minio-root-credentials" });
     });
 
-    it("gives applications their own access key, for the operator and as AWS_* keys", async () => {
-        const { capture, store } = await build(false);
-        const accessKey = `${SECRET_MARK}-minio-app-access-key`;
-        const secretKey = `${SECRET_MARK}-minio-app-secret-key`;
-        assert.deepStrictEqual(capture.one(SECRET, "minio-app-user").inputs.stringData, { CONSOLE_ACCESS_KEY: accessKey, CONSOLE_SECRET_KEY: secretKey });
-        assert.deepStrictEqual(tenant(capture).inputs.spec.users, [{ name: "minio-app-user" }]);
-        assert.deepStrictEqual(capture.one(SECRET, "minio-s3-credentials").inputs.stringData, { AWS_ACCESS_KEY_ID: accessKey, AWS_SECRET_ACCESS_KEY: secretKey });
-        assert.strictEqual(await resolve(store.s3SecretName), "minio-s3-credentials");
-        assert.strictEqual(store.s3Credential.usernameKey, "AWS_ACCESS_KEY_ID");
-        assert.strictEqual(await isSecret(store.s3Credential.password), true);
+    it("lists no Tenant users: the operator would give each one consoleAdmin", async () => {
+        const { capture } = await build(false, { clients: [{ name: "duckdb", grants: [{ bucket: "lakehouse", access: "read" }] }] });
+        assert.strictEqual(tenant(capture).inputs.spec.users, undefined);
     });
 
     it("runs the tenant pods under the restricted profile as uid 1000", async () => {
@@ -205,8 +198,7 @@ describe("ObjectStore", () => {
         assert.strictEqual(await resolve(store.endpoint.portForward), "kubectl -n platform-data port-forward svc/minio 9000:80");
         assert.strictEqual(await resolve(store.consoleEndpoint.internal), "http://minio-console.platform-data.svc.cluster.local:9090");
         assert.strictEqual(await resolve(store.consoleEndpoint.portForward), "kubectl -n platform-data port-forward svc/minio-console 9090:9090");
-        assert.strictEqual(store.ready.length, 1);
-        assert.strictEqual(store.ready[0], store.tenant);
+        assert.deepStrictEqual(store.ready, [store.tenant, store.provisioning]);
         assert.strictEqual(await isSecret(store.s3Endpoint), false);
     });
 
@@ -220,10 +212,11 @@ describe("ObjectStore", () => {
 
     for (const ha of [false, true]) {
         it(`keeps every generated value inside Secrets (${ha ? "HA" : "dev"})`, async () => {
-            const { capture } = await build(ha);
+            const { capture } = await build(ha, { clients: [{ name: "duckdb", grants: [{ bucket: "lakehouse", access: "read" }] }] });
             assert.deepStrictEqual(secretLeaks(capture), []);
             const inSecrets = capture.ofType(SECRET).flatMap((r) => strings(r.inputs.stringData).filter(([, s]) => s.includes(SECRET_MARK)));
-            assert.strictEqual(inSecrets.length, 7);
+            // The root login's config.env, username and password; the client's secret key.
+            assert.strictEqual(inSecrets.length, 4);
         });
     }
 });

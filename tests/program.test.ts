@@ -248,7 +248,7 @@ describe("program", () => {
             assert.strictEqual(spec.backup.schedule[0].schedule, "0 2 * * *");
             assert.strictEqual(spec.backup.pitr.enabled, true);
             assert.strictEqual(spec.backup.storages["s3-full"].s3.bucket, "backups/xtradb/full");
-            assert.strictEqual(spec.backup.storages["s3-full"].s3.credentialsSecret, "object-store-s3-credentials");
+            assert.strictEqual(spec.backup.storages["s3-full"].s3.credentialsSecret, "object-store-s3-xtradb-backups");
         });
 
         it("prod runs Kafka on three controllers and three brokers with RF 3 and min ISR 2", async () => {
@@ -376,13 +376,13 @@ describe("program", () => {
             assert.strictEqual(capture.one(RELEASE, "trino-chart").inputs.values.jmx, undefined);
         });
 
-        it("DuckDB and the appender run in the apps namespace on the lake's own copy of the S3 key", async () => {
+        it("DuckDB and the appender run in the apps namespace, each on its own copy of its own S3 key", async () => {
             const { capture, exported } = await program("dev");
-            for (const name of ["duckdb-deployment", "iceberg-appender-deployment"]) {
+            for (const [name, secret] of [["duckdb-deployment", "duckdb-s3-credentials"], ["iceberg-appender-deployment", "iceberg-appender-s3-credentials"]]) {
                 const d = capture.one("kubernetes:apps/v1:Deployment", name);
                 assert.strictEqual(d.inputs.metadata.namespace, "platform-apps");
                 const refs = d.inputs.spec.template.spec.containers[0].env.filter((e: any) => e.valueFrom?.secretKeyRef).map((e: any) => e.valueFrom.secretKeyRef.name);
-                assert.ok(refs.includes("lake-s3-credentials"), `${name} reads ${refs.join(", ")}`);
+                assert.ok(refs.includes(secret), `${name} reads ${refs.join(", ")}`);
             }
             const appenderDeps = capture.dependencyNames(capture.one("kubernetes:apps/v1:Deployment", "iceberg-appender-deployment"));
             for (const d of ["kubernetes:kafka.strimzi.io/v1:KafkaTopic::kafka-topic-telemetry-logs", `${RELEASE}::nessie-chart`]) assert.ok(appenderDeps.includes(d), `appender lacks ${d}`);
@@ -481,6 +481,7 @@ describe("program", () => {
                 "clickhouse-statefulset",
                 "duckdb-deployment",
                 "iceberg-appender-deployment",
+                "object-store-s3-provision",
                 "schema-registry-deployment",
                 "valkey-statefulset",
             ]);

@@ -151,7 +151,7 @@ describe("Spark", () => {
             assert.strictEqual(sa.metadata.namespace, "platform-apps");
         });
 
-        it("lets the submitter manage SparkApplications, read their status, and read driver pods and logs, nothing more", () => {
+        it("lets the submitter manage SparkApplications, read their status, and read driver pods, logs and events, nothing more", () => {
             const role = capture.one("kubernetes:rbac.authorization.k8s.io/v1:Role", "spark-jobs-submitter").inputs;
             assert.strictEqual(role.metadata.name, "spark-submitter");
             assert.strictEqual(role.metadata.namespace, "platform-apps");
@@ -159,6 +159,7 @@ describe("Spark", () => {
                 { apiGroups: ["sparkoperator.k8s.io"], resources: ["sparkapplications", "scheduledsparkapplications"], verbs: ["create", "get", "list", "watch", "delete"] },
                 { apiGroups: ["sparkoperator.k8s.io"], resources: ["sparkapplications/status", "scheduledsparkapplications/status"], verbs: ["get"] },
                 { apiGroups: [""], resources: ["pods", "pods/log"], verbs: ["get", "list", "watch"] },
+                { apiGroups: [""], resources: ["events"], verbs: ["get", "list", "watch"] },
             ]);
         });
 

@@ -313,6 +313,7 @@ describe("XtraDbCluster", () => {
             storageClass: "",
             sizing: { servers: 1, volumesPerServer: 1, volumeSize: "5Gi", cpu: "100m", memory: "256Mi", cpuLimit: "1", memoryLimit: "1Gi" },
             buckets: ["backups"],
+            clients: [{ name: "xtradb-backups", grants: [{ bucket: "backups", access: "readwrite", prefix: "mysql/" }] }],
         });
         const pxcOperator = new PxcOperator("pxc-operator", { namespace: "platform-operators", chartSource: CHART_SOURCE, imageRegistry: "" });
         new XtraDbCluster("mysql", {
@@ -321,21 +322,22 @@ describe("XtraDbCluster", () => {
             imageRegistry: "",
             storageClass: "",
             sizing: DEV_SIZING,
-            backup: { ...store.location("backups"), schedule: "0 3 * * *", keep: 3, pitr: false },
+            backup: { ...store.location("backups", "xtradb-backups"), schedule: "0 3 * * *", keep: 3, pitr: false },
         });
         await settle();
         const r = cluster(capture);
         assert.deepStrictEqual(r.inputs.spec.backup.storages["s3-full"].s3, {
             bucket: "backups/mysql/full",
-            credentialsSecret: "minio-s3-credentials",
+            credentialsSecret: "minio-s3-xtradb-backups",
             endpointUrl: "http://minio.platform-data.svc.cluster.local",
             region: "us-east-1",
             forcePathStyle: true,
         });
         const deps = capture.dependencyNames(r);
-        assert.ok(deps.includes(`${SECRET}::minio-s3-credentials`), `cluster deps: ${deps.join(", ")}`);
-        // Binlog upload starts with the cluster, so it waits for the initialized tenant and its buckets.
+        // Binlog upload starts with the cluster, so it waits for the initialized tenant, its buckets and
+        // its S3 user (the provisioning Job, which itself waits for the client's Secret).
         assert.ok(deps.includes("kubernetes:minio.min.io/v2:Tenant::minio-tenant"), `cluster deps: ${deps.join(", ")}`);
+        assert.ok(deps.includes("kubernetes:batch/v1:Job::minio-s3-provision"), `cluster deps: ${deps.join(", ")}`);
     });
 
     for (const ha of [false, true]) {

@@ -54,6 +54,15 @@ const SUPERSET_UID = 1000;
 const ADMIN_USER = "admin";
 
 /**
+ * Labels chart 0.22.8 puts on every pod it renders (`superset.selectorLabels`: the chart name, as no
+ * `nameOverride` is set, and the release). Since the chart moved to the Kubernetes recommended
+ * labels (apache/superset#39350), pods no longer carry `app`/`release`.
+ */
+export const SUPERSET_POD_LABELS: Readonly<Record<string, string>> = { "app.kubernetes.io/name": "superset", "app.kubernetes.io/instance": RELEASE };
+/** A role's pods (`superset.componentSelectorLabels`): "web" serves the UI, "worker" runs Celery. */
+export const supersetRoleLabels = (component: "web" | "worker"): Record<string, string> => ({ ...SUPERSET_POD_LABELS, "app.kubernetes.io/component": component });
+
+/**
  * Appended to the chart's superset_config.py (`configOverrides.platform`). The chart's own results
  * backend and Celery broker carry the cache password only when `supersetNode.connections.redis_password`
  * is a Helm value (a secret in the values); here both read it from the environment instead. The
@@ -136,15 +145,15 @@ export class Superset extends pulumi.ComponentResource {
             seccompProfile: { type: "RuntimeDefault" },
         };
         const resources = resourceRequirements(args.sizing);
-        // The chart labels web pods app=<release> and workers app=<release>-worker.
-        const spread = (app: string) =>
+        // Spread each role's pods by the labels the chart gives them.
+        const spread = (component: "web" | "worker") =>
             ha
                 ? [
                       {
                           maxSkew: 1,
                           topologyKey: "kubernetes.io/hostname",
                           whenUnsatisfiable: "ScheduleAnyway",
-                          labelSelector: { matchLabels: { app, release: RELEASE } },
+                          labelSelector: { matchLabels: supersetRoleLabels(component) },
                       },
                   ]
                 : [];
@@ -183,7 +192,7 @@ export class Superset extends pulumi.ComponentResource {
                         podSecurityContext,
                         containerSecurityContext,
                         podDisruptionBudget: { enabled: ha && args.sizing.replicas > 1, minAvailable: 1 },
-                        topologySpreadConstraints: spread(RELEASE),
+                        topologySpreadConstraints: spread("web"),
                     },
                     supersetWorker: {
                         replicas: { enabled: true, replicaCount: args.sizing.workerReplicas },
@@ -191,7 +200,7 @@ export class Superset extends pulumi.ComponentResource {
                         podSecurityContext,
                         containerSecurityContext,
                         podDisruptionBudget: { enabled: ha && args.sizing.workerReplicas > 1, minAvailable: 1 },
-                        topologySpreadConstraints: spread(`${RELEASE}-worker`),
+                        topologySpreadConstraints: spread("worker"),
                     },
                     init: {
                         enabled: true,
@@ -227,7 +236,7 @@ export class Superset extends pulumi.ComponentResource {
             passwordKey: "admin-password",
             password: pulumi.secret(adminPassword.result),
         };
-        this.serves = { namespace: args.namespace, podLabels: { app: RELEASE, release: RELEASE }, ports: [PORT] };
+        this.serves = { namespace: args.namespace, podLabels: supersetRoleLabels("web"), ports: [PORT] };
         this.web = { host: args.webHost ?? "superset", namespace: args.namespace, service, port: PORT, podLabels: this.serves.podLabels, containerPort: PORT };
         this.registerOutputs({ endpoint: this.endpoint, credential: this.credential });
     }

@@ -8,6 +8,7 @@ import { Footprint, podsFootprint, sumFootprints } from "../lib/footprint";
 import { ImageRegistry, imageRef } from "../lib/images";
 import { platformLabels } from "../lib/labels";
 import { ServedPorts } from "../lib/network";
+import { onDifferentNodes } from "../lib/spread";
 import { CredentialRef, Endpoint, portForwardCommand } from "../lib/outputs";
 import { resourceRequirements, restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../lib/security";
 
@@ -194,9 +195,6 @@ export class Cache extends pulumi.ComponentResource {
         } else {
             const sentinel = args.sentinel ?? SENTINEL_RESOURCES;
             const proxy = args.proxy ?? PROXY_RESOURCES;
-            const antiAffinity = (podLabels: Record<string, string>) => ({
-                podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: podLabels }, topologyKey: "kubernetes.io/hostname" }] },
-            });
 
             // Stable DNS names for each server and Sentinel, published before the pods are ready so
             // that a starting pod can reach its peers (and Sentinel can resolve a master still loading).
@@ -248,7 +246,7 @@ export class Cache extends pulumi.ComponentResource {
                             spec: {
                                 automountServiceAccountToken: false,
                                 securityContext: restrictedPodSecurityContext(VALKEY_UID),
-                                affinity: antiAffinity(selector),
+                                affinity: onDifferentNodes(selector),
                                 // Room for the pre-stop switchover (normally a few seconds) before the server is stopped.
                                 terminationGracePeriodSeconds: 40,
                                 initContainers: [
@@ -337,7 +335,7 @@ export class Cache extends pulumi.ComponentResource {
                             spec: {
                                 automountServiceAccountToken: false,
                                 securityContext: restrictedPodSecurityContext(),
-                                affinity: antiAffinity(proxySelector),
+                                affinity: onDifferentNodes(proxySelector),
                                 containers: [
                                     {
                                         name: "haproxy",

@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { createHash } from "crypto";
 import { images } from "../catalog";
 import { Resources } from "../config";
 import { Footprint, mebibytes, podsFootprint } from "../lib/footprint";
@@ -11,7 +12,8 @@ import { ServedPorts } from "../lib/network";
 import { CredentialRef, Endpoint, portForwardCommand } from "../lib/outputs";
 import { waitForJsonPath } from "../lib/readiness";
 import { resourceRequirements, restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../lib/security";
-import { S3Location } from "../lib/storage";
+import { PROVISION_FILES, PROVISION_SCRIPT, S3Client, VersionedBucket, clientPolicy, lifecycleConfiguration, validateClients } from "../lib/s3Policy";
+import { S3Location, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY } from "../lib/storage";
 
 /** Servers, volumes and resources of the tenant's single pool. */
 export interface ObjectStoreSizing extends Resources {
@@ -40,6 +42,13 @@ export interface ObjectStoreArgs {
     readonly highAvailability?: boolean;
     /** Protect the Tenant from deletion. Default false. */
     readonly protect?: boolean;
+    /**
+     * The store's clients: one S3 user each, with a policy naming only its grants (decision 0043).
+     * Default none (then only the root login can use the store).
+     */
+    readonly clients?: readonly S3Client[];
+    /** Buckets kept versioned, with the lifecycle rule that ends their noncurrent versions. Default none. */
+    readonly versionedBuckets?: readonly VersionedBucket[];
 }
 
 /** The MinIO image's conventional non-root user (the tenant chart's default). */
@@ -63,11 +72,13 @@ const METRICS_PORT_NAME = "http-metrics";
  *
  * - Credentials: the root user and password are generated and kept only in the Secret named by
  *   `spec.configuration` (key `config.env`, `export MINIO_ROOT_USER=…` lines, as the operator reads
- *   it). Applications get their own access key, provisioned by the operator from the `spec.users`
- *   Secret (`CONSOLE_ACCESS_KEY`/`CONSOLE_SECRET_KEY`) and also published as `AWS_ACCESS_KEY_ID`/
- *   `AWS_SECRET_ACCESS_KEY` in the Secret named `s3SecretName`. The operator attaches its
- *   `consoleAdmin` policy to that user, so it is a separate, revocable identity, not a
- *   least-privilege one. Users and buckets are provisioned once, at first initialization.
+ *   it); it is the only login with admin rights. Each client gets its own user (access key ID = the
+ *   client's name, generated secret key) in the Secret `<name>-s3-<client>`, and a policy naming only
+ *   its buckets (decision 0043). Not through the Tenant's `users`: the operator attaches
+ *   `consoleAdmin` to every user listed there (operator v7.1.1, `Tenant.CreateUsers`). A Job
+ *   (`<name>-s3-provision`, the server image's `mc`) creates the policies and users, removes any
+ *   other user holding `consoleAdmin`, and turns on versioning and the lifecycle rule of
+ *   `versionedBuckets`. Buckets are created by the operator at first initialization.
  * - TLS is off (`requestAutoCert: false`): in-cluster clients use plain HTTP on the `minio`
  *   Service, port 80, and need no extra CA. The operator's automatic certificates would be signed
  *   by the Kubernetes cluster CA, which clients (Nessie, Flink, backup jobs) do not trust.
@@ -83,19 +94,13 @@ export class ObjectStore extends pulumi.ComponentResource {
     public readonly namespace: pulumi.Output<string>;
     /** The S3 API inside the cluster, `http://minio.<namespace>.svc.cluster.local`. */
     public readonly s3Endpoint: pulumi.Output<string>;
-    /** Secret holding the application access key as AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY. */
-    public readonly s3SecretName: pulumi.Output<string>;
-    /**
-     * The same Secret's name as a plain string, for a client that reads the Secret only at run time
-     * and must not wait for the store (through the Output it would wait for this component).
-     */
-    public readonly s3SecretNameKnown: string;
-    public readonly s3AccessKeyIdKey = "AWS_ACCESS_KEY_ID";
-    public readonly s3SecretAccessKeyKey = "AWS_SECRET_ACCESS_KEY";
-    /** The application access key, as the `credentials` output shows it. */
-    public readonly s3Credential: CredentialRef;
-    /** The application access key, as Pulumi secrets (for copies into other namespaces' Secrets). */
-    private readonly s3Keys: { readonly accessKeyId: pulumi.Output<string>; readonly secretAccessKey: pulumi.Output<string> };
+    /** Each client's Secret (in the store's namespace) by client name: `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY`. */
+    public readonly clientSecretNames: Readonly<Record<string, string>>;
+    /** The Job creating the clients' users and policies, versioning and lifecycle rules; clients wait for it. */
+    public readonly provisioning: k8s.batch.v1.Job;
+    /** Each client's keys, as Pulumi secrets (for copies into other namespaces' Secrets). */
+    private readonly clientKeys: Record<string, { readonly accessKeyId: pulumi.Output<string>; readonly secretAccessKey: pulumi.Output<string> }>;
+    private readonly clients: readonly S3Client[];
     public readonly buckets: readonly string[];
     /** The pods and ports clients connect to (for NetworkPolicies). */
     public readonly serves: ServedPorts;
@@ -117,17 +122,26 @@ export class ObjectStore extends pulumi.ComponentResource {
      */
     public readonly metrics: ScrapeTarget[];
 
-    /** One of the store's buckets as an S3 client needs it (the application access key's Secret). */
-    public location(bucket: string): S3Location {
+    /**
+     * One of the store's buckets as a client needs it: the client's own Secret (in the store's
+     * namespace; S3Access copies it elsewhere) and keys. The client must hold a grant on the bucket.
+     */
+    public location(bucket: string, client: string): S3Location {
         if (!this.buckets.includes(bucket)) throw new Error(`object store: no bucket "${bucket}"; it has ${this.buckets.join(", ")}`);
-        return { endpoint: this.s3Endpoint, secretName: this.s3SecretName, bucket, ready: this.ready, keys: this.s3Keys };
+        const c = this.clients.find((x) => x.name === client);
+        if (c === undefined) throw new Error(`object store: no S3 client "${client}"; it has ${this.clients.map((x) => x.name).join(", ")}`);
+        if (!c.grants.some((g) => g.bucket === bucket)) throw new Error(`object store: S3 client "${client}" has no grant on bucket "${bucket}"`);
+        return { endpoint: this.s3Endpoint, secretName: this.clientSecretNames[client], bucket, ready: this.ready, keys: this.clientKeys[client] };
     }
 
     constructor(name: string, args: ObjectStoreArgs, opts?: pulumi.ComponentResourceOptions) {
         super("analytics:data:ObjectStore", name, {}, opts);
         const ha = args.highAvailability ?? false;
         const buckets = args.buckets ?? [];
+        const clients = args.clients ?? [];
+        const versioned = args.versionedBuckets ?? [];
         validate(name, args.sizing, ha, buckets);
+        validateClients(`ObjectStore ${name}`, clients, buckets, versioned);
         const labels = platformLabels("minio", name);
 
         const rootUser = new random.RandomPassword(`${name}-root-user`, { length: 20, special: false }, { parent: this });
@@ -148,28 +162,6 @@ export class ObjectStore extends pulumi.ComponentResource {
             { parent: this },
         );
 
-        const appAccessKey = new random.RandomPassword(`${name}-app-access-key`, { length: 20, special: false }, { parent: this });
-        const appSecretKey = new random.RandomPassword(`${name}-app-secret-key`, { length: 40, special: false }, { parent: this });
-        const appUserSecret = new k8s.core.v1.Secret(
-            `${name}-app-user`,
-            {
-                metadata: { name: `${name}-app-user`, namespace: args.namespace, labels },
-                type: "Opaque",
-                stringData: { CONSOLE_ACCESS_KEY: appAccessKey.result, CONSOLE_SECRET_KEY: appSecretKey.result },
-            },
-            { parent: this },
-        );
-        this.s3SecretNameKnown = `${name}-s3-credentials`;
-        const s3Secret = new k8s.core.v1.Secret(
-            `${name}-s3-credentials`,
-            {
-                metadata: { name: this.s3SecretNameKnown, namespace: args.namespace, labels },
-                type: "Opaque",
-                stringData: { [this.s3AccessKeyIdKey]: appAccessKey.result, [this.s3SecretAccessKeyKey]: appSecretKey.result },
-            },
-            { parent: this },
-        );
-
         const poolSelector = { matchLabels: { [TENANT_LABEL]: name } };
         this.tenant = new k8s.apiextensions.CustomResource(
             `${name}-tenant`,
@@ -180,7 +172,6 @@ export class ObjectStore extends pulumi.ComponentResource {
                 spec: {
                     image: imageRef(images.minio, args.imageRegistry),
                     configuration: { name: rootSecret.metadata.name },
-                    users: [{ name: appUserSecret.metadata.name }],
                     buckets: buckets.map((bucket) => ({ name: bucket })),
                     requestAutoCert: false,
                     // Lets Prometheus read the metrics endpoints without a bearer token. They show usage and
@@ -235,7 +226,6 @@ export class ObjectStore extends pulumi.ComponentResource {
         // From the namespace given, not the Tenant's: an address is known before the store is up, and
         // clients that must wait for it name `ready` (a PostgreSQL cluster, for one, need not).
         this.s3Endpoint = pulumi.interpolate`http://minio.${args.namespace}.svc.cluster.local`;
-        this.s3SecretName = s3Secret.metadata.name;
         this.endpoint = {
             internal: this.s3Endpoint,
             external: null,
@@ -264,17 +254,8 @@ export class ObjectStore extends pulumi.ComponentResource {
             passwordKey: "password",
             password: pulumi.secret(rootPassword.result),
         };
-        this.s3Keys = { accessKeyId: pulumi.secret(appAccessKey.result), secretAccessKey: pulumi.secret(appSecretKey.result) };
-        this.s3Credential = {
-            namespace: this.namespace,
-            secret: this.s3SecretName,
-            usernameKey: this.s3AccessKeyIdKey,
-            passwordKey: this.s3SecretAccessKeyKey,
-            password: pulumi.secret(appSecretKey.result),
-        };
         const volumesGiB = (mebibytes(args.sizing.volumeSize) / 1024) * args.sizing.volumesPerServer * args.sizing.servers;
         this.footprint = { ...podsFootprint(args.sizing, args.sizing.servers), storageGiB: volumesGiB };
-        this.ready = [this.tenant];
         this.serves = { namespace: args.namespace, podLabels: { [TENANT_LABEL]: name }, ports: [MINIO_PORT] };
 
         const metricsLabels = { ...labels, "app.kubernetes.io/component": "metrics" };
@@ -302,8 +283,123 @@ export class ObjectStore extends pulumi.ComponentResource {
                 podLabels: { [TENANT_LABEL]: name },
             },
         ];
-        this.registerOutputs({ s3Endpoint: this.s3Endpoint, s3SecretName: this.s3SecretName, endpoint: this.endpoint, consoleEndpoint: this.consoleEndpoint });
+        this.clients = clients;
+        const secretNames: Record<string, string> = {};
+        const clientSecrets: k8s.core.v1.Secret[] = [];
+        this.clientKeys = {};
+        for (const client of clients) {
+            const secretKey = new random.RandomPassword(`${name}-s3-${client.name}-secret-key`, { length: 40, special: false }, { parent: this });
+            secretNames[client.name] = `${name}-s3-${client.name}`;
+            const secret = new k8s.core.v1.Secret(
+                `${name}-s3-${client.name}`,
+                {
+                    metadata: { name: secretNames[client.name], namespace: args.namespace, labels: { ...labels, [S3_CLIENT_LABEL]: client.name } },
+                    type: "Opaque",
+                    stringData: { [S3_ACCESS_KEY_ID]: client.name, [S3_SECRET_ACCESS_KEY]: secretKey.result },
+                },
+                { parent: this },
+            );
+            clientSecrets.push(secret);
+            this.clientKeys[client.name] = { accessKeyId: pulumi.output(client.name), secretAccessKey: pulumi.secret(secretKey.result) };
+        }
+        this.clientSecretNames = secretNames;
+        this.provisioning = this.provision(name, args, labels, rootSecret.metadata.name, clients, versioned, clientSecrets);
+        this.ready = [this.tenant, this.provisioning];
+        this.registerOutputs({ s3Endpoint: this.s3Endpoint, clientSecretNames: this.clientSecretNames, endpoint: this.endpoint, consoleEndpoint: this.consoleEndpoint });
     }
+
+    /** The ConfigMap of policies and lifecycle rules, and the Job applying them with `mc` as the root login. */
+    private provision(
+        name: string,
+        args: ObjectStoreArgs,
+        labels: Record<string, string>,
+        rootSecretName: pulumi.Input<string>,
+        clients: readonly S3Client[],
+        versioned: readonly VersionedBucket[],
+        clientSecrets: readonly k8s.core.v1.Secret[],
+    ): k8s.batch.v1.Job {
+        const data: Record<string, string> = provisioningFiles(clients, versioned);
+        const config = new k8s.core.v1.ConfigMap(`${name}-s3-provision`, { metadata: { name: `${name}-s3-provision`, namespace: args.namespace, labels }, data }, { parent: this });
+        const digest = createHash("sha256").update(JSON.stringify(data)).digest("hex");
+        const jobLabels = { ...labels, "app.kubernetes.io/component": "s3-provision" };
+        return new k8s.batch.v1.Job(
+            `${name}-s3-provision`,
+            {
+                metadata: { name: `${name}-s3-provision`, namespace: args.namespace, labels: jobLabels },
+                spec: {
+                    backoffLimit: 6,
+                    activeDeadlineSeconds: 900,
+                    template: {
+                        // A changed policy, client or rule changes the template, which replaces the Job.
+                        metadata: { labels: jobLabels, annotations: { "analytics-platform/s3-provision-sha256": digest } },
+                        spec: {
+                            restartPolicy: "Never",
+                            automountServiceAccountToken: false,
+                            securityContext: restrictedPodSecurityContext(MINIO_UID),
+                            containers: [
+                                {
+                                    name: "provision",
+                                    image: imageRef(images.minio, args.imageRegistry),
+                                    command: ["bash", `${PROVISION_DIR}/${PROVISION_FILES.script}`],
+                                    env: [
+                                        { name: "S3_ENDPOINT", value: pulumi.interpolate`http://minio.${args.namespace}.svc.cluster.local` },
+                                        { name: "MINIO_ROOT_USER", valueFrom: { secretKeyRef: { name: rootSecretName, key: "username" } } },
+                                        { name: "MINIO_ROOT_PASSWORD", valueFrom: { secretKeyRef: { name: rootSecretName, key: "password" } } },
+                                        { name: "POLICY_DIR", value: PROVISION_DIR },
+                                        { name: "KEYS_DIR", value: KEYS_DIR },
+                                        { name: "TMPDIR", value: "/tmp" },
+                                        { name: "HOME", value: "/tmp" },
+                                    ],
+                                    resources: resourceRequirements({ cpu: "50m", memory: "64Mi", cpuLimit: "500m", memoryLimit: "256Mi" }),
+                                    securityContext: restrictedContainerSecurityContext(MINIO_UID),
+                                    volumeMounts: [
+                                        { name: "config", mountPath: PROVISION_DIR, readOnly: true },
+                                        { name: "keys", mountPath: KEYS_DIR, readOnly: true },
+                                        { name: "tmp", mountPath: "/tmp" },
+                                    ],
+                                },
+                            ],
+                            volumes: [
+                                { name: "config", configMap: { name: config.metadata.name } },
+                                {
+                                    name: "keys",
+                                    projected: {
+                                        sources: clients.map((c) => ({
+                                            secret: {
+                                                name: `${name}-s3-${c.name}`,
+                                                items: [S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY].map((key) => ({ key, path: `${c.name}/${key}` })),
+                                            },
+                                        })),
+                                    },
+                                },
+                                { name: "tmp", emptyDir: { sizeLimit: "64Mi" } },
+                            ],
+                        },
+                    },
+                },
+            },
+            // Users and rules go into the running, initialized tenant; its buckets must exist. The pod
+            // mounts every client's Secret.
+            { parent: this, dependsOn: [this.tenant, ...clientSecrets], customTimeouts: { create: "20m", update: "20m" } },
+        );
+    }
+}
+
+/** Where the provisioning Job finds its files and each client's keys. */
+const PROVISION_DIR = "/etc/s3-provision";
+const KEYS_DIR = "/var/run/s3-users";
+/** Label naming the client on its credentials Secret. */
+export const S3_CLIENT_LABEL = "analytics-platform/s3-client";
+
+/** The provisioning ConfigMap's files: the script, the client list, one policy per client, one lifecycle per versioned bucket. */
+export function provisioningFiles(clients: readonly S3Client[], versioned: readonly VersionedBucket[]): Record<string, string> {
+    return {
+        [PROVISION_FILES.script]: PROVISION_SCRIPT,
+        [PROVISION_FILES.users]: clients.map((c) => `${c.name}\n`).join(""),
+        [PROVISION_FILES.versioned]: versioned.map((v) => `${v.bucket}\n`).join(""),
+        ...Object.fromEntries(clients.map((c) => [PROVISION_FILES.policy(c.name), `${JSON.stringify(clientPolicy(c), null, 2)}\n`])),
+        ...Object.fromEntries(versioned.map((v) => [PROVISION_FILES.lifecycle(v.bucket), `${JSON.stringify(lifecycleConfiguration(v), null, 2)}\n`])),
+    };
 }
 
 /** Rejects shapes MinIO or the operator cannot run, before any resource exists. */

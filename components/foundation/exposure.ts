@@ -17,7 +17,7 @@ export interface ExposureArgs {
     readonly clusterIssuer: pulumi.Input<string>;
     /** The cert-manager release: Certificate objects need its CRDs and webhook. */
     readonly certManager: pulumi.Resource;
-    /** PEM of the CA that signed backends serving HTTPS themselves (re-encryption at the edge). */
+    /** PEM of the CA that signed backends serving HTTPS themselves (re-encryption at the edge, verified against it). */
     readonly backendCaPem: pulumi.Input<string>;
     /** IngressClass (ingress mode); empty for the cluster default. Default "". */
     readonly ingressClassName?: string;
@@ -34,12 +34,32 @@ export interface ExposureArgs {
 
 const GATEWAY_API = "gateway.networking.k8s.io/v1";
 
+/** The in-cluster name an HTTPS backend's certificate carries, which the edge checks. */
+const backendServiceName = (s: WebService) => pulumi.interpolate`${s.service}.${s.namespace}.svc.cluster.local`;
+
+/**
+ * ingress-nginx annotations that re-encrypt to an HTTPS backend and verify it: its certificate must
+ * chain to the CA in `<namespace>/<host>-backend-ca` (`proxy-ssl-secret`, a Secret in the Ingress's
+ * own namespace holding `ca.crt`) and carry the Service's cluster name (`proxy-ssl-name`), which is
+ * also sent as SNI (`proxy-ssl-server-name`). Without `proxy-ssl-verify: "on"` nginx accepts any
+ * certificate (its default is off).
+ */
+export function ingressBackendTlsAnnotations(s: WebService): Record<string, pulumi.Input<string>> {
+    return {
+        "nginx.ingress.kubernetes.io/backend-protocol": "HTTPS",
+        "nginx.ingress.kubernetes.io/proxy-ssl-secret": pulumi.interpolate`${s.namespace}/${s.host}-backend-ca`,
+        "nginx.ingress.kubernetes.io/proxy-ssl-verify": "on",
+        "nginx.ingress.kubernetes.io/proxy-ssl-name": backendServiceName(s),
+        "nginx.ingress.kubernetes.io/proxy-ssl-server-name": "on",
+    };
+}
+
 /**
  * Publishes the platform's web UIs outside the cluster under one domain, with TLS:
  * certificates come from cert-manager (the platform CA or a configured issuer such as ACME) in the
  * ingress and gateway modes, and from the OpenShift router in route mode. Backends that serve HTTPS
  * themselves are re-encrypted to: a Gateway (BackendTLSPolicy) and a re-encrypt Route verify them
- * against the platform CA; ingress-nginx encrypts without verifying.
+ * against the platform CA, and so does ingress-nginx (proxy-ssl-* annotations).
  */
 export class Exposure extends pulumi.ComponentResource {
     /** External URL of each published service, by host prefix. */
@@ -93,6 +113,12 @@ export class Exposure extends pulumi.ComponentResource {
         }
 
         if (args.mode === "ingress") {
+            // ingress-nginx reads the CA to verify an HTTPS backend from a Secret (`ca.crt`). This one
+            // holds only the CA: with a tls.crt/tls.key in it (as in the backend's own `<host>-tls`),
+            // the controller would also present that certificate as its client identity to the backend.
+            for (const [host, namespace] of tlsNamespaces) {
+                new k8s.core.v1.Secret(`${name}-${host}-backend-ca`, { metadata: { name: `${host}-backend-ca`, namespace, labels }, type: "Opaque", stringData: { "ca.crt": args.backendCaPem } }, { parent: this });
+            }
             for (const s of published) {
                 certificate(s, s.namespace);
                 new k8s.networking.v1.Ingress(
@@ -102,8 +128,8 @@ export class Exposure extends pulumi.ComponentResource {
                             name: s.host,
                             namespace: s.namespace,
                             labels,
-                            // ingress-nginx re-encrypts to HTTPS backends only when told so.
-                            ...((s.backendTls ?? false) ? { annotations: { "nginx.ingress.kubernetes.io/backend-protocol": "HTTPS" } } : {}),
+                            // ingress-nginx re-encrypts to HTTPS backends only when told so, and verifies them only when told so.
+                            ...((s.backendTls ?? false) ? { annotations: ingressBackendTlsAnnotations(s) } : {}),
                         },
                         spec: {
                             ...((args.ingressClassName ?? "") === "" ? {} : { ingressClassName: args.ingressClassName }),
@@ -179,7 +205,7 @@ export class Exposure extends pulumi.ComponentResource {
                                 targetRefs: [{ group: "", kind: "Service", name: s.service }],
                                 validation: {
                                     caCertificateRefs: [{ group: "", kind: "ConfigMap", name: `${s.host}-backend-ca` }],
-                                    hostname: pulumi.interpolate`${s.service}.${s.namespace}.svc.cluster.local`,
+                                    hostname: backendServiceName(s),
                                 },
                             },
                         },

@@ -4,7 +4,8 @@
  * runs the same groups through `promtool test rules`. Expressions use the metric names the pinned
  * releases serve: CloudNativePG 1.30's exporter and the Barman Cloud plugin's backup metrics,
  * Strimzi's metrics reporter, Flink's Prometheus reporter, MinIO's v2 cluster metrics,
- * cert-manager's controller metrics, and the appender's own.
+ * cert-manager's controller metrics, the appender's own, ClickHouse's built-in Prometheus handler
+ * (`ClickHouseMetrics_*`) and kube-state-metrics' CronJob series for ClickHouse's backups.
  */
 
 export type Severity = "warning" | "critical";
@@ -35,6 +36,9 @@ export interface AlertScope {
     readonly flink: boolean;
     readonly objectStore: boolean;
     readonly appender: boolean;
+    readonly clickhouse: boolean;
+    /** Name of ClickHouse's backup CronJob; undefined without ClickHouse backups. */
+    readonly clickhouseBackupCronJob?: string;
 }
 
 /** Extra time a backup may take beyond its schedule before the backup-age alert fires. */
@@ -60,6 +64,15 @@ const rule = (alert: string, expr: string, forDuration: string, severity: Severi
     annotations: { summary, description },
 });
 
+/**
+ * A critical alert when the newest backup (the timestamp series `newest`, aggregated per namespace)
+ * is older than the schedule's longest gap plus {@link BACKUP_SLACK_HOURS}.
+ */
+function backupAgeRule(alert: string, newest: string, schedule: string, summary: string, description: string): AlertRule {
+    const limit = (scheduleIntervalHours(schedule) + BACKUP_SLACK_HOURS) * 3600;
+    return rule(alert, `time() - max by (namespace) (${newest}) > ${limit}`, "10m", "critical", summary, `${description} within the schedule's interval plus ${BACKUP_SLACK_HOURS}h (${limit}s).`);
+}
+
 /** The rule groups for the parts of the platform in `scope`, one group per component. */
 export function alertRuleGroups(scope: AlertScope): RuleGroup[] {
     const groups: RuleGroup[] = [];
@@ -73,7 +86,6 @@ export function alertRuleGroups(scope: AlertScope): RuleGroup[] {
         });
     }
     if (scope.postgres) {
-        const limit = (scheduleIntervalHours(scope.backupSchedule) + BACKUP_SLACK_HOURS) * 3600;
         groups.push({
             name: "postgresql",
             rules: [
@@ -82,13 +94,12 @@ export function alertRuleGroups(scope: AlertScope): RuleGroup[] {
                 ...(scope.postgresBackups
                     ? [
                           rule("PostgresWalArchivingFailing", "increase(cnpg_pg_stat_archiver_failed_count[15m]) > 0 and cnpg_pg_stat_archiver_seconds_since_last_archival > 900", "15m", "critical", "WAL archiving of {{ $labels.pod }} is failing", "No WAL segment has reached the object store for 15 minutes: point-in-time recovery stops at the last archived one."),
-                          rule(
+                          backupAgeRule(
                               "PostgresBackupTooOld",
-                              `time() - max by (namespace) (barman_cloud_cloudnative_pg_io_last_available_backup_timestamp) > ${limit}`,
-                              "10m",
-                              "critical",
+                              "barman_cloud_cloudnative_pg_io_last_available_backup_timestamp",
+                              scope.backupSchedule,
                               "The newest PostgreSQL base backup in {{ $labels.namespace }} is older than its schedule allows",
-                              `No base backup has completed within the schedule's interval plus ${BACKUP_SLACK_HOURS}h (${limit}s).`,
+                              "No base backup has completed",
                           ),
                       ]
                     : []),
@@ -122,6 +133,26 @@ export function alertRuleGroups(scope: AlertScope): RuleGroup[] {
             rules: [
                 rule("ObjectStoreNodesOffline", "max by (namespace) (minio_cluster_nodes_offline_total) > 0", "5m", "critical", "{{ $value }} object-store servers are offline", "Erasure coding tolerates few losses: bring the servers back before another fails."),
                 rule("ObjectStoreDrivesOffline", "max by (namespace) (minio_cluster_drive_offline_total) > 0", "5m", "warning", "{{ $value }} object-store drives are offline", "Data on the remaining drives is still readable while the erasure set has quorum."),
+            ],
+        });
+    }
+    if (scope.clickhouse) {
+        groups.push({
+            name: "clickhouse",
+            rules: [
+                rule("ClickHouseReplicaReadOnly", "max by (namespace, pod) (ClickHouseMetrics_ReadonlyReplica) > 0", "5m", "critical", "ClickHouse {{ $labels.pod }} has read-only replicated tables", "The server lost its Keeper session: inserts into replicated tables fail until it reconnects."),
+                rule("ClickHouseKeeperSessionLost", "max by (namespace, pod) (ClickHouseMetrics_ZooKeeperSession) == 0", "5m", "critical", "ClickHouse {{ $labels.pod }} has no Keeper session", "Replication and ON CLUSTER DDL stop without Keeper: check the Keeper pods and their quorum."),
+                ...(scope.clickhouseBackupCronJob === undefined
+                    ? []
+                    : [
+                          backupAgeRule(
+                              "ClickHouseBackupTooOld",
+                              `kube_cronjob_status_last_successful_time{cronjob="${scope.clickhouseBackupCronJob}"}`,
+                              scope.backupSchedule,
+                              "The newest ClickHouse backup in {{ $labels.namespace }} is older than its schedule allows",
+                              "The backup CronJob has not succeeded",
+                          ),
+                      ]),
             ],
         });
     }
@@ -197,6 +228,20 @@ export function dashboards(scope: AlertScope): DashboardSpec[] {
             panels: [
                 { title: "Servers offline", expr: "max(minio_cluster_nodes_offline_total)" },
                 { title: "Drives offline", expr: "max(minio_cluster_drive_offline_total)" },
+            ],
+        });
+    }
+    if (scope.clickhouse) {
+        d.push({
+            name: "clickhouse",
+            title: "Platform / ClickHouse",
+            panels: [
+                { title: "Read-only replicated tables", expr: "max by (pod) (ClickHouseMetrics_ReadonlyReplica)" },
+                { title: "Keeper sessions", expr: "max by (pod) (ClickHouseMetrics_ZooKeeperSession)" },
+                { title: "Running queries", expr: "sum by (pod) (ClickHouseMetrics_Query)" },
+                ...(scope.clickhouseBackupCronJob === undefined
+                    ? []
+                    : [{ title: "Age of newest backup (s)", expr: `time() - max by (namespace) (kube_cronjob_status_last_successful_time{cronjob="${scope.clickhouseBackupCronJob}"})` }]),
             ],
         });
     }

@@ -179,8 +179,14 @@ export class SparkJobs extends pulumi.ComponentResource {
                     },
                     // Airflow's SparkKubernetesOperator polls the application's state through the status subresource.
                     { apiGroups: ["sparkoperator.k8s.io"], resources: ["sparkapplications/status", "scheduledsparkapplications/status"], verbs: ["get"] },
-                    // A submitter follows the driver pod and streams its log; read-only.
+                    // A submitter follows the driver pod and streams its log.
                     { apiGroups: [""], resources: ["pods", "pods/log"], verbs: ["get", "list", "watch"] },
+                    // Airflow's provider (cncf-kubernetes 10.x) copies the driver pod's events into the task log.
+                    // Its wish to label a failed driver pod `already_checked` (a pod `patch`) is not granted: the
+                    // submitters share this namespace with other apps, whose pods' labels select network policies.
+                    // A retry still skips the failed pod (the provider lists only non-failed drivers); the failed
+                    // task's log then ends with that 403 after the job's own error (docs/operations.md).
+                    { apiGroups: [""], resources: ["events"], verbs: ["get", "list", "watch"] },
                 ],
             },
             // RBAC rules may name kinds whose CRDs do not exist yet, so the Role needs no operator.

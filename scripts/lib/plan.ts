@@ -24,7 +24,7 @@ const ESTIMATES: Record<string, { dev: number; prod: number; why: string }> = {
     "analytics:data:Kafka": { dev: 180, prod: 360, why: "controllers, brokers rolled, entity operator, topics" },
     "analytics:data:SchemaRegistry": { dev: 60, prod: 60, why: "Deployment and its topic" },
     "analytics:data:Nessie": { dev: 90, prod: 120, why: "chart, schema migration" },
-    "analytics:data:ClickHouse": { dev: 60, prod: 90, why: "one StatefulSet pod" },
+    "analytics:data:ClickHouse": { dev: 60, prod: 90, why: "one StatefulSet pod; prod: two replicas and three Keepers, started in parallel" },
     "analytics:apps:Superset": { dev: 300, prod: 360, why: "chart, database migration and init hook" },
     "analytics:foundation:NetworkPolicies": { dev: 5, prod: 5, why: "policy objects" },
     "analytics:data:S3Access": { dev: 5, prod: 5, why: "a Secret" },

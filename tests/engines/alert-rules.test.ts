@@ -12,19 +12,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { stringify } from "yaml";
 import { engineHome, engines, programCapture, run, tempDir } from "./harness";
-
-interface Rule {
-    alert: string;
-    expr: string;
-    for: string;
-    labels: Record<string, string>;
-    annotations: Record<string, string>;
-}
-
-/** An alert's annotations as Prometheus renders them for these labels (templates use `$labels` only). */
-function rendered(rule: Rule, labels: Record<string, string>): Record<string, string> {
-    return Object.fromEntries(Object.entries(rule.annotations).map(([k, v]) => [k, v.replace(/\{\{ \$labels\.([a-z_]+) \}\}/g, (_, l: string) => labels[l] ?? "")]));
-}
+import { Rule, rendered } from "./promRules";
 
 describe("alert rules (promtool)", () => {
     let promtool: string;

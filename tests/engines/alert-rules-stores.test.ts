@@ -1,0 +1,86 @@
+/**
+ * The data stores' alerting rules (ClickHouse), as the prod stack generates them, unit-tested by
+ * promtool from the pinned Prometheus release (scripts/engines/install-promtool.sh): the backup-age
+ * and replica alerts fire exactly when they should on synthetic series.
+ *
+ * Mutation tried (fails the test): the CronJob name in the ClickHouse backup-age rule changed to
+ * "clickhouse-backups" makes "ClickHouseBackupTooOld fires 31 hours after the last success" find no alert.
+ */
+import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import { stringify } from "yaml";
+import { engineHome, engines, programCapture, run, tempDir } from "./harness";
+import { Rule, rendered } from "./promRules";
+
+describe("data store alert rules (promtool)", () => {
+    let promtool: string;
+    let dir: string;
+    let rules: Map<string, Rule>;
+
+    before(async () => {
+        promtool = path.join(engineHome("promtool"), "bin", "promtool");
+        const capture = await programCapture("prod");
+        const groups = capture
+            .ofType("kubernetes:monitoring.coreos.com/v1:PrometheusRule")
+            .flatMap((r) => r.inputs.spec.groups)
+            .filter((g: { name: string }) => ["platform-clickhouse", "platform-cache"].includes(g.name));
+        rules = new Map(groups.flatMap((g: { rules: Rule[] }) => g.rules.map((r) => [r.alert, r] as [string, Rule])));
+        dir = tempDir("store-alert-rules");
+        fs.writeFileSync(path.join(dir, "rules.yaml"), stringify({ groups }));
+    });
+
+    const expect = (alert: string, labels: Record<string, string>) => {
+        const rule = rules.get(alert);
+        assert.ok(rule, `no rule ${alert}`);
+        const all = { ...labels, severity: rule.labels.severity };
+        return { exp_labels: all, exp_annotations: rendered(rule, all) };
+    };
+
+    async function promtoolTest(tests: unknown[]): Promise<void> {
+        fs.writeFileSync(path.join(dir, "tests.yaml"), stringify({ rule_files: ["rules.yaml"], evaluation_interval: "1m", tests }));
+        const r = await run(promtool, ["test", "rules", "tests.yaml"], { cwd: dir, allowFailure: true });
+        assert.strictEqual(r.code, 0, `${r.stdout}\n${r.stderr}`);
+        assert.match(r.stdout, /SUCCESS/);
+    }
+
+    it("the store rule groups pass promtool check rules", async function () {
+        engines(this, "promtool");
+        const r = await run(promtool, ["check", "rules", path.join(dir, "rules.yaml")]);
+        assert.match(r.stdout, /SUCCESS: \d+ rules found/);
+    });
+
+    it("ClickHouse: the backup-age, read-only-replica and Keeper-session alerts fire when, and only when, they should", async function () {
+        engines(this, "promtool");
+        await promtoolTest([
+            {
+                // The CronJob last succeeded at time 0; the daily schedule plus 6 h of slack ends at 30 h.
+                interval: "1m",
+                input_series: [{ series: 'kube_cronjob_status_last_successful_time{namespace="platform-data",cronjob="clickhouse-backup"}', values: "0x2000" }],
+                alert_rule_test: [
+                    { eval_time: "29h", alertname: "ClickHouseBackupTooOld", exp_alerts: [] },
+                    { eval_time: "31h", alertname: "ClickHouseBackupTooOld", exp_alerts: [expect("ClickHouseBackupTooOld", { namespace: "platform-data" })] },
+                ],
+            },
+            {
+                // Another CronJob's age does not count.
+                interval: "1m",
+                input_series: [{ series: 'kube_cronjob_status_last_successful_time{namespace="platform-data",cronjob="other"}', values: "0x2000" }],
+                alert_rule_test: [{ eval_time: "31h", alertname: "ClickHouseBackupTooOld", exp_alerts: [] }],
+            },
+            {
+                interval: "1m",
+                input_series: [
+                    { series: 'ClickHouseMetrics_ReadonlyReplica{namespace="platform-data",pod="clickhouse-1"}', values: "0 0 0 2x20" },
+                    { series: 'ClickHouseMetrics_ZooKeeperSession{namespace="platform-data",pod="clickhouse-1"}', values: "1 1 1 0x20" },
+                ],
+                alert_rule_test: [
+                    { eval_time: "5m", alertname: "ClickHouseReplicaReadOnly", exp_alerts: [] },
+                    { eval_time: "9m", alertname: "ClickHouseReplicaReadOnly", exp_alerts: [expect("ClickHouseReplicaReadOnly", { namespace: "platform-data", pod: "clickhouse-1" })] },
+                    { eval_time: "5m", alertname: "ClickHouseKeeperSessionLost", exp_alerts: [] },
+                    { eval_time: "9m", alertname: "ClickHouseKeeperSessionLost", exp_alerts: [expect("ClickHouseKeeperSessionLost", { namespace: "platform-data", pod: "clickhouse-1" })] },
+                ],
+            },
+        ]);
+    });
+});
