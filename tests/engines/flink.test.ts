@@ -112,7 +112,9 @@ describe("Flink: the CDC session cluster, SQL gateway and bootstrap on real engi
     /** The program's SQL with its in-cluster paths replaced: the CA file the Kafka client Secret is mounted at. */
     function localSql(sql: string): string {
         assert.ok(sql.includes(KAFKA_CA_FILE), `the SQL names the mounted CA ${KAFKA_CA_FILE}`);
-        return sql.split(KAFKA_CA_FILE).join(kafka.caFile as string);
+        const ca = kafka.caFile;
+        assert.ok(ca, "the broker speaks TLS with a CA of its own");
+        return sql.split(KAFKA_CA_FILE).join(ca);
     }
 
     /** The bootstrap Job's environment: the program's literal values except addresses; Secret references resolved. */
