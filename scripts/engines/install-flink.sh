@@ -49,11 +49,7 @@ else
     done
     for m in log4j-slf4j-impl log4j-core log4j-1.2-api; do deps+="$(pom_dependency org.apache.logging.log4j "$m" "$LOG4J_VERSION")"$'\n'; done
     maven_copy "$work/lib" "$deps"
-    if [[ "${ENGINES_WRITE_LOCK:-}" == "1" ]]; then
-        (cd "$work/lib" && sha256sum -- *.jar) > "$LIST"
-        say "wrote $LIST"
-    fi
-    verify_list "$work/lib" "$LIST"
+    lock_list "$work/lib" "$LIST"
     maven_copy "$work/s3" "$(pom_dependency org.apache.flink flink-s3-fs-hadoop "$S3_PLUGIN_VERSION" "$NO_TRANSITIVE")"
     maven_copy "$work/prom" "$(pom_dependency org.apache.flink flink-metrics-prometheus "$FLINK_VERSION" "$NO_TRANSITIVE")"
     verify_sha256 "$work/s3/flink-s3-fs-hadoop-$S3_PLUGIN_VERSION.jar" "$S3_PLUGIN_SHA256"

@@ -32,6 +32,15 @@ verify_list() {
     [[ "$expected" == "$actual" ]] || die "$dir does not hold exactly the files of $list"
 }
 
+# lock_list DIR LIST: with ENGINES_WRITE_LOCK=1 first (re)writes LIST from DIR's jars; then verify_list.
+lock_list() {
+    if [[ "${ENGINES_WRITE_LOCK:-}" == "1" ]]; then
+        (cd "$1" && sha256sum -- *.jar) > "$2"
+        say "wrote $2"
+    fi
+    verify_list "$1" "$2"
+}
+
 # mvn_quiet ARGS...: Maven in batch mode against the engines' own local repository.
 mvn_quiet() { mvn -B -q -Dstyle.color=never -Dmaven.repo.local="$M2_REPO" "$@"; }
 
