@@ -36,8 +36,11 @@ export interface Lake {
     stop(): Promise<void>;
 }
 
-/** Starts the engines of the lake as the dev stack configures them. */
-export async function startLake(): Promise<Lake> {
+/**
+ * Starts the engines of the lake as the dev stack configures them. `scramUsers`: more SCRAM users
+ * for the broker's SASL listener (other clients' KafkaUsers), besides the appender's.
+ */
+export async function startLake(scramUsers: ReadonlyArray<{ readonly name: string; readonly password: string }> = []): Promise<Lake> {
     const settings = lakeSettings(await programCapture("dev"));
     // The appender authenticates the way the program configures it: SCRAM-SHA-512 as its KafkaUser,
     // over TLS when the protocol is SASL_SSL; the broker gets that user (the password is a Secret's content).
@@ -46,7 +49,7 @@ export async function startLake(): Promise<Lake> {
     const [postgres, s3, kafka] = await Promise.all([
         startPostgres(),
         startS3(),
-        startKafka(protocol?.startsWith("SASL_") && user ? { scramUsers: [{ name: user, password: SCRAM_PASSWORD }], tls: protocol === "SASL_SSL" } : {}),
+        startKafka(protocol?.startsWith("SASL_") && user ? { scramUsers: [{ name: user, password: SCRAM_PASSWORD }, ...scramUsers], tls: protocol === "SASL_SSL" } : {}),
     ]);
     await s3.createBucket(settings.warehouseBucket);
     const jdbcUrl: string = settings.nessieValues.jdbc?.jdbcUrl ?? "";

@@ -5,7 +5,6 @@
  */
 const MISSING = [
     ["Schema registry: Karapace with the program's environment against Kafka (register, fetch, evolve, refuse an incompatible schema)", "karapace", "not published on PyPI (Aiven ships it as a container image and source only)"],
-    ["Trino 480 reading the program's catalog files (Iceberg through Nessie and S3, PostgreSQL, Kafka)", "trino-server 480", "io.trino:trino-server:480 is not served by the Maven mirror (476 is the newest it serves; Trino 480 also needs Java 25)"],
 ] as const;
 
 describe("services whose engine is missing on this machine", function () {
