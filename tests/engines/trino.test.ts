@@ -31,7 +31,7 @@ import { Capture, PROJECT_DIR, StopWaiting, engines, freePort, lockedEnvironment
 import { Lake, createTopic, envValue, produceEvents, readTable, startAppender, startLake } from "./lake";
 import { chartSupersetConfig } from "./supersetConfig";
 import { record } from "./timings";
-import { TRINO_VERSION, TrinoEngine, loopbackCatalog, parseProperties, startTrino, trinoHome } from "./trino";
+import { TRINO_VERSION, TrinoEngine, jmxMatches, loopbackCatalog, parseProperties, startTrino, trinoHome } from "./trino";
 
 const GENERATED = "GENERATED-SECRET";
 const EVENTS = 120;
@@ -206,6 +206,19 @@ describe(`Trino ${TRINO_VERSION}: the program's catalogs against the real backen
         // The connector's HTTP client went to the catalog's URL: the JDBC URL parsed, the driver loaded.
         assert.match(refused, new RegExp(`Connect to http://127\\.0\\.0\\.1:${closedPort} failed: Connection refused`));
         console.log("      NOT RUN: a ClickHouse query (engine \"clickhouse-server\" is missing: no Debian, PyPI or Maven package serves it)");
+    });
+
+    it("serves JMX on the chart's settings, and every MBean pattern the exporter sidecar includes matches Trino's MBeans", async function () {
+        engines(this, `trino ${TRINO_VERSION}`, "java 25 JMX client");
+        const jmx = setup.values.jmx;
+        assert.ok(jmx?.enabled && jmx.exporter?.enabled, "the dev stack runs JMX and the exporter");
+        const config: string = jmx.exporter.configProperties;
+        // The sidecar reads the pod's own registry port.
+        assert.match(config, new RegExp(`^hostPort: localhost:${jmx.registryPort}$`, "m"));
+        const patterns = [...config.matchAll(/^ {2}- "([^"]+)"$/gm)].map((m) => m[1]);
+        assert.ok(patterns.length > 0, "the exporter's includeObjectNames");
+        const matches = await jmxMatches(trino.jmxRegistryPort as number, patterns);
+        assert.deepStrictEqual(patterns.filter((p) => !(matches[p] > 0)), [], `patterns matching no MBean (counts: ${JSON.stringify(matches)})`);
     });
 
     it("Superset registers Trino with the init script's own line, and a query through Superset's engine reads the Iceberg table", async function () {
