@@ -219,6 +219,9 @@ export async function startTrino(opts: TrinoOptions): Promise<TrinoEngine> {
             ...chart.jvm,
             "-XX:TieredStopAtLevel=1",
             "-XX:+AutoCreateSharedArchive",
+            // The archive's own notes (classes it skips) would drown Trino's log.
+            "-Xlog:cds=off",
+            "-Xlog:cds+dynamic=off",
             `-XX:SharedArchiveFile=${archive.file}`,
             ...Object.entries(chart.node).map(([k, v]) => `-D${k}=${v}`),
             `-Dconfig=${path.join(etc, "config.properties")}`,
