@@ -35,7 +35,7 @@ import { FlinkOperator } from "./components/processing/flinkOperator";
 import { SparkJobs } from "./components/processing/sparkJobs";
 import { SparkOperator } from "./components/processing/sparkOperator";
 import { Trino } from "./components/processing/trino";
-import { Flow, ServedPorts } from "./components/lib/network";
+import { ClientPods, Flow, ServedPorts, connectionText, flowBetween } from "./components/lib/network";
 import { Exposure } from "./components/foundation/exposure";
 import { Alerting } from "./components/foundation/alerting";
 import { Monitoring } from "./components/foundation/monitoring";
@@ -566,61 +566,81 @@ const exposure =
 const published = (e: Endpoint, host: string): Endpoint => (exposure && host in exposure.urls ? { ...e, external: pulumi.output(exposure.urls[host]) } : e);
 
 // ---- Network policies: default deny, then the connections the enabled components make -------
-/** A flow from one namespace to a served set of pods, when both ends exist. */
-const flow = (name: string, from: pulumi.Input<string>, to: { serves: ServedPorts } | undefined, when: unknown): Flow[] => (to && when ? [{ name, from, to: to.serves }] : []);
+/** A component's connection to a service, when both exist (and `when` holds). */
+const use = (client: string, from: { clients: ClientPods } | undefined, server: string, to: { serves: ServedPorts } | undefined, when = true): Flow[] =>
+    from && to && when ? [flowBetween("data", client, from.clients, server, to.serves)] : [];
+/** An operator's management connections to the pods it runs (by server name), on their management ports only. */
+const manage = (client: string, operator: { pods: ClientPods } | undefined, managed: Readonly<Record<string, ServedPorts | undefined>>): Flow[] =>
+    operator ? Object.entries(managed).flatMap(([server, m]) => (m ? [flowBetween("operator", client, operator.pods, server, m)] : [])) : [];
 const flows: Flow[] = [
-    // Operators reconcile the pods they manage (status, control and admin ports).
-    ...(cnpg || minioOperator || pxcOperator || strimzi ? [{ name: "operators-data", from: ns.names.operators, to: { namespace: ns.names.data, podLabels: {}, ports: [] } }] : []),
-    // The Flink operator drives the session cluster through its REST API.
-    ...(flinkOperator ? [{ name: "operators-processing", from: ns.names.operators, to: { namespace: ns.names.processing, podLabels: {}, ports: [] } }] : []),
-    ...flow("apps-postgres", ns.names.apps, postgres, superset ?? (airflow && cfg.airflow.metadataDatabase === "postgresql")),
-    ...flow("apps-xtradb", ns.names.apps, xtradb, airflow && cfg.airflow.metadataDatabase === "mysql"),
-    ...flow("apps-cache", ns.names.apps, cache, superset ?? airflow),
-    ...flow("apps-trino", ns.names.apps, trino, superset ?? airflow),
-    ...flow("apps-kafka", ns.names.apps, kafka, airflow ?? appender),
-    ...flow("apps-nessie", ns.names.apps, nessie, duckdb ?? appender),
-    ...flow("apps-object-store", ns.names.apps, objectStore, sparkJobs ?? duckdb ?? appender),
-    ...flow("processing-object-store", ns.names.processing, objectStore, trino ?? flink),
-    ...flow("processing-kafka", ns.names.processing, kafka, trino ?? flink),
-    ...flow("processing-nessie", ns.names.processing, nessie, trino),
-    ...flow("processing-postgres", ns.names.processing, postgres, trino),
-    ...flow("processing-clickhouse", ns.names.processing, clickhouse, trino),
+    // Operators reconcile the pods they manage through their management ports (each operator's docs).
+    ...manage("cnpg", cnpg, { postgres: postgres?.managed }),
+    ...manage("pxc", pxcOperator, { xtradb: xtradb?.managed }),
+    // The MinIO operator administers its tenant through the S3 API port (users, buckets, policies).
+    ...manage("minio-operator", minioOperator, { "object-store": objectStore?.serves }),
+    ...manage("strimzi", strimzi, kafka?.managed ?? {}),
+    ...manage("flink-operator", flinkOperator, { flink: flink?.managed }),
+    // The Spark operator submits through the API server and reaches no Spark pod.
+    ...use("superset", superset, "postgres", postgres),
+    ...use("superset", superset, "cache", cache),
+    ...use("superset", superset, "trino", trino),
+    ...use("airflow", airflow, "postgres", postgres, cfg.airflow.metadataDatabase === "postgresql"),
+    ...use("airflow", airflow, "xtradb", xtradb, cfg.airflow.metadataDatabase === "mysql"),
+    ...use("airflow", airflow, "cache", cache),
+    ...use("airflow", airflow, "trino", trino),
+    ...use("airflow", airflow, "kafka", kafka),
+    ...use("appender", appender, "kafka", kafka),
+    ...use("appender", appender, "nessie", nessie),
+    ...use("appender", appender, "object-store", objectStore),
+    ...use("duckdb", duckdb, "nessie", nessie),
+    ...use("duckdb", duckdb, "object-store", objectStore),
+    ...use("spark", sparkJobs, "object-store", objectStore),
+    ...use("trino", trino, "object-store", objectStore),
+    ...use("trino", trino, "kafka", kafka),
+    ...use("trino", trino, "nessie", nessie),
+    ...use("trino", trino, "postgres", postgres),
+    ...use("trino", trino, "clickhouse", clickhouse),
+    ...use("flink", flink, "object-store", objectStore),
+    ...use("flink", flink, "kafka", kafka),
 ];
 // Prometheus scrapes each target from its namespace (the bundled one, or OpenShift's user-workload one).
 if (scraper) {
     for (const t of scrapeTargets) {
-        flows.push({ name: `monitoring-${t.name}`, from: scraper, to: { namespace: t.namespace, podLabels: t.podLabels ?? t.selector, ports: [t.containerPort] }, foreignSource: !monitoring });
+        const prometheus = { namespace: scraper, podLabels: monitoring?.prometheusPodLabels ?? openShift.userWorkloadPrometheusPodLabels };
+        flows.push(flowBetween("monitoring", "monitoring", prometheus, t.name, { namespace: t.namespace, podLabels: t.podLabels ?? t.selector, ports: [t.containerPort] }, !monitoring));
     }
 }
-if (cfg.networkPolicies.enabled) {
-    new NetworkPolicies(
-        names.networkPolicies,
-        {
-            namespaces: ns.names,
-            flows,
-            webhooks: [
-                { name: "cert-manager", namespace: ns.names.certManager, ports: webhookPorts.certManager },
-                { name: "operators", namespace: ns.names.operators, ports: webhookPorts.operators },
-                ...(monitoring ? [{ name: "prometheus-operator", namespace: ns.names.monitoring, ports: webhookPorts.monitoring }] : []),
-            ],
-            exposed: exposure?.edges ?? [],
-            edgeNamespace: cfg.networkPolicies.ingressNamespace,
-            ...(cfg.exposure.mode === "route" ? { edgeNamespaceSelectors: openShift.routerNamespaceSelectors } : {}),
-            // The configured DNS, else OpenShift's or (the component's default) kube-dns.
-            ...(cfg.networkPolicies.dns ? { dns: cfg.networkPolicies.dns } : cfg.platform === "openshift" ? { dns: openShift.dns } : {}),
-            externalEgress: [
-                ...cfg.networkPolicies.externalEgress.map((x) => ({ ...x, from: ns.names[x.from] })),
-                // Prometheus scrapes the kubelets (cAdvisor) on the nodes' addresses.
-                // Only the Prometheus pods: the kubelets' addresses are every node's, so the rule is any address.
-                ...(monitoring ? [{ name: "kubelet", from: ns.names.monitoring, ...kubelets, podLabels: monitoring.prometheusPodLabels }] : []),
-            ],
-            // Solver pods in the Gateway's namespace need no allowance: the platform does not own it.
-            ...(acme ? { acme: { certManagerNamespace: ns.names.certManager, solverNamespaces: cfg.exposure.mode === "ingress" ? [...new Set(webServices.map((w) => w.namespace))] : [] } } : {}),
-            apiServerCidrs: cfg.networkPolicies.apiServerCidrs,
-        },
-        platform,
-    );
-}
+const networkPolicies =
+    !cfg.networkPolicies.enabled
+        ? undefined
+        : new NetworkPolicies(
+              names.networkPolicies,
+              {
+                  namespaces: ns.names,
+                  flows,
+                  webhooks: [
+                      { name: "cert-manager", namespace: ns.names.certManager, ports: webhookPorts.certManager },
+                      { name: "operators", namespace: ns.names.operators, ports: webhookPorts.operators },
+                      ...(monitoring ? [{ name: "prometheus-operator", namespace: ns.names.monitoring, ports: webhookPorts.monitoring }] : []),
+                  ],
+                  exposed: exposure?.edges ?? [],
+                  edgeNamespace: cfg.networkPolicies.ingressNamespace,
+                  edgePodLabels: cfg.networkPolicies.ingressPodLabels,
+                  ...(cfg.exposure.mode === "route" ? { edgeNamespaceSelectors: openShift.routerNamespaceSelectors } : {}),
+                  // The configured DNS, else OpenShift's or (the component's default) kube-dns.
+                  ...(cfg.networkPolicies.dns ? { dns: cfg.networkPolicies.dns } : cfg.platform === "openshift" ? { dns: openShift.dns } : {}),
+                  externalEgress: [
+                      ...cfg.networkPolicies.externalEgress.map((x) => ({ ...x, from: ns.names[x.from] })),
+                      // Prometheus scrapes the kubelets (cAdvisor) on the nodes' addresses.
+                      // Only the Prometheus pods: the kubelets' addresses are every node's, so the rule is any address.
+                      ...(monitoring ? [{ name: "kubelet", from: ns.names.monitoring, ...kubelets, podLabels: monitoring.prometheusPodLabels }] : []),
+                  ],
+                  // Solver pods in the Gateway's namespace need no allowance: the platform does not own it.
+                  ...(acme ? { acme: { certManagerNamespace: ns.names.certManager, solverNamespaces: cfg.exposure.mode === "ingress" ? [...new Set(webServices.map((w) => w.namespace))] : [] } } : {}),
+                  apiServerCidrs: cfg.networkPolicies.apiServerCidrs,
+              },
+              platform,
+          );
 
 // ---- Outputs ----------------------------------------------------------------------------------
 export const profile = cfg.profile;
@@ -659,6 +679,9 @@ export const credentials = {
 };
 
 export const platformCa = { clusterIssuer: issuer, caCertPem: ca.caCertPem };
+
+/** The connections the NetworkPolicies are asked to allow, one line each (the plan's reachability report, derived from the policies, must equal it). */
+export const networkConnections = networkPolicies?.connections.apply((cs) => cs.map(connectionText).sort());
 
 const footprints: Record<string, Footprint | undefined> = {
     certManager: certManager.footprint,

@@ -310,6 +310,8 @@ export interface NetworkPolicySettings {
     readonly externalEgress: readonly ExternalEgress[];
     /** Namespace of the ingress controller or Gateway implementation, which alone may reach exposed services; empty allows any namespace. */
     readonly ingressNamespace: string;
+    /** Labels of the ingress controller's or Gateway data plane's pods in `ingressNamespace`, which alone may reach exposed services; empty: every pod there. */
+    readonly ingressPodLabels: Readonly<Record<string, string>>;
     /** Where pods resolve names. Undefined: the platform's default (kube-system's kube-dns; OpenShift's openshift-dns). */
     readonly dns?: DnsSettings;
     /** Accept an API server CIDR of 0.0.0.0/0 (or ::/0) in prod, which otherwise refuses it. */
@@ -556,7 +558,7 @@ const PROFILE_DEFAULTS: Record<Profile, Omit<PlatformConfig, "profile" | "overri
         },
         kafka: KAFKA_DEFAULTS,
         backups: { enabled: false, schedule: "0 2 * * *", retention: "7d", keep: 3, pitr: false, postgresRecovery: NO_RECOVERY, target: IN_CLUSTER },
-        networkPolicies: { enabled: true, apiServerCidrs: ["0.0.0.0/0"], externalEgress: [], ingressNamespace: "", allowAnyApiServer: false },
+        networkPolicies: { enabled: true, apiServerCidrs: ["0.0.0.0/0"], externalEgress: [], ingressNamespace: "", ingressPodLabels: {}, allowAnyApiServer: false },
         flink: FLINK_DEFAULTS,
         protectData: false,
         ...IMAGE_DEFAULTS,
@@ -609,7 +611,7 @@ const PROFILE_DEFAULTS: Record<Profile, Omit<PlatformConfig, "profile" | "overri
         },
         kafka: KAFKA_DEFAULTS,
         backups: { enabled: true, schedule: "0 2 * * *", retention: "14d", keep: 7, pitr: true, postgresRecovery: NO_RECOVERY, target: IN_CLUSTER },
-        networkPolicies: { enabled: true, apiServerCidrs: ["0.0.0.0/0"], externalEgress: [], ingressNamespace: "", allowAnyApiServer: false },
+        networkPolicies: { enabled: true, apiServerCidrs: ["0.0.0.0/0"], externalEgress: [], ingressNamespace: "", ingressPodLabels: {}, allowAnyApiServer: false },
         flink: FLINK_DEFAULTS,
         protectData: true,
         ...IMAGE_DEFAULTS,
@@ -755,19 +757,24 @@ const CIDR_WHAT = "an IPv4 or IPv6 CIDR such as 10.96.0.1/32";
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 const LABEL_KEY = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 
+/** A map of pod labels (empty when unset: every pod). */
+function labelMap(k: string, input: unknown, example: string): Record<string, string> {
+    const raw: unknown = input ?? {};
+    if (raw === null || typeof raw !== "object" || Array.isArray(raw)) throw new ConfigError(k, raw, `a map of label keys to values such as ${example}, or {} for every pod`);
+    return Object.fromEntries(
+        Object.entries(raw as Record<string, unknown>).map(([lk, lv]) => {
+            if (!LABEL_KEY.test(lk)) throw new ConfigError(k, lk, "label keys such as k8s-app or app.kubernetes.io/name");
+            return [lk, str(`${k}.${lk}`, lv, "", LABEL_VALUE, "a label value")];
+        }),
+    );
+}
+
 function dnsSettings(input: unknown): DnsSettings | undefined {
     if (input === undefined) return undefined;
     const k = "networkPolicies.dns";
     const o = object(k, input, ["namespace", "podLabels", "ports", "cidrs"]);
     if (o.namespace === undefined) throw new ConfigError(`${k}.namespace`, o.namespace, "the namespace of the cluster DNS pods, such as kube-system (required with networkPolicies.dns)");
-    const rawLabels: unknown = o.podLabels ?? {};
-    if (rawLabels === null || typeof rawLabels !== "object" || Array.isArray(rawLabels)) throw new ConfigError(`${k}.podLabels`, rawLabels, 'a map of label keys to values such as {"k8s-app": "kube-dns"}, or {} for every pod');
-    const podLabels = Object.fromEntries(
-        Object.entries(rawLabels as Record<string, unknown>).map(([lk, lv]) => {
-            if (!LABEL_KEY.test(lk)) throw new ConfigError(`${k}.podLabels`, lk, "label keys such as k8s-app or app.kubernetes.io/name");
-            return [lk, str(`${k}.podLabels.${lk}`, lv, "", LABEL_VALUE, "a label value")];
-        }),
-    );
+    const podLabels = labelMap(`${k}.podLabels`, o.podLabels, '{"k8s-app": "kube-dns"}');
     const ports: unknown = o.ports ?? [53];
     if (!Array.isArray(ports) || ports.length === 0) throw new ConfigError(`${k}.ports`, ports, "a non-empty list of ports such as [53]");
     const cidrs: unknown = o.cidrs ?? [];
@@ -1311,6 +1318,7 @@ export function parseConfig(raw: Readonly<Record<string, string>>): PlatformConf
         apiServerCidrs: (cidrs as unknown[]).map((c, i) => str(`networkPolicies.apiServerCidrs[${i}]`, c, "", CIDR, CIDR_WHAT)),
         externalEgress: externalEgress(npIn.externalEgress, d.networkPolicies.externalEgress),
         ingressNamespace: str("networkPolicies.ingressNamespace", npIn.ingressNamespace, d.networkPolicies.ingressNamespace, DNS_LABEL, "the namespace of the ingress controller or Gateway implementation, or empty for any"),
+        ingressPodLabels: labelMap("networkPolicies.ingressPodLabels", npIn.ingressPodLabels, '{"app.kubernetes.io/name": "ingress-nginx", "app.kubernetes.io/component": "controller"}'),
         dns: dnsSettings(npIn.dns),
         allowAnyApiServer: bool("networkPolicies.allowAnyApiServer", npIn.allowAnyApiServer, d.networkPolicies.allowAnyApiServer),
     };
@@ -1394,6 +1402,10 @@ export function parseConfig(raw: Readonly<Record<string, string>>): PlatformConf
     }
     if (components.appender && !kafka.topics.some((t) => t.name === lake.appenderTopic)) {
         throw new ConfigError("lake.appenderTopic", lake.appenderTopic, `one of the topics in kafka.topics (${kafka.topics.map((t) => t.name).join(", ")})`);
+    }
+    if (Object.keys(networkPolicies.ingressPodLabels).length > 0 && networkPolicies.ingressNamespace === "") {
+        // Pod labels without a namespace would admit pods so labelled in every namespace.
+        throw new ConfigError("networkPolicies.ingressPodLabels", networkPolicies.ingressPodLabels, "{} unless networkPolicies.ingressNamespace names the controller's namespace");
     }
     if (exposure.mode === "route" && networkPolicies.ingressNamespace !== "") {
         // The router may run on the host network, where a namespace name selects nothing: the policies

@@ -70,10 +70,10 @@ export const hosts = {
 } as const;
 
 /**
- * Pod Security level each namespace enforces. Third-party charts and operator-built pods in
- * `processing` and `apps` cannot all be set to the restricted profile through their values, so those
- * namespaces enforce baseline; every
- * namespace warns and audits at restricted (docs/security.md).
+ * Pod Security level each namespace enforces: restricted everywhere. Every pod the platform runs,
+ * its own, the charts' and the operators', is given restricted security contexts through its
+ * values, pod templates or custom resources (docs/security.md, decision 0040); a namespace at a
+ * lower level would need its own decision record.
  */
 export const podSecurity: Readonly<Record<"certManager" | "operators" | "data" | "processing" | "apps" | "monitoring", PodSecurityLevel>> = {
     certManager: "restricted",
@@ -81,8 +81,8 @@ export const podSecurity: Readonly<Record<"certManager" | "operators" | "data" |
     monitoring: "restricted",
     operators: "restricted",
     data: "restricted",
-    processing: "baseline",
-    apps: "baseline",
+    processing: "restricted",
+    apps: "restricted",
 };
 
 /** Ports the API server calls for admission webhooks: cert-manager's, the operators' (all on 9443), the Prometheus operator's. */
@@ -106,5 +106,7 @@ export const openShift = {
      */
     /** Where the user-workload Prometheus runs, which scrapes the platform's monitors. */
     userWorkloadMonitoringNamespace: "openshift-user-workload-monitoring",
+    /** The user-workload Prometheus pods: the Prometheus operator labels every Prometheus pod it runs so. */
+    userWorkloadPrometheusPodLabels: { "app.kubernetes.io/name": "prometheus" },
     routerNamespaceSelectors: [{ "network.openshift.io/policy-group": "ingress" }, { "policy-group.network.openshift.io/ingress": "" }],
 } as const;

@@ -1,6 +1,7 @@
 import { EnforcementLevel, Policies, PolicyPackArgs } from "@pulumi/policy";
 import { categoryOf, enforcementFor } from "./lib/adapter";
 import { DEFAULT_SETTINGS, PackSettings, Profile, SettingKey } from "./lib/settings";
+import { helmPodSecurityPolicy } from "./policies/helmPodSecurity";
 import { helmValuesPolicy } from "./policies/helmValues";
 import { imageRegistryPolicy, imageTagPolicy } from "./policies/images";
 import { operatorPolicy } from "./policies/operators";
@@ -21,6 +22,7 @@ export const policies: Policies = [
     imageRegistryPolicy,
     serviceTypePolicy,
     helmValuesPolicy,
+    helmPodSecurityPolicy,
     resourcesPolicy,
     probesPolicy,
     spreadPolicy,

@@ -1,7 +1,8 @@
 /**
  * Offline plan: runs the program for a stack under Pulumi's mock runtime (no cluster, no Pulumi
  * CLI) and prints what `pulumi up` would deploy: components, charts and versions, the dependency
- * waves, the critical path with estimated durations, requested resources and endpoints.
+ * waves, the critical path with estimated durations, requested resources, endpoints, and who can
+ * reach what on which ports, derived from the NetworkPolicies it generates.
  *
  *   npm run plan -- --stack prod            text
  *   npm run plan -- --stack prod --json     JSON for machines
@@ -9,7 +10,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { buildPlan, dataFlowMermaid, duration, mermaid } from "./lib/plan";
+import { buildPlan, dataFlowMermaid, duration, mermaid, reachabilityReport } from "./lib/plan";
 import { UsageError, runCli } from "./lib/cli";
 import { PROJECT_DIR, resolve, runProgram, stackConfig, useMocks } from "./lib/mockProgram";
 
@@ -39,8 +40,9 @@ export async function planCommand(argv: readonly string[]): Promise<string> {
     const plan = buildPlan(capture, profile);
     const footprint = await resolve(exported.footprint);
     const endpoints = await resolve(exported.endpoints);
+    const reachable = reachabilityReport(capture);
 
-    if (format === "json") return `${JSON.stringify({ stack, profile, ...plan, footprint, endpoints }, null, 2)}\n`;
+    if (format === "json") return `${JSON.stringify({ stack, profile, ...plan, footprint, endpoints, reachability: reachable }, null, 2)}\n`;
     // Markdown, as docs/architecture.md embeds it: the component graph, then the data flows.
     if (format === "mermaid") return ["```mermaid", mermaid(plan), "```", "", "```mermaid", dataFlowMermaid(capture), "```", ""].join("\n");
     const out: string[] = [];
@@ -58,6 +60,8 @@ export async function planCommand(argv: readonly string[]): Promise<string> {
     out.push("", `Requests: ${t.cpuRequests} CPU, ${t.memoryRequests} memory (limits ${t.cpuLimits} CPU, ${t.memoryLimits}), volumes ${t.storage}`);
     out.push("", "Endpoints (in-cluster):");
     for (const [name, e] of Object.entries<any>(endpoints)) out.push(`  ${name.padEnd(20)} ${typeof e === "string" ? e : e.internal}${e?.external ? `  external ${e.external}` : ""}`);
+    out.push("", reachable.length === 0 ? "Reachability: no NetworkPolicies (every pod reaches every pod)" : "Reachability (derived from the generated NetworkPolicies; nothing else connects):");
+    for (const line of reachable) out.push(`  ${line}`);
     return `${out.join("\n")}\n`;
 }
 

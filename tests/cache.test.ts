@@ -2,7 +2,7 @@ import * as assert from "assert";
 import * as k8s from "@pulumi/kubernetes";
 import { images } from "../components/catalog";
 import { CacheSizing } from "../components/config";
-import { Cache, CacheArgs, HAPROXY_IMAGE } from "../components/data/cache";
+import { Cache, CacheArgs, HAPROXY_IMAGE, RESTORE_ON_START } from "../components/data/cache";
 import { Capture, Registered, resolve, secretLeaks, settle, useMocks } from "./harness";
 
 const CONFIGMAP = "kubernetes:core/v1:ConfigMap";
@@ -64,7 +64,13 @@ describe("Cache", () => {
             assert.deepStrictEqual(valkey.command, [
                 "sh",
                 "-c",
-                ["umask 077", `printf 'requirepass "%s"\\n' "$VALKEY_PASSWORD" > /etc/valkey/valkey.conf`, "exec valkey-server /etc/valkey/valkey.conf --port 6379 --appendonly yes --dir /data --protected-mode no"].join("\n"),
+                [
+                    "umask 077",
+                    RESTORE_ON_START,
+                    `printf 'requirepass "%s"\\n' "$VALKEY_PASSWORD" > /etc/valkey/valkey.conf`,
+                    "printf '%s\\n' 'appendonly yes' 'appendfsync everysec' 'save 3600 1 300 100 60 10000' 'dbfilename dump.rdb' >> /etc/valkey/valkey.conf",
+                    "exec valkey-server /etc/valkey/valkey.conf --port 6379 --dir /data --protected-mode no",
+                ].join("\n"),
             ]);
             assert.deepStrictEqual(valkey.volumeMounts, [
                 { name: "data", mountPath: "/data" },

@@ -13,12 +13,12 @@ describe("docs/architecture.md diagrams", () => {
         assert.strictEqual(embedded, generated, "docs/architecture.md is out of date: run npm run diagrams");
     });
 
-    it("show the component graph and the data flows, with Superset reached by users and the apps reaching PostgreSQL", async () => {
+    it("show the component graph and the data flows, with Superset reached by users and reaching PostgreSQL", async () => {
         const generated = await planCommand(["--stack", "prod", "--mermaid"]);
         const blocks = generated.split("```mermaid\n").slice(1).map((b) => b.slice(0, b.indexOf("```")));
         assert.deepStrictEqual(blocks.map((b) => b.split("\n")[0]), ["graph LR", "flowchart LR"]);
         assert.ok(blocks[0].includes("  superset --> platform_pg\n"), blocks[0]);
         assert.ok(blocks[1].includes("  users --> superset\n"), blocks[1]);
-        assert.ok(blocks[1].includes("  apps_namespace --> postgres\n"), blocks[1]);
+        assert.ok(blocks[1].includes("  superset --> postgres\n"), blocks[1]);
     });
 });

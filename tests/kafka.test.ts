@@ -25,6 +25,8 @@ const node = { storage: "10Gi", cpu: "500m", memory: "2Gi", cpuLimit: "2", memor
 const controller = { storage: "5Gi", cpu: "250m", memory: "1Gi", cpuLimit: "1", memoryLimit: "1Gi" };
 const CA_PEM = "-----BEGIN CERTIFICATE-----\nplatform-ca\n-----END CERTIFICATE-----\n";
 const small = { cpu: "100m", memory: "256Mi", cpuLimit: "500m", memoryLimit: "512Mi" };
+/** The container context every Strimzi container gets in the resources (restricted, root filesystem writable). */
+const STRIMZI_RESTRICTED = { allowPrivilegeEscalation: false, readOnlyRootFilesystem: false, runAsNonRoot: true, capabilities: { drop: ["ALL"] }, seccompProfile: { type: "RuntimeDefault" } };
 
 interface Stack {
     capture: Capture;
@@ -135,6 +137,7 @@ describe("Kafka data layer", () => {
                 roles: ["controller", "broker"],
                 storage: { type: "persistent-claim", size: "10Gi", deleteClaim: false },
                 resources: { requests: { cpu: "500m", memory: "2Gi" }, limits: { cpu: "2", memory: "2Gi" } },
+                template: { kafkaContainer: { securityContext: STRIMZI_RESTRICTED }, initContainer: { securityContext: STRIMZI_RESTRICTED } },
             });
         });
 

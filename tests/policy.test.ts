@@ -24,7 +24,7 @@ import { PROJECT_DIR } from "./harness";
 const DEV: PackSettings = DEFAULT_SETTINGS;
 const PROD: PackSettings = { ...DEFAULT_SETTINGS, profile: "prod" };
 const POLICY_DIR = path.join(PROJECT_DIR, "policy");
-const SECURITY = ["pod-security-restricted", "image-tag-pinned", "image-registry-allowed", "service-type-allowed", "helm-values-no-plain-secrets"];
+const SECURITY = ["pod-security-restricted", "image-tag-pinned", "image-registry-allowed", "service-type-allowed", "helm-values-no-plain-secrets", "helm-values-pod-security"];
 const RELIABILITY = ["workload-resources", "workload-probes", "replicas-spread", "replicas-disruption-budget", "operator-resources-ha"];
 
 function res(type: string, name: string, props: Record<string, any>): PolicyResource {
@@ -90,6 +90,7 @@ describe("policy pack", () => {
                 ["image-registry-allowed", "mandatory", "resource"],
                 ["service-type-allowed", "mandatory", "resource"],
                 ["helm-values-no-plain-secrets", "mandatory", "resource"],
+                ["helm-values-pod-security", "mandatory", "resource"],
                 ["workload-resources", "advisory", "resource"],
                 ["workload-probes", "advisory", "resource"],
                 ["replicas-spread", "advisory", "resource"],

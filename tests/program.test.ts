@@ -99,14 +99,14 @@ describe("program", () => {
                 assert.strictEqual(env.REDIS_PASSWORD, `${SECRET_MARK}-valkey-password`);
             });
 
-            it("labels every owned namespace for Pod Security admission", () => {
+            it("enforces Pod Security restricted on every owned namespace", () => {
                 const labels = Object.fromEntries(capture.ofType("kubernetes:core/v1:Namespace").map((n) => [n.inputs.metadata.name, n.inputs.metadata.labels["pod-security.kubernetes.io/enforce"]]));
                 assert.deepStrictEqual(labels, {
                     "cert-manager": "restricted",
                     "platform-operators": "restricted",
                     "platform-data": "restricted",
-                    "platform-processing": "baseline",
-                    "platform-apps": "baseline",
+                    "platform-processing": "restricted",
+                    "platform-apps": "restricted",
                     ...(stack === "prod" ? { "platform-monitoring": "restricted" } : {}),
                 });
             });
@@ -179,14 +179,16 @@ describe("program", () => {
 
             it("opens Superset's connection to PostgreSQL at both ends, on the database port only", () => {
                 const policies = capture.ofType("kubernetes:networking.k8s.io/v1:NetworkPolicy");
-                const ingress = policies.find((p) => p.inputs.metadata.name === "allow-from-apps-postgres");
+                const ingress = policies.find((p) => p.inputs.metadata.name === "allow-from-superset-postgres");
                 assert.deepStrictEqual(ingress?.inputs.metadata.namespace, "platform-data");
+                const supersetPods = { matchLabels: { "app.kubernetes.io/name": "superset", "app.kubernetes.io/instance": "superset" } };
                 assert.deepStrictEqual(ingress?.inputs.spec, {
                     podSelector: { matchLabels: { "cnpg.io/cluster": "platform-pg" } },
                     policyTypes: ["Ingress"],
-                    ingress: [{ from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "platform-apps" } } }], ports: [{ protocol: "TCP", port: 5432 }] }],
+                    ingress: [{ from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "platform-apps" } }, podSelector: supersetPods }], ports: [{ protocol: "TCP", port: 5432 }] }],
                 });
-                const egress = policies.find((p) => p.inputs.metadata.name === "allow-to-apps-postgres");
+                const egress = policies.find((p) => p.inputs.metadata.name === "allow-to-superset-postgres");
+                assert.deepStrictEqual(egress?.inputs.spec.podSelector, supersetPods);
                 assert.deepStrictEqual(egress?.inputs.metadata.namespace, "platform-apps");
                 assert.deepStrictEqual(egress?.inputs.spec.egress[0].ports, [{ protocol: "TCP", port: 5432 }]);
             });
@@ -423,16 +425,16 @@ describe("program", () => {
             // Superset and Airflow are the apps that use PostgreSQL and the cache.
             const { capture } = await program("dev", { components: { superset: false, airflow: false } });
             const names: string[] = capture.ofType("kubernetes:networking.k8s.io/v1:NetworkPolicy").map((p) => p.inputs.metadata.name);
-            assert.deepStrictEqual(names.filter((n) => /apps-(postgres|cache|trino)/.test(n)), []);
+            assert.deepStrictEqual(names.filter((n) => /(superset|airflow)-(postgres|cache|trino)/.test(n)), []);
         });
 
         it("Airflow on XtraDB opens the MySQL port from the apps namespace and no PostgreSQL database for it", async () => {
             const { capture } = await program("dev", { components: { superset: false }, airflow: { metadataDatabase: "mysql" } });
             const names: string[] = capture.ofType(NETPOL).map((p) => p.inputs.metadata.name);
-            assert.deepStrictEqual(names.filter((n) => /apps-(postgres|xtradb)/.test(n)).sort(), ["allow-from-apps-xtradb", "allow-to-apps-xtradb"]);
+            assert.deepStrictEqual(names.filter((n) => /airflow-(postgres|xtradb)/.test(n)).sort(), ["allow-from-airflow-xtradb", "allow-to-airflow-xtradb"]);
             const mysql = [{ protocol: "TCP", port: 3306 }];
-            assert.deepStrictEqual(capture.one(NETPOL, "network-policies-apps-xtradb-ingress").inputs.spec.ingress[0].ports, mysql);
-            assert.deepStrictEqual(capture.one(NETPOL, "network-policies-apps-xtradb-egress").inputs.spec.egress[0].ports, mysql);
+            assert.deepStrictEqual(capture.one(NETPOL, "network-policies-airflow-xtradb-ingress").inputs.spec.ingress[0].ports, mysql);
+            assert.deepStrictEqual(capture.one(NETPOL, "network-policies-airflow-xtradb-egress").inputs.spec.egress[0].ports, mysql);
             assert.deepStrictEqual(capture.ofType(CR.pgDatabase).map((r) => r.inputs.spec.name), ["nessie", "analytics"]);
         });
 
@@ -609,7 +611,9 @@ describe("program", () => {
             assert.strictEqual(monitors.length, 18);
             assert.ok(monitors.every((m) => capture.dependencyNames(m).every((d) => !d.startsWith(RELEASE))), "monitors wait for no chart");
             const trino = capture.one(NETPOL, "network-policies-monitoring-trino-ingress").inputs;
-            assert.deepStrictEqual(trino.spec.ingress[0].from, [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "openshift-user-workload-monitoring" } } }]);
+            assert.deepStrictEqual(trino.spec.ingress[0].from, [
+                { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "openshift-user-workload-monitoring" } }, podSelector: { matchLabels: { "app.kubernetes.io/name": "prometheus" } } },
+            ]);
             // Nothing is written into OpenShift's namespace: an egress policy there would isolate its pods.
             assert.deepStrictEqual(capture.ofType(NETPOL).filter((p) => p.inputs.metadata.namespace === "openshift-user-workload-monitoring"), []);
         });

@@ -10,7 +10,7 @@ import { Footprint, podsFootprint, sumFootprints } from "../lib/footprint";
 import { ImageRegistry, repositoryRef, tagFor } from "../lib/images";
 import { platformLabels } from "../lib/labels";
 import { ScrapeTarget } from "../lib/monitoring";
-import { ServedPorts } from "../lib/network";
+import { ClientPods, ServedPorts } from "../lib/network";
 import { CredentialRef, Endpoint, portForwardCommand } from "../lib/outputs";
 import { resourceRequirements, restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../lib/security";
 
@@ -267,6 +267,8 @@ export class Airflow extends pulumi.ComponentResource {
     public readonly footprint: Footprint;
     /** The API server pods and port (UI, REST API and the task execution API). */
     public readonly serves: ServedPorts;
+    /** The pods that open this component's connections to other namespaces (for NetworkPolicies). */
+    public readonly clients: ClientPods;
     /** The UI and REST API, for exposure at `airflow.<domain>`. */
     public readonly web: WebService;
     /** The StatsD exporter's Prometheus endpoint. */
@@ -556,6 +558,8 @@ export class Airflow extends pulumi.ComponentResource {
             podsFootprint(LOG_GROOMER, groomed),
         ]);
         this.ready = [this.release];
+        // Every pod of the chart (scheduler, workers, API server, jobs) carries the tier and release labels.
+        this.clients = { namespace: args.namespace, podLabels: { tier: "airflow", release: RELEASE } };
         this.registerOutputs({ endpoint: this.endpoint, credential: this.credential });
     }
 }

@@ -8,6 +8,7 @@ import { ImageRegistry, imageRef } from "../lib/images";
 import { platformLabels } from "../lib/labels";
 import { resourceRequirements, restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../lib/security";
 import { S3Location, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY } from "../lib/storage";
+import { ClientPods } from "../lib/network";
 
 /**
  * The platform's DuckDB image (built from images/duckdb/Dockerfile): the DuckDB CLI with the
@@ -142,6 +143,8 @@ export class DuckDb extends pulumi.ComponentResource {
     /** Command that opens the DuckDB shell with the lake attached. */
     public readonly shell: pulumi.Output<string>;
     public readonly footprint: Footprint;
+    /** The pods that open this component's connections to other namespaces (for NetworkPolicies). */
+    public readonly clients: ClientPods;
 
     constructor(name: string, args: DuckDbArgs, opts?: pulumi.ComponentResourceOptions) {
         super("analytics:apps:DuckDb", name, {}, opts);
@@ -220,6 +223,7 @@ export class DuckDb extends pulumi.ComponentResource {
 
         this.shell = pulumi.interpolate`kubectl -n ${this.deployment.metadata.namespace} exec -it deploy/${this.deployment.metadata.name} -- duckdb -init ${INIT_FILE}`;
         this.footprint = podsFootprint(resources, 1);
+        this.clients = { namespace: args.namespace, podLabels: selector };
         this.registerOutputs({ shell: this.shell, image: this.image });
     }
 }

@@ -10,6 +10,7 @@ import { platformLabels } from "../lib/labels";
 import { ScrapeTarget } from "../lib/monitoring";
 import { resourceRequirements, restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../lib/security";
 import { S3Location, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY } from "../lib/storage";
+import { ClientPods } from "../lib/network";
 
 /**
  * The platform's appender image (built from images/appender/Dockerfile). The tag is the
@@ -117,6 +118,8 @@ export class IcebergAppender extends pulumi.ComponentResource {
     /** Prometheus metrics of every replica (records, batches, bad records, failures). */
     public readonly metrics: ScrapeTarget[];
     public readonly footprint: Footprint;
+    /** The pods that open this component's connections to other namespaces (for NetworkPolicies). */
+    public readonly clients: ClientPods;
 
     constructor(name: string, args: IcebergAppenderArgs, opts?: pulumi.ComponentResourceOptions) {
         super("analytics:apps:IcebergAppender", name, {}, opts);
@@ -229,6 +232,7 @@ export class IcebergAppender extends pulumi.ComponentResource {
 
         this.metrics = [{ name, namespace: args.namespace, kind: "pod", selector, port: "http", containerPort: APPENDER_HTTP_PORT, path: "/metrics" }];
         this.footprint = podsFootprint(resources, replicas);
+        this.clients = { namespace: args.namespace, podLabels: selector };
         this.registerOutputs({ image: this.image, topic: this.topic, deadLetterTopic: this.deadLetterTopic, consumerGroup: this.consumerGroup, table: this.table });
     }
 }

@@ -6,12 +6,12 @@ import { ChartSource, SupersetSizing } from "../config";
 import { DatabaseAccess } from "../data/postgresCluster";
 import { installChart } from "../lib/chart";
 import { WebService } from "../lib/exposure";
-import { ServedPorts } from "../lib/network";
+import { ClientPods, ServedPorts } from "../lib/network";
 import { Footprint, podsFootprint } from "../lib/footprint";
 import { ImageRegistry, repositoryRef, tagFor } from "../lib/images";
 import { platformLabels } from "../lib/labels";
 import { CredentialRef, Endpoint, portForwardCommand } from "../lib/outputs";
-import { resourceRequirements } from "../lib/security";
+import { resourceRequirements, restrictedContainerSecurityContext } from "../lib/security";
 
 /** What Superset needs to know about the Redis-compatible cache. */
 export interface CacheAccess {
@@ -52,6 +52,8 @@ const PORT = 8088;
 /** The `superset` user of the official image. */
 const SUPERSET_UID = 1000;
 const ADMIN_USER = "admin";
+/** The wait-for init containers only open TCP connections. */
+const WAIT_RESOURCES = { cpu: "50m", memory: "32Mi", cpuLimit: "200m", memoryLimit: "64Mi" };
 
 /**
  * Labels chart 0.22.8 puts on every pod it renders (`superset.selectorLabels`: the chart name, as no
@@ -93,6 +95,8 @@ export class Superset extends pulumi.ComponentResource {
     public readonly release: k8s.helm.v3.Release;
     /** The pods and ports clients connect to (for NetworkPolicies). */
     public readonly serves: ServedPorts;
+    /** The pods that open this component's connections to other namespaces (for NetworkPolicies). */
+    public readonly clients: ClientPods;
     /** The web UI, for the platform's exposure. */
     public readonly web: WebService;
     public readonly endpoint: Endpoint;
@@ -191,6 +195,7 @@ export class Superset extends pulumi.ComponentResource {
                         resources,
                         podSecurityContext,
                         containerSecurityContext,
+                        initContainers: waitContainers(env.metadata.name, false),
                         podDisruptionBudget: { enabled: ha && args.sizing.replicas > 1, minAvailable: 1 },
                         topologySpreadConstraints: spread("web"),
                     },
@@ -199,6 +204,7 @@ export class Superset extends pulumi.ComponentResource {
                         resources,
                         podSecurityContext,
                         containerSecurityContext,
+                        initContainers: waitContainers(env.metadata.name, true),
                         podDisruptionBudget: { enabled: ha && args.sizing.workerReplicas > 1, minAvailable: 1 },
                         topologySpreadConstraints: spread("worker"),
                     },
@@ -210,6 +216,7 @@ export class Superset extends pulumi.ComponentResource {
                         resources,
                         podSecurityContext,
                         containerSecurityContext,
+                        initContainers: waitContainers(env.metadata.name, false),
                     },
                     // Published by the platform's Exposure component (ingress, gateway or route), not the chart.
                     ingress: { enabled: false },
@@ -238,8 +245,31 @@ export class Superset extends pulumi.ComponentResource {
         };
         this.serves = { namespace: args.namespace, podLabels: supersetRoleLabels("web"), ports: [PORT] };
         this.web = { host: args.webHost ?? "superset", namespace: args.namespace, service, port: PORT, podLabels: this.serves.podLabels, containerPort: PORT };
+        this.clients = { namespace: args.namespace, podLabels: SUPERSET_POD_LABELS };
         this.registerOutputs({ endpoint: this.endpoint, credential: this.credential });
     }
+}
+
+/**
+ * The chart's init containers (0.22.8 `supersetNode`, `supersetWorker` and `init` defaults: dockerize
+ * waiting for the database, and for the cache too on workers), given again because the chart renders
+ * the list verbatim and its defaults carry no security context or resources: each container here
+ * is restricted and sized. The image and the database and cache addresses come as in the chart's
+ * defaults (`initImage`, the env Secret).
+ */
+export function waitContainers(envSecret: pulumi.Input<string>, withCache: boolean): object[] {
+    const waits = ['-wait "tcp://$DB_HOST:$DB_PORT"', ...(withCache ? ['-wait "tcp://$REDIS_HOST:$REDIS_PORT"'] : [])];
+    return [
+        {
+            name: withCache ? "wait-for-postgres-redis" : "wait-for-postgres",
+            image: "{{ .Values.initImage.repository }}:{{ .Values.initImage.tag }}",
+            imagePullPolicy: "{{ .Values.initImage.pullPolicy }}",
+            envFrom: [{ secretRef: { name: envSecret } }],
+            command: ["/bin/sh", "-c", `dockerize ${waits.join(" ")} -timeout 120s`],
+            securityContext: restrictedContainerSecurityContext(),
+            resources: resourceRequirements(WAIT_RESOURCES),
+        },
+    ];
 }
 
 /**

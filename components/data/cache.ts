@@ -61,11 +61,36 @@ const FAILOVER_TIMEOUT_MS = 30000;
 /** Longest a stopping master holds client writes while it hands its role over. */
 const PAUSE_MS = 20000;
 const CONF_DIR = "/etc/valkey";
-/** The single server's start: its password from the environment into a config file only it reads. */
+const DATA_DIR = "/data";
+/**
+ * Persistence of every server: the append-only file (every write, fsync each second) and RDB
+ * snapshots of the whole dataset on a schedule: after an hour with at least one change, 5 minutes
+ * with 100, or a minute with 10000 (`dump.rdb`, a single file to copy off the pod).
+ */
+export const PERSISTENCE = ["appendonly yes", "appendfsync everysec", "save 3600 1 300 100 60 10000", "dbfilename dump.rdb"] as const;
+/** A snapshot dropped here is loaded at the next start instead of the current data (docs/operations.md). */
+export const RESTORE_FILE = `${DATA_DIR}/restore.rdb`;
+/**
+ * Before the server starts: a `restore.rdb` becomes the base of a new append-only file (a manifest
+ * naming the snapshot as its only, base part), replacing the old one. With `appendonly yes` the
+ * server loads the append-only file and ignores `dump.rdb`, so this is how a snapshot is restored.
+ */
+export const RESTORE_ON_START = [
+    `if [ -f ${RESTORE_FILE} ]; then`,
+    `    echo "restoring ${RESTORE_FILE}"`,
+    `    rm -rf ${DATA_DIR}/appendonlydir ${DATA_DIR}/dump.rdb`,
+    `    mkdir ${DATA_DIR}/appendonlydir`,
+    `    mv ${RESTORE_FILE} ${DATA_DIR}/appendonlydir/appendonly.aof.1.base.rdb`,
+    `    printf 'file appendonly.aof.1.base.rdb seq 1 type b\\n' > ${DATA_DIR}/appendonlydir/appendonly.aof.manifest`,
+    "fi",
+].join("\n");
+/** The single server's start: a pending restore, then its password from the environment into a config file only it reads. */
 const STANDALONE_START = [
     "umask 077",
+    RESTORE_ON_START,
     `printf 'requirepass "%s"\\n' "$VALKEY_PASSWORD" > ${CONF_DIR}/valkey.conf`,
-    `exec valkey-server ${CONF_DIR}/valkey.conf --port ${PORT} --appendonly yes --dir /data --protected-mode no`,
+    `printf '%s\\n' ${PERSISTENCE.map((l) => `'${l}'`).join(" ")} >> ${CONF_DIR}/valkey.conf`,
+    `exec valkey-server ${CONF_DIR}/valkey.conf --port ${PORT} --dir ${DATA_DIR} --protected-mode no`,
 ].join("\n");
 const SCRIPTS_DIR = "/scripts";
 const HAPROXY_DIR = "/usr/local/etc/haproxy";
@@ -257,7 +282,8 @@ export class Cache extends pulumi.ComponentResource {
                                         env: podEnv,
                                         resources: resourceRequirements(sentinel),
                                         securityContext: restrictedContainerSecurityContext(VALKEY_UID),
-                                        volumeMounts: [confMount, scriptsMount],
+                                        // The data volume too: a pending snapshot restore is prepared here.
+                                        volumeMounts: [{ name: "data", mountPath: DATA_DIR }, confMount, scriptsMount],
                                     },
                                 ],
                                 containers: [
@@ -442,11 +468,12 @@ for host in "$self" "$master"; do
 done
 
 umask 077
+${RESTORE_ON_START}
 cat > ${CONF_DIR}/valkey.conf <<EOF
 port ${PORT}
 protected-mode no
-dir /data
-appendonly yes
+dir ${DATA_DIR}
+${PERSISTENCE.join("\n")}
 replica-announce-ip $self
 requirepass "$VALKEY_PASSWORD"
 masterauth "$VALKEY_PASSWORD"

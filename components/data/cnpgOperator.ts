@@ -4,6 +4,7 @@ import { charts, images } from "../catalog";
 import { OperatorArgs, installChart } from "../lib/chart";
 import { Footprint, podsFootprint } from "../lib/footprint";
 import { ScrapeTarget } from "../lib/monitoring";
+import { ClientPods } from "../lib/network";
 import { resourceRequirements } from "../lib/security";
 import { repositoryRef, tagFor } from "../lib/images";
 
@@ -21,6 +22,8 @@ export const CNPG_OPERATOR_METRICS_PORT = 8080;
 export class CnpgOperator extends pulumi.ComponentResource {
     public readonly release: k8s.helm.v3.Release;
     public readonly footprint: Footprint;
+    /** The operator's pods (the chart's selector labels), the client of its management flows. */
+    public readonly pods: ClientPods;
     /** The operator pods' `/metrics` on the `metrics` container port (8080), always served. */
     public readonly metrics: ScrapeTarget[];
 
@@ -58,6 +61,7 @@ export class CnpgOperator extends pulumi.ComponentResource {
                 path: "/metrics",
             },
         ];
+        this.pods = { namespace: args.namespace, podLabels: { "app.kubernetes.io/name": "cloudnative-pg", "app.kubernetes.io/instance": RELEASE } };
         this.registerOutputs({ release: this.release.status.name });
     }
 }

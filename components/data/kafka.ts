@@ -8,7 +8,7 @@ import { ScrapeTarget } from "../lib/monitoring";
 import { ServedPorts } from "../lib/network";
 import { Endpoint, portForwardCommand } from "../lib/outputs";
 import { waitForCondition } from "../lib/readiness";
-import { resourceRequirements } from "../lib/security";
+import { resourceRequirements, restrictedContainerSecurityContext } from "../lib/security";
 import { KAFKA_CLIENT_KEYS, KafkaClientAccess, KafkaClientUser, KafkaUserCluster, readWriteTopic, useGroup } from "./kafkaUser";
 
 /** Strimzi's config provider that resolves `${secrets:<namespace>/<secret>:<key>}` from the Kubernetes API. */
@@ -99,6 +99,9 @@ const API_VERSION = "kafka.strimzi.io/v1";
 /** The one client listener: TLS with the platform CA's certificate, SCRAM-SHA-512 authentication. */
 const TLS_PORT = 9093;
 const CONNECT_PORT = 8083;
+/** Strimzi's internal replication listener (also its operators' admin connection) and the Kafka agent's port on every node. */
+const REPLICATION_PORT = 9091;
+const KAFKA_AGENT_PORT = 8443;
 /** Where Strimzi serves a component's Prometheus metrics: container port `tcp-prometheus`. */
 export const KAFKA_METRICS_PORT = 9404;
 /** The Topic Operator's health and `/metrics` port, container port `healthcheck-to` (renamed from `healthcheck` in Strimzi 1.1). */
@@ -111,6 +114,14 @@ export const TOPIC_OPERATOR_METRICS_PORT = 8080;
 const METRICS_CONFIG = { type: "strimziMetricsReporter" };
 const ZONE = "topology.kubernetes.io/zone";
 const HOSTNAME = "kubernetes.io/hostname";
+/**
+ * Every container Strimzi runs (brokers, controllers and their init container, the entity
+ * operator's, Connect's): the restricted profile stated in the resource, as the operator's
+ * `restricted` pod security provider would set it, so it holds whatever the operator is configured
+ * with and the policy pack can read it. The pod context stays the provider's (its fsGroup makes the
+ * volumes writable); the root filesystem stays writable as the provider leaves it.
+ */
+const STRIMZI_CONTAINER = { securityContext: { ...restrictedContainerSecurityContext(), readOnlyRootFilesystem: false } };
 
 /** A Kubernetes object name for a topic: topic names may hold `_` and upper case, object names may not. */
 export function topicObjectName(topic: string): string {
@@ -172,6 +183,12 @@ export class Kafka extends pulumi.ComponentResource {
     public readonly replicationFactor: number;
     /** The pods and ports clients connect to (for NetworkPolicies). */
     public readonly serves: ServedPorts;
+    /**
+     * What the Strimzi cluster operator manages through: every Kafka node on the replication listener
+     * (its admin client) and the Kafka agent, and Connect's REST API (the connectors), as Strimzi's own
+     * generated policies open them to it.
+     */
+    public readonly managed: Readonly<Record<string, ServedPorts>>;
     /** Internal address is the plain bootstrap `host:port` a Kafka client takes. */
     public readonly endpoint: Endpoint;
     public readonly topics: Readonly<Record<string, k8s.apiextensions.CustomResource>>;
@@ -233,7 +250,7 @@ export class Kafka extends pulumi.ComponentResource {
                             roles: p.roles,
                             storage: storage(p.sizing),
                             resources: resourceRequirements(p.sizing),
-                            ...(ha ? { template: spreadAcrossNodes(p.pool) } : {}),
+                            template: { ...(ha ? spreadAcrossNodes(p.pool) : {}), kafkaContainer: STRIMZI_CONTAINER, initContainer: STRIMZI_CONTAINER },
                         },
                     },
                     // The KafkaNodePool kind is served by the operator release's CRDs.
@@ -312,6 +329,7 @@ export class Kafka extends pulumi.ComponentResource {
                     entityOperator: {
                         topicOperator: { resources: resourceRequirements(TOPIC_OPERATOR) },
                         userOperator: { resources: resourceRequirements(USER_OPERATOR) },
+                        template: { topicOperatorContainer: STRIMZI_CONTAINER, userOperatorContainer: STRIMZI_CONTAINER },
                     },
                 },
             },
@@ -426,9 +444,9 @@ export class Kafka extends pulumi.ComponentResource {
                         },
                         resources: resourceRequirements(c.resources ?? CONNECT_DEFAULT),
                         metricsConfig: METRICS_CONFIG,
-                        ...(ha
-                            ? {
-                                  template: {
+                        template: {
+                            ...(ha
+                                ? {
                                       pod: {
                                           topologySpreadConstraints: [
                                               {
@@ -439,9 +457,11 @@ export class Kafka extends pulumi.ComponentResource {
                                               },
                                           ],
                                       },
-                                  },
-                              }
-                            : {}),
+                                  }
+                                : {}),
+                            connectContainer: STRIMZI_CONTAINER,
+                            initContainer: STRIMZI_CONTAINER,
+                        },
                     },
                 },
                 // The KafkaConnect kind comes from the operator; Connect needs a Ready cluster and its user,
@@ -506,6 +526,10 @@ export class Kafka extends pulumi.ComponentResource {
             ...(args.connect === undefined ? [] : [podsFootprint(args.connect.resources ?? CONNECT_DEFAULT, args.connect.replicas)]),
         ]);
         this.serves = { namespace: args.namespace, podLabels: { "strimzi.io/cluster": name, "strimzi.io/kind": "Kafka" }, ports: [TLS_PORT] };
+        this.managed = {
+            kafka: { namespace: args.namespace, podLabels: this.serves.podLabels, ports: [REPLICATION_PORT, KAFKA_AGENT_PORT] },
+            ...(args.connect ? { "kafka-connect": { namespace: args.namespace, podLabels: { "strimzi.io/cluster": `${name}-connect`, "strimzi.io/kind": "KafkaConnect" }, ports: [CONNECT_PORT] } } : {}),
+        };
         this.metrics = [
             {
                 name,

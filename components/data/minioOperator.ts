@@ -5,6 +5,7 @@ import { OperatorArgs, installChart } from "../lib/chart";
 import { Footprint, podsFootprint } from "../lib/footprint";
 import { repositoryRef, tagFor } from "../lib/images";
 import { ScrapeTarget } from "../lib/monitoring";
+import { ClientPods } from "../lib/network";
 import { resourceRequirements } from "../lib/security";
 
 /** Where and how to install; see {@link OperatorArgs}. */
@@ -22,6 +23,8 @@ export type MinioOperatorArgs = OperatorArgs;
 export class MinioOperator extends pulumi.ComponentResource {
     public readonly release: k8s.helm.v3.Release;
     public readonly footprint: Footprint;
+    /** The operator's pods (the chart's selector labels), the client of its management flows. */
+    public readonly pods: ClientPods;
     /**
      * Empty: the operator serves no Prometheus endpoint (its chart declares no container port and
      * has no metrics option). The tenant's MinIO servers do; see ObjectStore.
@@ -52,6 +55,7 @@ export class MinioOperator extends pulumi.ComponentResource {
             { parent: this },
         );
         this.footprint = podsFootprint(resources, replicas);
+        this.pods = { namespace: args.namespace, podLabels: { "app.kubernetes.io/name": "operator", "app.kubernetes.io/instance": "minio-operator" } };
         this.registerOutputs({ release: this.release.status.name });
     }
 }

@@ -10,9 +10,12 @@ import { ScrapeTarget } from "../lib/monitoring";
 import { ServedPorts } from "../lib/network";
 import { CredentialRef, Endpoint, portForwardCommand } from "../lib/outputs";
 import { waitForCondition, waitForJsonPath } from "../lib/readiness";
-import { resourceRequirements } from "../lib/security";
+import { resourceRequirements, restrictedContainerSecurityContext } from "../lib/security";
 import { S3Location, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY } from "../lib/storage";
 import { BARMAN_CLOUD_API, BARMAN_CLOUD_PLUGIN } from "./barmanCloudPlugin";
+
+/** The instance manager's status port on every PostgreSQL pod, which the operator polls. */
+const INSTANCE_STATUS_PORT = 8000;
 
 /** One application database: a login role that owns it. */
 export interface AppDatabase {
@@ -161,6 +164,8 @@ export class PostgresCluster extends pulumi.ComponentResource {
     public readonly host: pulumi.Output<string>;
     /** The pods and ports clients connect to (for NetworkPolicies). */
     public readonly serves: ServedPorts;
+    /** The pods and ports the operator manages them through (for its NetworkPolicy flow). */
+    public readonly managed: ServedPorts;
     public readonly endpoint: Endpoint;
     public readonly footprint: Footprint;
     public readonly databases: Readonly<Record<string, DatabaseAccess>>;
@@ -231,6 +236,10 @@ export class PostgresCluster extends pulumi.ComponentResource {
                     storage: { size: args.sizing.storage, ...(args.storageClass === "" ? {} : { storageClass: args.storageClass }) },
                     resources: resourceRequirements(args.sizing),
                     enableSuperuserAccess: false,
+                    // Every container restricted, stated in the resource (the operator's own default is the
+                    // same, read-only root included); the pod context and its fsGroup stay the operator's.
+                    securityContext: restrictedContainerSecurityContext(),
+                    seccompProfile: { type: "RuntimeDefault" },
                     // A PDB on a single instance would block every node drain.
                     enablePDB: args.sizing.instances > 1,
                     affinity: {
@@ -308,6 +317,8 @@ export class PostgresCluster extends pulumi.ComponentResource {
                 path: "/metrics",
             },
         ];
+        // CloudNativePG's operator reaches every instance on the status port and PostgreSQL's (its networking docs).
+        this.managed = { namespace: args.namespace, podLabels: this.serves.podLabels, ports: [INSTANCE_STATUS_PORT, 5432] };
         this.registerOutputs({ clusterName: this.clusterName, host: this.host, endpoint: this.endpoint });
     }
 }

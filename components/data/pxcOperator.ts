@@ -5,6 +5,7 @@ import { OperatorArgs, installChart } from "../lib/chart";
 import { Footprint, podsFootprint } from "../lib/footprint";
 import { imageRef } from "../lib/images";
 import { ScrapeTarget } from "../lib/monitoring";
+import { ClientPods } from "../lib/network";
 import { resourceRequirements, restrictedContainerSecurityContext } from "../lib/security";
 
 /** Where and how to install; see {@link OperatorArgs}. */
@@ -22,6 +23,8 @@ export const PXC_OPERATOR_METRICS_PORT = 8080;
 export class PxcOperator extends pulumi.ComponentResource {
     public readonly release: k8s.helm.v3.Release;
     public readonly footprint: Footprint;
+    /** The operator's pods (the chart's selector labels), the client of its management flows. */
+    public readonly pods: ClientPods;
     /** The operator pods' `/metrics` on the `metrics` container port (8080), always served (it is also their liveness probe). */
     public readonly metrics: ScrapeTarget[];
 
@@ -64,6 +67,7 @@ export class PxcOperator extends pulumi.ComponentResource {
                 path: "/metrics",
             },
         ];
+        this.pods = { namespace: args.namespace, podLabels: { "app.kubernetes.io/component": "operator", "app.kubernetes.io/name": "pxc-operator", "app.kubernetes.io/instance": RELEASE } };
         this.registerOutputs({ release: this.release.status.name });
     }
 }

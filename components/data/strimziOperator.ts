@@ -4,6 +4,7 @@ import { charts, images } from "../catalog";
 import { OperatorArgs, installChart } from "../lib/chart";
 import { Footprint, podsFootprint } from "../lib/footprint";
 import { ScrapeTarget } from "../lib/monitoring";
+import { ClientPods } from "../lib/network";
 import { resourceRequirements } from "../lib/security";
 import { registryFor, repositoryPath, tagFor } from "../lib/images";
 
@@ -25,6 +26,8 @@ export const STRIMZI_OPERATOR_METRICS_PORT = 8080;
 export class StrimziOperator extends pulumi.ComponentResource {
     public readonly release: k8s.helm.v3.Release;
     public readonly footprint: Footprint;
+    /** The operator's pods (the chart's selector labels), the client of its management flows. */
+    public readonly pods: ClientPods;
     /** The operator pods' `/metrics` on the `http` container port (8080), always served. */
     public readonly metrics: ScrapeTarget[];
 
@@ -87,6 +90,7 @@ export class StrimziOperator extends pulumi.ComponentResource {
                 path: "/metrics",
             },
         ];
+        this.pods = { namespace: args.namespace, podLabels: OPERATOR_POD_LABELS };
         this.registerOutputs({ release: this.release.status.name });
     }
 }

@@ -81,6 +81,8 @@ export interface XtraDbDatabaseAccess {
 }
 
 const PORT = 3306;
+/** The PXC nodes' MySQL admin port, where the operator manages system users. */
+const PXC_ADMIN_PORT = 33062;
 /** The operator's HAProxy configuration serves HAProxy's Prometheus exporter here, container port `stats`. */
 export const HAPROXY_METRICS_PORT = 8404;
 /** The mysql user of the PXC and HAProxy images. */
@@ -122,6 +124,8 @@ export class XtraDbCluster extends pulumi.ComponentResource {
     public readonly usersSecretName: pulumi.Output<string>;
     /** The pods and ports clients connect to (for NetworkPolicies). */
     public readonly serves: ServedPorts;
+    /** The pods and ports the operator manages them through (for its NetworkPolicy flow). */
+    public readonly managed: ServedPorts;
     public readonly endpoint: Endpoint;
     /** The root login: maintenance only, applications use their database's user. */
     public readonly credential: CredentialRef;
@@ -294,6 +298,8 @@ export class XtraDbCluster extends pulumi.ComponentResource {
                 path: "/metrics",
             },
         ];
+        // The PXC operator manages users over MySQL on the PXC pods, on the admin port (33062) or 3306.
+        this.managed = { namespace: args.namespace, podLabels: { "app.kubernetes.io/instance": name, "app.kubernetes.io/component": "pxc" }, ports: [PORT, PXC_ADMIN_PORT] };
         this.registerOutputs({ clusterName: this.clusterName, host: this.host, endpoint: this.endpoint, usersSecretName: this.usersSecretName });
     }
 }

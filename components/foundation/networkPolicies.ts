@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { platformLabels } from "../lib/labels";
-import { Flow, ServedPorts } from "../lib/network";
+import { ALL_PORTS, Connection, Flow, Peer, ServedPorts, namespaceText } from "../lib/network";
 
 /** Ports the API server calls back on (admission webhooks) in one namespace. */
 export interface WebhookPorts {
@@ -14,7 +14,7 @@ export interface WebhookPorts {
 export interface NetworkPoliciesArgs {
     /** Namespaces the platform owns, by role: each gets default deny, DNS, same-namespace traffic and API server egress. */
     readonly namespaces: Readonly<Record<string, pulumi.Input<string>>>;
-    /** Cross-namespace connections, each opened as an egress policy at the client and an ingress policy at the server. */
+    /** Cross-namespace connections, each opened as an egress policy on the client pods and an ingress policy on the serving pods, on the served ports only. */
     readonly flows: readonly Flow[];
     /** Webhook ports the API server must reach; its source address is not selectable, so any source is allowed on them. */
     readonly webhooks: readonly WebhookPorts[];
@@ -22,6 +22,8 @@ export interface NetworkPoliciesArgs {
     readonly exposed: readonly EdgeTarget[];
     /** Namespace of the ingress controller, gateway or router, the only source allowed to reach exposed services. Default "": any namespace. */
     readonly edgeNamespace?: string;
+    /** Labels of the edge's pods in `edgeNamespace` (the ingress controller's). Default {}: every pod of that namespace. */
+    readonly edgePodLabels?: Readonly<Record<string, string>>;
     /**
      * Label sets, any of which selects the edge's namespace instead of `edgeNamespace`, with every pod
      * in it (host-network ones included, which a namespace selector alone does not match): on
@@ -76,8 +78,9 @@ const ACME_SOLVER_PORT = 8089;
 const ACME_SOLVER_LABELS = { "acme.cert-manager.io/http01-solver": "true" };
 const nsSelector = (ns: pulumi.Input<string>) => ({ matchLabels: { "kubernetes.io/metadata.name": ns } });
 const tcp = (ports: readonly number[]) => ports.map((port) => ({ protocol: "TCP", port }));
-/** Ports as a policy lists them; no ports means every port. */
-const portList = (ports: readonly number[]) => (ports.length === 0 ? {} : { ports: tcp(ports) });
+
+/** Annotations on a flow's policies saying what connects to what, and why (read by the plan's data-flow diagram). */
+export const FLOW_ANNOTATIONS = { kind: "analytics-platform/flow-kind", client: "analytics-platform/flow-client", server: "analytics-platform/flow-server" } as const;
 
 /**
  * NetworkPolicies for every namespace the platform owns: deny by default, then allow DNS, traffic
@@ -86,6 +89,8 @@ const portList = (ports: readonly number[]) => (ports.length === 0 ? {} : { port
  */
 export class NetworkPolicies extends pulumi.ComponentResource {
     public readonly policyCount: number;
+    /** The connections the arguments ask for (not read from the policies): what the reachability report must find. */
+    public readonly connections: pulumi.Output<Connection[]>;
 
     constructor(name: string, args: NetworkPoliciesArgs, opts?: pulumi.ComponentResourceOptions) {
         super("analytics:foundation:NetworkPolicies", name, {}, opts);
@@ -93,9 +98,9 @@ export class NetworkPolicies extends pulumi.ComponentResource {
         const apiCidrs = args.apiServerCidrs ?? ["0.0.0.0/0"];
         const dns = args.dns ?? KUBE_DNS;
         let count = 0;
-        const policy = (id: string, namespace: pulumi.Input<string>, policyName: string, spec: k8s.types.input.networking.v1.NetworkPolicySpec) => {
+        const policy = (id: string, namespace: pulumi.Input<string>, policyName: string, spec: k8s.types.input.networking.v1.NetworkPolicySpec, annotations?: Record<string, string>) => {
             count++;
-            return new k8s.networking.v1.NetworkPolicy(`${name}-${id}`, { metadata: { name: policyName, namespace, labels }, spec }, { parent: this });
+            return new k8s.networking.v1.NetworkPolicy(`${name}-${id}`, { metadata: { name: policyName, namespace, labels, ...(annotations ? { annotations } : {}) }, spec }, { parent: this });
         };
 
         for (const [role, ns] of Object.entries(args.namespaces)) {
@@ -130,18 +135,35 @@ export class NetworkPolicies extends pulumi.ComponentResource {
         }
 
         for (const flow of args.flows) {
+            // A flow names its client pods and the ports it uses: never a whole namespace, never every port.
+            if (Object.keys(flow.from.podLabels).length === 0) throw new Error(`NetworkPolicies ${name}: flow ${flow.name} names no client pods (empty podLabels)`);
+            if (Object.keys(flow.to.podLabels).length === 0) throw new Error(`NetworkPolicies ${name}: flow ${flow.name} names no serving pods (empty podLabels)`);
+            if (flow.to.ports.length === 0) throw new Error(`NetworkPolicies ${name}: flow ${flow.name} names no ports`);
+            const annotations = { [FLOW_ANNOTATIONS.kind]: flow.kind, [FLOW_ANNOTATIONS.client]: flow.client, [FLOW_ANNOTATIONS.server]: flow.server };
             if (!(flow.foreignSource ?? false)) {
-                policy(`${flow.name}-egress`, flow.from, `allow-to-${flow.name}`, {
-                    podSelector: {},
-                    policyTypes: ["Egress"],
-                    egress: [{ to: [{ namespaceSelector: nsSelector(flow.to.namespace), podSelector: { matchLabels: { ...flow.to.podLabels } } }], ...portList(flow.to.ports) }],
-                });
+                policy(
+                    `${flow.name}-egress`,
+                    flow.from.namespace,
+                    `allow-to-${flow.name}`,
+                    {
+                        podSelector: { matchLabels: { ...flow.from.podLabels } },
+                        policyTypes: ["Egress"],
+                        egress: [{ to: [{ namespaceSelector: nsSelector(flow.to.namespace), podSelector: { matchLabels: { ...flow.to.podLabels } } }], ports: tcp(flow.to.ports) }],
+                    },
+                    annotations,
+                );
             }
-            policy(`${flow.name}-ingress`, flow.to.namespace, `allow-from-${flow.name}`, {
-                podSelector: { matchLabels: { ...flow.to.podLabels } },
-                policyTypes: ["Ingress"],
-                ingress: [{ from: [{ namespaceSelector: nsSelector(flow.from) }], ...portList(flow.to.ports) }],
-            });
+            policy(
+                `${flow.name}-ingress`,
+                flow.to.namespace,
+                `allow-from-${flow.name}`,
+                {
+                    podSelector: { matchLabels: { ...flow.to.podLabels } },
+                    policyTypes: ["Ingress"],
+                    ingress: [{ from: [{ namespaceSelector: nsSelector(flow.from.namespace), podSelector: { matchLabels: { ...flow.from.podLabels } } }], ports: tcp(flow.to.ports) }],
+                },
+                annotations,
+            );
         }
 
         for (const w of args.webhooks) {
@@ -153,7 +175,7 @@ export class NetworkPolicies extends pulumi.ComponentResource {
                 ? (args.edgeNamespaceSelectors ?? []).map((labels) => ({ namespaceSelector: { matchLabels: { ...labels } }, podSelector: {} }))
                 : (args.edgeNamespace ?? "") === ""
                   ? [{ namespaceSelector: {} }]
-                  : [{ namespaceSelector: nsSelector(args.edgeNamespace as string) }];
+                  : [{ namespaceSelector: nsSelector(args.edgeNamespace as string), ...(Object.keys(args.edgePodLabels ?? {}).length > 0 ? { podSelector: { matchLabels: { ...args.edgePodLabels } } } : {}) }];
         for (const e of args.exposed) {
             policy(`edge-${e.name}`, e.namespace, `allow-edge-${e.name}`, {
                 podSelector: { matchLabels: { ...e.podLabels } },
@@ -186,6 +208,42 @@ export class NetworkPolicies extends pulumi.ComponentResource {
             });
         }
         this.policyCount = count;
+        this.connections = pulumi.output(args).apply((plain) => declaredConnections(plain));
         this.registerOutputs({ policyCount: count });
     }
+}
+
+/** The arguments with every namespace known. */
+export type PlainArgs = pulumi.Unwrap<NetworkPoliciesArgs>;
+
+/**
+ * The connections the arguments declare, each as the policies should allow it: DNS, the namespace
+ * itself and the API server for every owned namespace, then the flows, webhooks, edge, external
+ * destinations and ACME. The reachability report derived from the generated policies must equal it.
+ */
+export function declaredConnections(args: PlainArgs): Connection[] {
+    const dns = args.dns ?? KUBE_DNS;
+    const tcpText = (ports: readonly number[]) => ports.map((p) => `TCP/${p}`);
+    const pods = (namespace: string, podLabels: Readonly<Record<string, string>> = {}): Peer => ({ namespace, podLabels: { ...podLabels } });
+    const edge: Peer[] =
+        (args.edgeNamespaceSelectors ?? []).length > 0
+            ? (args.edgeNamespaceSelectors ?? []).map((labels) => pods(namespaceText(labels)))
+            : [(args.edgeNamespace ?? "") === "" ? pods("*") : pods(args.edgeNamespace as string, args.edgePodLabels ?? {})];
+    const out: Connection[] = [];
+    for (const ns of Object.values(args.namespaces)) {
+        const dnsPorts = dns.ports.flatMap((p) => [`UDP/${p}`, `TCP/${p}`]);
+        out.push({ from: pods(ns), to: pods(dns.namespace, dns.podLabels), ports: dnsPorts });
+        for (const cidr of dns.cidrs ?? []) out.push({ from: pods(ns), to: { cidr }, ports: dnsPorts });
+        out.push({ from: pods(ns), to: pods(ns), ports: [ALL_PORTS] });
+        for (const cidr of args.apiServerCidrs ?? ["0.0.0.0/0"]) out.push({ from: pods(ns), to: { cidr }, ports: tcpText(API_PORTS) });
+    }
+    for (const f of args.flows) out.push({ from: pods(f.from.namespace, f.from.podLabels), to: pods(f.to.namespace, f.to.podLabels), ports: tcpText(f.to.ports) });
+    for (const w of args.webhooks) out.push({ from: { anySource: true }, to: pods(w.namespace), ports: tcpText(w.ports) });
+    for (const e of args.exposed) for (const from of edge) out.push({ from, to: pods(e.namespace, e.podLabels), ports: tcpText(e.ports) });
+    for (const x of args.externalEgress ?? []) out.push({ from: pods(x.from, x.podLabels), to: { cidr: x.cidr }, ports: tcpText(x.ports) });
+    if (args.acme) {
+        out.push({ from: pods(args.acme.certManagerNamespace), to: { cidr: "0.0.0.0/0" }, ports: tcpText([80, 443]) });
+        for (const ns of args.acme.solverNamespaces) for (const from of edge) out.push({ from, to: pods(ns, ACME_SOLVER_LABELS), ports: tcpText([ACME_SOLVER_PORT]) });
+    }
+    return out;
 }

@@ -12,6 +12,7 @@ import { waitForJsonPath } from "../lib/readiness";
 import { resourceRequirements, restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../lib/security";
 import { S3Location, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY } from "../lib/storage";
 import { KAFKA_CLIENT_KEYS, KafkaClientUser, KafkaUserCluster, kafkaClientVolume, readWriteTopic, useGroup } from "../data/kafkaUser";
+import { ClientPods, ServedPorts } from "../lib/network";
 
 /** TaskManagers of the session cluster. */
 export interface FlinkTaskManagerSizing extends Resources {
@@ -207,6 +208,10 @@ export class FlinkCdc extends pulumi.ComponentResource {
     /** The ready cluster, the serving gateway and the completed submission. */
     public readonly ready: pulumi.Resource[];
     public readonly footprint: Footprint;
+    /** The pods that open this component's connections to other namespaces (for NetworkPolicies). */
+    public readonly clients: ClientPods;
+    /** The JobManager's REST port, which the Flink operator drives the session cluster through. */
+    public readonly managed: ServedPorts;
     /**
      * Flink's Prometheus reporter (the image's `metrics-prometheus` plugin) in every JobManager and
      * TaskManager: `/metrics` on container port `metrics` (9249), added to the operator-built main
@@ -618,6 +623,9 @@ export class FlinkCdc extends pulumi.ComponentResource {
             podsFootprint(tm, tm.replicas),
             podsFootprint(sizing.sqlGateway, gatewayReplicas),
         ]);
+        // The JobManagers, TaskManagers, SQL gateway and bootstrap Job all carry the component's labels.
+        this.clients = { namespace: args.namespace, podLabels: { "app.kubernetes.io/name": labels["app.kubernetes.io/name"], "app.kubernetes.io/instance": labels["app.kubernetes.io/instance"] } };
+        this.managed = { namespace: args.namespace, podLabels: nativeLabels("jobmanager"), ports: [REST_PORT] };
         this.registerOutputs({
             clusterName: this.clusterName,
             endpoint: this.endpoint,

@@ -7,6 +7,7 @@ import { Footprint, podsFootprint, sumFootprints } from "../lib/footprint";
 import { repositoryRef, tagFor } from "../lib/images";
 import { platformLabels } from "../lib/labels";
 import { ScrapeTarget } from "../lib/monitoring";
+import { ClientPods } from "../lib/network";
 import { resourceRequirements, restrictedContainerSecurityContext } from "../lib/security";
 
 export interface FlinkOperatorArgs extends OperatorArgs {
@@ -60,6 +61,8 @@ function operatorConf(ha: boolean): string {
 export class FlinkOperator extends pulumi.ComponentResource {
     public readonly release: k8s.helm.v3.Release;
     public readonly footprint: Footprint;
+    /** The operator's pods (the chart's selector labels), the client of its management flows. */
+    public readonly pods: ClientPods;
     /** The operator container's Prometheus reporter: `/metrics` on container port `metrics` (9999). */
     public readonly metrics: ScrapeTarget[];
 
@@ -165,6 +168,7 @@ export class FlinkOperator extends pulumi.ComponentResource {
                 path: "/metrics",
             },
         ];
+        this.pods = { namespace: args.namespace, podLabels: OPERATOR_POD_LABELS };
         this.registerOutputs({ release: this.release.status.name });
     }
 }

@@ -6,6 +6,7 @@ import { ImageRegistry, imageRef, pullPolicyOf, pullSecretNames } from "../lib/i
 import { platformLabels } from "../lib/labels";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../lib/security";
 import { S3Location, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY } from "../lib/storage";
+import { ClientPods } from "../lib/network";
 
 /** What SparkJobs needs of the Spark operator (a {@link SparkOperator} fits). */
 export interface SparkOperatorRef {
@@ -111,6 +112,8 @@ export class SparkJobs extends pulumi.ComponentResource {
     public readonly ready: pulumi.Resource[];
     /** No pods of its own. */
     public readonly footprint: Footprint = NO_FOOTPRINT;
+    /** The pods that open this component's connections to other namespaces (for NetworkPolicies). */
+    public readonly clients: ClientPods;
 
     constructor(name: string, args: SparkJobsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("analytics:processing:SparkJobs", name, {}, opts);
@@ -219,6 +222,8 @@ export class SparkJobs extends pulumi.ComponentResource {
             securityContext: { ...restrictedContainerSecurityContext(SPARK_UID), readOnlyRootFilesystem: false },
         };
         this.ready = [args.operator.release, binding, configMap, ...(s3Secret ? [s3Secret] : [])];
+        // The Spark operator labels every driver and executor pod it launches so.
+        this.clients = { namespace: args.namespace, podLabels: { "sparkoperator.k8s.io/launched-by-spark-operator": "true" } };
         this.registerOutputs({ serviceAccountName: this.serviceAccountName, configMapName: this.configMapName, eventLogDir: this.eventLogDir });
     }
 }

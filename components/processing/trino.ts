@@ -9,7 +9,7 @@ import { Footprint, mebibytes, podsFootprint, sumFootprints } from "../lib/footp
 import { ImageRegistry, imageRef, registryFor, repositoryPath, tagFor } from "../lib/images";
 import { platformLabels } from "../lib/labels";
 import { ScrapeTarget } from "../lib/monitoring";
-import { ServedPorts } from "../lib/network";
+import { ClientPods, ServedPorts } from "../lib/network";
 import { Endpoint, portForwardCommand } from "../lib/outputs";
 import { resourceRequirements, restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../lib/security";
 
@@ -201,6 +201,8 @@ export class Trino extends pulumi.ComponentResource {
     public readonly endpoint: Endpoint;
     /** The coordinator pods and port clients connect to (for NetworkPolicies). */
     public readonly serves: ServedPorts;
+    /** The pods that open this component's connections to other namespaces (for NetworkPolicies). */
+    public readonly clients: ClientPods;
     /** Names of the catalogs configured (besides the chart's `tpch` and `tpcds`). */
     public readonly catalogs: readonly string[];
     /** SQLAlchemy URI for Superset's database connection (no secret: Trino has no authentication). */
@@ -436,6 +438,7 @@ export class Trino extends pulumi.ComponentResource {
                   },
               ]
             : [];
+        this.clients = { namespace: args.namespace, podLabels };
         this.registerOutputs({ host: this.host, endpoint: this.endpoint, sqlalchemyUri: this.sqlalchemyUri });
     }
 }

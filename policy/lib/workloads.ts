@@ -35,6 +35,13 @@ function templatePath(type: string): string[] {
     return ["spec", "template"];
 }
 
+/** The pod template (`metadata` and `spec`) of a workload; undefined for other resources or while unknown. */
+export function workloadTemplateOf(r: PolicyResource): Obj | undefined {
+    if (!isWorkload(r)) return undefined;
+    const template = at(r.props, ...templatePath(r.type));
+    return isObj(template) ? template : undefined;
+}
+
 /** The pod spec of a workload; undefined for other resources or while unknown. */
 export function podSpecOf(r: PolicyResource): Obj | undefined {
     if (!isWorkload(r)) return undefined;

@@ -1,4 +1,5 @@
 import { stackPolicy } from "../lib/adapter";
+import { CR } from "../lib/customResources";
 import { PackSettings } from "../lib/settings";
 import { Finding, Obj, PolicyResource, at, describe, isObj, isUnknown, num, objects, present, show, str } from "../lib/values";
 
@@ -8,14 +9,7 @@ import { Finding, Obj, PolicyResource, at, describe, isObj, isUnknown, num, obje
  * the CRDs in ../shared/reference/crds and the components that create the resources.
  */
 
-export const CR = {
-    pxc: "kubernetes:pxc.percona.com/v1:PerconaXtraDBCluster",
-    kafka: "kubernetes:kafka.strimzi.io/v1:Kafka",
-    kafkaNodePool: "kubernetes:kafka.strimzi.io/v1:KafkaNodePool",
-    pgCluster: "kubernetes:postgresql.cnpg.io/v1:Cluster",
-    tenant: "kubernetes:minio.min.io/v2:Tenant",
-    flink: "kubernetes:flink.apache.org/v1beta1:FlinkDeployment",
-} as const;
+export { CR };
 
 /** A message unless the value is a number of at least `min`; unknown values (preview) pass. */
 function atLeast(value: unknown, min: number, what: string): string[] {

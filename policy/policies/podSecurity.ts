@@ -1,12 +1,15 @@
 import { resourcePolicy } from "../lib/adapter";
-import { containerSecurity, containersOf, label, podSpecOf } from "../lib/workloads";
-import { Obj, PolicyResource, at, describe, isUnknown, num, objects, show, str } from "../lib/values";
+import { podViewsOf } from "../lib/pods";
+import { containerSecurity, containersOf, label } from "../lib/workloads";
+import { Obj, PolicyResource, at, describe, isObj, isUnknown, num, objects, show, str } from "../lib/values";
 
 /**
- * The Pod Security Standards "restricted" profile (which includes "baseline"), checked on the
- * pod spec of every Deployment, StatefulSet, DaemonSet, Job, CronJob and Pod the program creates.
- * Each control is its own function over a pod spec, returning one message per offending field.
- * Values unknown during preview are not judged.
+ * The Pod Security Standards "restricted" profile (which includes "baseline"), every control of
+ * both levels, checked on every pod a resource asks for: the pod template of every Deployment,
+ * StatefulSet, DaemonSet, Job, CronJob and Pod, and the pods operators build from the custom
+ * resources the program authors (`lib/pods.ts`). Each control is its own function over a pod spec
+ * and the pod's annotations, returning one message per offending field. Values unknown during
+ * preview are not judged.
  */
 
 /** Volume sources the restricted profile allows. */
@@ -120,8 +123,94 @@ export function seccomp(pod: Obj): string[] {
     return out;
 }
 
+/** Baseline: no Windows HostProcess container (pod or container `windowsOptions.hostProcess`). */
+export function hostProcess(pod: Obj): string[] {
+    const out: string[] = [];
+    if (at(pod, "securityContext", "windowsOptions", "hostProcess") === true) out.push("securityContext.windowsOptions.hostProcess must not be true");
+    for (const c of containersOf(pod)) {
+        if (containerSecurity(c, "windowsOptions", "hostProcess") === true) out.push(`${label(c)}: securityContext.windowsOptions.hostProcess must not be true`);
+    }
+    return out;
+}
+
+/** AppArmor profile types baseline allows (besides leaving it unset). */
+const APPARMOR_TYPES: ReadonlySet<string> = new Set(["RuntimeDefault", "Localhost"]);
+const APPARMOR_ANNOTATION = "container.apparmor.security.beta.kubernetes.io/";
+
+/** Baseline: AppArmor not Unconfined, neither in `appArmorProfile` (pod, containers) nor in the legacy per-container annotation. */
+export function appArmor(pod: Obj, annotations: Obj = {}): string[] {
+    const out: string[] = [];
+    const check = (where: string, type: unknown) => {
+        if (type === undefined || type === null || isUnknown(type)) return;
+        if (!APPARMOR_TYPES.has(str(type) ?? "")) out.push(`${where}appArmorProfile.type ${show(type)} is not allowed (RuntimeDefault or Localhost)`);
+    };
+    check("securityContext.", at(pod, "securityContext", "appArmorProfile", "type"));
+    for (const c of containersOf(pod)) check(`${label(c)}: securityContext.`, containerSecurity(c, "appArmorProfile", "type"));
+    for (const [key, value] of Object.entries(annotations)) {
+        if (!key.startsWith(APPARMOR_ANNOTATION) || isUnknown(value)) continue;
+        const v = str(value) ?? "";
+        if (v !== "runtime/default" && !v.startsWith("localhost/")) out.push(`annotation ${key}: ${show(value)} is not allowed (runtime/default or localhost/*)`);
+    }
+    return out;
+}
+
+/** SELinux types baseline allows (besides leaving it unset). */
+const SELINUX_TYPES: ReadonlySet<string> = new Set(["", "container_t", "container_init_t", "container_kvm_t", "container_engine_t"]);
+
+function seLinuxMessages(where: string, options: unknown): string[] {
+    if (!isObj(options)) return [];
+    const out: string[] = [];
+    const type = options.type;
+    if (type !== undefined && type !== null && !isUnknown(type) && !SELINUX_TYPES.has(str(type) ?? "?")) out.push(`${where}seLinuxOptions.type ${show(type)} is not allowed (container_t, container_init_t, container_kvm_t, container_engine_t)`);
+    for (const f of ["user", "role"]) {
+        const v = options[f];
+        if (v !== undefined && v !== null && v !== "" && !isUnknown(v)) out.push(`${where}seLinuxOptions.${f} must not be set`);
+    }
+    return out;
+}
+
+/** Baseline: SELinux type only a container type, no custom user or role, on the pod and every container. */
+export function seLinux(pod: Obj): string[] {
+    return [
+        ...seLinuxMessages("securityContext.", at(pod, "securityContext", "seLinuxOptions")),
+        ...containersOf(pod).flatMap((c) => seLinuxMessages(`${label(c)}: securityContext.`, containerSecurity(c, "seLinuxOptions"))),
+    ];
+}
+
+/** Baseline: the default /proc mask on every container (`procMount` unset or Default). */
+export function procMount(pod: Obj): string[] {
+    return containersOf(pod).flatMap((c) => {
+        const v = containerSecurity(c, "procMount");
+        return v === undefined || v === null || v === "Default" || isUnknown(v) ? [] : [`${label(c)}: securityContext.procMount ${show(v)} is not allowed (Default)`];
+    });
+}
+
+/** The sysctls baseline allows (Pod Security Standards, version latest). */
+export const SAFE_SYSCTLS: ReadonlySet<string> = new Set([
+    "kernel.shm_rmid_forced",
+    "net.ipv4.ip_local_port_range",
+    "net.ipv4.ip_unprivileged_port_start",
+    "net.ipv4.tcp_syncookies",
+    "net.ipv4.ping_group_range",
+    "net.ipv4.ip_local_reserved_ports",
+    "net.ipv4.tcp_keepalive_time",
+    "net.ipv4.tcp_fin_timeout",
+    "net.ipv4.tcp_keepalive_intvl",
+    "net.ipv4.tcp_keepalive_probes",
+    "net.ipv4.tcp_rmem",
+    "net.ipv4.tcp_wmem",
+]);
+
+/** Baseline: only the safe sysctls. */
+export function sysctls(pod: Obj): string[] {
+    return objects(at(pod, "securityContext", "sysctls"))
+        .filter((s) => !isUnknown(s.name) && !SAFE_SYSCTLS.has(str(s.name) ?? ""))
+        .map((s) => `securityContext.sysctls: ${show(s.name)} is not a safe sysctl`);
+}
+
 /** Every control, in the order messages are reported. */
-export const RESTRICTED_CONTROLS: readonly ((pod: Obj) => string[])[] = [
+export const RESTRICTED_CONTROLS: readonly ((pod: Obj, annotations: Obj) => string[])[] = [
+    hostProcess,
     hostNamespaces,
     privilegedContainers,
     hostPathVolumes,
@@ -131,22 +220,27 @@ export const RESTRICTED_CONTROLS: readonly ((pod: Obj) => string[])[] = [
     runAsNonRoot,
     capabilities,
     seccomp,
+    appArmor,
+    seLinux,
+    procMount,
+    sysctls,
 ];
 
-/** Violations of the restricted profile by a workload; none for other resources. */
+/** Violations of the restricted profile by every pod the resource asks for; none for resources without pods. */
 export function podSecurityViolations(r: PolicyResource): string[] {
-    const pod = podSpecOf(r);
-    if (pod === undefined) return [];
-    return RESTRICTED_CONTROLS.flatMap((control) => control(pod)).map((m) => `${describe(r)}: ${m}`);
+    return podViewsOf(r).flatMap((view) => {
+        const where = view.at === "" ? describe(r) : `${describe(r)} ${view.at}`;
+        return RESTRICTED_CONTROLS.flatMap((control) => control(view.spec, view.annotations)).map((m) => `${where}: ${m}`);
+    });
 }
 
 export const podSecurityPolicy = resourcePolicy(
     {
         name: "pod-security-restricted",
-        description: "Workloads meet the Pod Security Standards restricted profile: non-root, no privilege escalation, ALL capabilities dropped, RuntimeDefault seccomp, no host namespaces, ports or paths, restricted volume types.",
+        description: "Every pod of a workload or of an operator custom resource (Flink, Spark, CloudNativePG, Strimzi, Percona XtraDB, MinIO) meets the Pod Security Standards restricted profile, baseline included: non-root, no privilege escalation, ALL capabilities dropped, RuntimeDefault seccomp, no host namespaces, processes, ports or paths, restricted volume types, no unconfined AppArmor, custom SELinux, unmasked /proc or unsafe sysctls.",
         category: "security",
         settings: [],
-        remediationSteps: "Use restrictedPodSecurityContext() and restrictedContainerSecurityContext() from components/lib/security.ts on the pod and every container.",
+        remediationSteps: "Use restrictedPodSecurityContext() and restrictedContainerSecurityContext() from components/lib/security.ts on the pod and every container, or on the custom resource's pod and container security contexts.",
     },
     (r) => podSecurityViolations(r),
 );

@@ -1,4 +1,6 @@
+import { FLOW_ANNOTATIONS } from "../../components/foundation/networkPolicies";
 import { Capture, Registered } from "./mockProgram";
+import { reachability, reachabilityText } from "./reachability";
 
 /**
  * Turns a captured run of the program into a deployment plan: the platform's components, the
@@ -167,14 +169,12 @@ export function mermaid(plan: Plan): string {
 }
 
 const NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
-/** Client namespaces whose connections are data flows (operators and monitoring only manage and scrape). */
-const CLIENT_ROLES = ["apps", "processing"] as const;
 
 /**
- * The data flows between namespaces as a Mermaid flowchart, read from the NetworkPolicies the
- * program creates (each allowed connection is one the components make): users reach the published
- * UIs, the apps and processing namespaces reach the services they use. Empty when the stack runs
- * without NetworkPolicies.
+ * The data flows as a Mermaid flowchart, read from the NetworkPolicies the program creates (each
+ * allowed connection is one the components make): users reach the published UIs, each component
+ * reaches the services it uses (the "data" flows; operators' and Prometheus' flows are left out).
+ * Empty when the stack runs without NetworkPolicies.
  */
 export function dataFlowMermaid(capture: Capture): string {
     const id = (n: string) => n.replace(/[^A-Za-z0-9]/g, "_");
@@ -185,10 +185,15 @@ export function dataFlowMermaid(capture: Capture): string {
             edges.push(["users", edge[1]]);
             continue;
         }
-        const m = /^network-policies-([a-z]+)-(.+)-ingress$/.exec(r.name);
-        if (m && (CLIENT_ROLES as readonly string[]).includes(m[1])) edges.push([`${m[1]} namespace`, m[2]]);
+        const a = r.inputs.metadata?.annotations ?? {};
+        if (a[FLOW_ANNOTATIONS.kind] === "data" && r.inputs.spec.policyTypes.includes("Ingress")) edges.push([a[FLOW_ANNOTATIONS.client], a[FLOW_ANNOTATIONS.server]]);
     }
     const sorted = [...new Map(edges.map((e) => [`${e[0]}>${e[1]}`, e])).values()].sort((a, b) => a[0].localeCompare(b[0]) || a[1].localeCompare(b[1]));
     const nodes = [...new Set(sorted.flat())].sort();
     return ["flowchart LR", ...nodes.map((n) => `  ${id(n)}["${n}"]`), ...sorted.map(([a, b]) => `  ${id(a)} --> ${id(b)}`)].join("\n");
+}
+
+/** The reachability the captured NetworkPolicies allow, one sorted line per connection. */
+export function reachabilityReport(capture: Capture): string[] {
+    return reachabilityText(reachability(capture.ofType(NETWORK_POLICY).map((r) => ({ namespace: String(r.inputs.metadata.namespace), spec: r.inputs.spec }))));
 }
