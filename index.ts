@@ -20,7 +20,7 @@ import { PxcOperator } from "./components/data/pxcOperator";
 import { SchemaRegistry } from "./components/data/schemaRegistry";
 import { StrimziOperator } from "./components/data/strimziOperator";
 import { S3Access } from "./components/data/s3Access";
-import { platformS3Clients, retentionDays, s3Users } from "./components/data/s3Clients";
+import { backupPrefixes, platformS3Clients, retentionDays, s3Users } from "./components/data/s3Clients";
 import { S3Location } from "./components/lib/storage";
 import { XtraDbCluster } from "./components/data/xtradb";
 import { CertManager } from "./components/foundation/certManager";
@@ -109,7 +109,16 @@ const objectStore = minioOperator
               // One S3 user per client component, scoped to its buckets (decision 0043).
               clients: platformS3Clients({ ...on, inClusterBackups }),
               // A deleted or overwritten backup stays recoverable as long as backups are kept.
-              versionedBuckets: inClusterBackups ? [{ bucket: buckets.backups, noncurrentDays: retentionDays(cfg.backups.retention) }] : [],
+              // ClickHouse never deletes its (full) backups: its prefix expires after the same retention (decision 0042).
+              versionedBuckets: inClusterBackups
+                  ? [
+                        {
+                            bucket: buckets.backups,
+                            noncurrentDays: retentionDays(cfg.backups.retention),
+                            expire: on.clickhouse ? [{ prefix: backupPrefixes.clickhouse, days: retentionDays(cfg.backups.retention) }] : [],
+                        },
+                    ]
+                  : [],
               highAvailability: prod,
               ...storage,
           },

@@ -69,14 +69,19 @@ export const images = {
     strimzi: { registry: "quay.io", repository: "strimzi/operator", tag: "1.2.0" },
     /** Confluent-compatible schema registry (Apache-2.0). */
     karapace: { registry: "ghcr.io", repository: "aiven-open/karapace", tag: "6.2.2" },
-    /** MinIO operator and server: the community server images are no longer published upstream, mirror them (docs/decisions). */
+    /** MinIO operator: its last release (the project is archived, decision 0011); mirror it. */
     minioOperator: { registry: "quay.io", repository: "minio/operator", tag: "v7.1.1" },
     /**
      * Init container and sidecar the MinIO operator adds to every tenant pod. Not v7.1.1: that tag was
      * never published (minio/operator#2484); v7.0.1 is the operator v7.1.1's own default and unchanged since.
      */
     minioSidecar: { registry: "quay.io", repository: "minio/operator-sidecar", tag: "v7.0.1" },
-    minio: { registry: "quay.io", repository: "minio/minio", tag: "RELEASE.2025-04-08T15-41-24Z" },
+    /**
+     * Built from images/minio: the MinIO server and `mc` from the Go module's last commit (2026-02-12),
+     * which MinIO publishes as source only (decision 0011); the server of the tenant and the client of
+     * its provisioning Job.
+     */
+    minio: { registry: PLATFORM_REGISTRY, repository: "analytics-platform/minio", tag: "2026-02-12-d634a9bd17e2", build: "minio" },
     nessie: { registry: "ghcr.io", repository: "projectnessie/nessie", tag: "0.108.4" },
     /** Official ClickHouse server image (the Bitnami images are no longer updated publicly). */
     clickhouse: { registry: "docker.io", repository: "clickhouse/clickhouse-server", tag: "25.8.3.66" },

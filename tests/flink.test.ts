@@ -524,21 +524,41 @@ describe("Flink", () => {
             assert.ok(r.stdout.includes(`SET 'pipeline.name' = '${cdcPipelineName("cdc", JOB_SQL)}';`));
         });
 
-        const runningJob = (jobName: string) => `{"jobs":[{"jid":"a1","name":"${jobName}","start-time":1,"end-time":-1,"duration":5,"state":"RUNNING","last-modification":2,"tasks":{"running":2}}]}`;
+        const job = (jobName: string, state: string) => `{"jobs":[{"jid":"a1","name":"${jobName}","start-time":1,"end-time":-1,"duration":5,"state":"${state}","last-modification":2,"tasks":{"running":2}}]}`;
+        const runningJob = (jobName: string) => job(jobName, "RUNNING");
+        /** Flink's job states other than the globally terminal FINISHED, CANCELED and FAILED. */
+        const NOT_ENDED = ["INITIALIZING", "CREATED", "RUNNING", "FAILING", "CANCELLING", "RESTARTING", "SUSPENDED", "RECONCILING"];
 
-        it("submits nothing, successfully, while this version of the job runs", () => {
-            const version = cdcPipelineName("cdc", JOB_SQL);
-            const r = run(runningJob(version));
-            assert.strictEqual(r.status, 0, r.stderr);
-            assert.strictEqual(r.stdout, `Job ${version} (this version of the SQL) is already running; nothing to submit.\n`);
-        });
+        for (const state of NOT_ENDED) {
+            it(`submits nothing, successfully, while this version of the job is ${state}`, () => {
+                const version = cdcPipelineName("cdc", JOB_SQL);
+                const r = run(job(version, state));
+                assert.strictEqual(r.status, 0, r.stderr);
+                assert.strictEqual(r.stdout, `Job ${version} (this version of the SQL) has not ended (running, starting or restarting); nothing to submit.\n`);
+            });
+        }
 
         it("refuses to submit while another version of the job runs", () => {
             const r = run(runningJob("cdc-000000000000"));
             assert.strictEqual(r.status, 1);
-            assert.ok(r.stderr.includes("Another version of the job is running"), r.stderr);
+            assert.ok(r.stderr.includes("Another version of the job has not ended (running, starting or restarting)."), r.stderr);
             assert.strictEqual(r.stdout, "");
         });
+
+        it("refuses to submit while another version of the job restarts", () => {
+            const r = run(job("cdc-000000000000", "RESTARTING"));
+            assert.strictEqual(r.status, 1);
+            assert.ok(r.stderr.includes("Another version of the job has not ended"), r.stderr);
+            assert.strictEqual(r.stdout, "");
+        });
+
+        for (const state of ["FINISHED", "CANCELED", "FAILED"]) {
+            it(`submits when this version of the job has ${state}`, () => {
+                const r = run(job(cdcPipelineName("cdc", JOB_SQL), state));
+                assert.strictEqual(r.status, 0, r.stderr);
+                assert.ok(r.stdout.includes(`SET 'pipeline.name' = '${cdcPipelineName("cdc", JOB_SQL)}';`), r.stdout);
+            });
+        }
 
         it("submits when the job of that name has finished", () => {
             const cancelled = '{"jobs":[{"jid":"a1","name":"cdc-000000000000","start-time":1,"end-time":3,"duration":2,"state":"CANCELED","last-modification":3,"tasks":{"running":0}}]}';

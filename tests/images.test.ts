@@ -267,7 +267,7 @@ describe("images: the command", () => {
     });
 
     it("refuses unknown images, a multi-platform load and unknown arguments as usage errors", async () => {
-        await assert.rejects(imagesCommand(["build", "--only", "sparkk"]), (e: Error) => e instanceof UsageError && /--only takes superset, flinkConnectors, spark, airflow, duckdb, icebergAppender; not sparkk/.test(e.message));
+        await assert.rejects(imagesCommand(["build", "--only", "sparkk"]), (e: Error) => e instanceof UsageError && /--only takes superset, minio, flinkConnectors, spark, airflow, duckdb, icebergAppender; not sparkk/.test(e.message));
         await assert.rejects(imagesCommand(["build", "--platform", "linux/amd64,linux/arm64"]), (e: Error) => e instanceof UsageError && /need --push/.test(e.message));
         await assert.rejects(imagesCommand(["list", "--push", "x"]), (e: Error) => e instanceof UsageError && /unknown argument --push/.test(e.message));
     });

@@ -215,8 +215,8 @@ describe("ObjectStore", () => {
             const { capture } = await build(ha, { clients: [{ name: "duckdb", grants: [{ bucket: "lakehouse", access: "read" }] }] });
             assert.deepStrictEqual(secretLeaks(capture), []);
             const inSecrets = capture.ofType(SECRET).flatMap((r) => strings(r.inputs.stringData).filter(([, s]) => s.includes(SECRET_MARK)));
-            // The root login's config.env, username and password; the client's secret key.
-            assert.strictEqual(inSecrets.length, 4);
+            // The root login's config.env, username and password; the client's access and secret key.
+            assert.strictEqual(inSecrets.length, 5);
         });
     }
 });

@@ -18,7 +18,7 @@ describe("platformImageRegistry", () => {
             (e: unknown) => {
                 assert.ok(e instanceof ConfigError);
                 assert.strictEqual(e.key, "platformImageRegistry");
-                assert.match(e.allowed, /superset, flinkConnectors, spark, airflow, duckdb, icebergAppender: the default localhost:5001/);
+                assert.match(e.allowed, /superset, minio, flinkConnectors, spark, airflow, duckdb, icebergAppender: the default localhost:5001/);
                 return true;
             },
         );

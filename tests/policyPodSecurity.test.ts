@@ -261,6 +261,16 @@ describe("the pack sees every pod of the program", () => {
         });
     }
 
+    it("prod: Airflow states the restricted container context for every role's wait-for-migrations init container and log groomer sidecar", async () => {
+        const capture = await stackCapture("prod");
+        const values = capture.one(RELEASE, "airflow-chart").inputs.values;
+        const writable = { ...restrictedContainer, readOnlyRootFilesystem: false };
+        const roles = ["scheduler", "apiServer", "workers", "triggerer", "dagProcessor"];
+        assert.deepStrictEqual(roles.map((r) => [r, values[r].waitForMigrations.securityContexts.container]), roles.map((r) => [r, writable]));
+        const groomed = ["scheduler", "workers", "triggerer", "dagProcessor"];
+        assert.deepStrictEqual(groomed.map((r) => [r, values[r].logGroomerSidecar.securityContexts.container]), groomed.map((r) => [r, writable]));
+    });
+
     it("openshift: every owned namespace enforces, warns and audits at restricted", async () => {
         const capture = await stackCapture("openshift");
         const levels = capture.ofType("kubernetes:core/v1:Namespace").map((n) => {

@@ -13,9 +13,9 @@ const PROVISION = "object-store-s3-provision";
 const ALL_ON = { postgres: true, xtradb: true, clickhouse: true, inClusterBackups: true, nessie: true, trino: true, flink: true, spark: true, duckdb: true, appender: true };
 
 type Policy = ReturnType<typeof clientPolicy>;
-/** The actions a policy allows on an ARN, exactly as written. */
-function allowed(policy: Policy, resource: string): string[] {
-    return policy.Statement.filter((s) => s.Resource.includes(resource)).flatMap((s) => s.Action);
+/** The actions a policy allows (or denies) on an ARN, exactly as written. */
+function allowed(policy: Policy, resource: string, effect: "Allow" | "Deny" = "Allow"): string[] {
+    return policy.Statement.filter((s) => s.Effect === effect && s.Resource.includes(resource)).flatMap((s) => s.Action);
 }
 
 async function store(clients: readonly S3Client[], extra: Partial<ObjectStoreArgs> = {}): Promise<{ capture: Capture; store: ObjectStore }> {
@@ -93,14 +93,28 @@ describe("S3 users: policies", () => {
     });
 
     it("allows no wildcard, version deletion, bucket configuration or admin action to any platform client", () => {
-        const actions = platformS3Clients(ALL_ON).flatMap((c) => clientPolicy(c).Statement.flatMap((s) => s.Action));
+        const actions = platformS3Clients(ALL_ON).flatMap((c) => clientPolicy(c).Statement.filter((s) => s.Effect === "Allow").flatMap((s) => s.Action));
         assert.deepStrictEqual(actions.filter((a) => a.includes("*") || /Version|PutBucket|PutLifecycle|admin:/.test(a)), []);
-        assert.deepStrictEqual(clientPolicy(writer).Statement.map((s) => s.Effect), ["Allow", "Allow"]);
+    });
+
+    it("denies a writer the deletion of object versions outright, where it may delete objects", () => {
+        assert.deepStrictEqual(allowed(clientPolicy(writer), "arn:aws:s3:::backups/postgresql/*", "Deny"), ["s3:DeleteObjectVersion"]);
+        assert.deepStrictEqual(clientPolicy(writer).Statement.map((s) => s.Effect), ["Allow", "Allow", "Deny"]);
+        assert.deepStrictEqual(clientPolicy(reader).Statement.map((s) => s.Effect), ["Allow", "Allow"]);
     });
 
     it("expires noncurrent versions after the given days and removes orphaned delete markers, never live objects", () => {
         assert.deepStrictEqual(lifecycleConfiguration({ bucket: "backups", noncurrentDays: 14 }), {
             Rules: [{ ID: "backups-retention", Status: "Enabled", Expiration: { ExpiredObjectDeleteMarker: true }, NoncurrentVersionExpiration: { NoncurrentDays: 14 } }],
+        });
+    });
+
+    it("expires the objects of an expiring prefix after its days, and only there", () => {
+        assert.deepStrictEqual(lifecycleConfiguration({ bucket: "backups", noncurrentDays: 14, expire: [{ prefix: "clickhouse/", days: 14 }] }).Rules[1], {
+            ID: "backups-clickhouse-expiry",
+            Status: "Enabled",
+            Filter: { Prefix: "clickhouse/" },
+            Expiration: { Days: 14 },
         });
     });
 
@@ -124,6 +138,10 @@ describe("S3 users: the object store", () => {
         await assert.rejects(store([{ name: "Duck_DB", grants: [{ bucket: "warehouse", access: "read" }] }]), /S3 client name "Duck_DB" must be 3-32 lower-case letters/);
     });
 
+    it("refuses an expiring prefix without its trailing slash", async () => {
+        await assert.rejects(store([], { versionedBuckets: [{ bucket: "backups", noncurrentDays: 7, expire: [{ prefix: "clickhouse", days: 7 }] }] }), /expiring prefix "clickhouse" of bucket "backups" must be a key prefix ending in "\/"$/);
+    });
+
     it("refuses a prefix without its trailing slash", async () => {
         await assert.rejects(store([{ name: "pgsql", grants: [{ bucket: "backups", access: "readwrite", prefix: "postgresql" }] }]), /prefix "postgresql" must be a key prefix ending in "\/"$/);
     });
@@ -134,12 +152,12 @@ describe("S3 users: the object store", () => {
         assert.throws(() => s.location("warehouse", "spark"), /no S3 client "spark"; it has duckdb$/);
     });
 
-    it("hands each client its own Secret and keys, the access key being its name and the secret key generated", async () => {
+    it("hands each client its own Secret with a generated access key and secret key, both Pulumi secrets", async () => {
         const { capture, store: s } = await store([{ name: "duckdb", grants: [{ bucket: "warehouse", access: "read" }] }]);
         const loc = s.location("warehouse", "duckdb");
         assert.strictEqual(loc.secretName, "minio-s3-duckdb");
-        assert.deepStrictEqual(capture.one(SECRET, "minio-s3-duckdb").inputs.stringData, { AWS_ACCESS_KEY_ID: "duckdb", AWS_SECRET_ACCESS_KEY: `${SECRET_MARK}-minio-s3-duckdb-secret-key` });
-        assert.strictEqual(await isSecret(loc.keys?.secretAccessKey ?? ""), true);
+        assert.deepStrictEqual(capture.one(SECRET, "minio-s3-duckdb").inputs.stringData, { AWS_ACCESS_KEY_ID: `${SECRET_MARK}-minio-s3-duckdb-access-key`, AWS_SECRET_ACCESS_KEY: `${SECRET_MARK}-minio-s3-duckdb-secret-key` });
+        assert.deepStrictEqual([await isSecret(loc.keys?.accessKeyId ?? ""), await isSecret(loc.keys?.secretAccessKey ?? "")], [true, true]);
         assert.strictEqual(await resolve(loc.keys?.secretAccessKey ?? ""), `${SECRET_MARK}-minio-s3-duckdb-secret-key`);
     });
 
@@ -160,6 +178,22 @@ describe("S3 users: the object store", () => {
                 },
             },
         ]);
+    });
+
+    it("runs the Job again when a key changes: its template carries a digest of the keys, never the keys", async () => {
+        const clients: S3Client[] = [{ name: "duckdb", grants: [{ bucket: "warehouse", access: "read" }] }];
+        const annotations = async (storeName: string) => {
+            const capture = await useMocks({ profile: "dev" });
+            const operator = new MinioOperator("op", { namespace: "o", chartSource: { mode: "upstream", location: "" }, imageRegistry: "" });
+            new ObjectStore(storeName, { namespace: "d", operator: operator.release, imageRegistry: "", storageClass: "", sizing: { servers: 1, volumesPerServer: 1, volumeSize: "1Gi", cpu: "1", memory: "1Gi", cpuLimit: "1", memoryLimit: "1Gi" }, buckets: ["warehouse"], clients });
+            await settle();
+            return capture.one(JOB, `${storeName}-s3-provision`).inputs.spec.template.metadata.annotations;
+        };
+        // Two stores of the same clients: the mocks generate different keys for each (named after the store).
+        const [a, b] = [await annotations("one"), await annotations("two")];
+        assert.strictEqual(a["analytics-platform/s3-provision-sha256"], b["analytics-platform/s3-provision-sha256"]);
+        assert.notStrictEqual(a["analytics-platform/s3-keys-sha256"], b["analytics-platform/s3-keys-sha256"]);
+        assert.match(a["analytics-platform/s3-keys-sha256"], /^[0-9a-f]{64}$/);
     });
 
     it("puts the script, the user list, each policy and each lifecycle rule in the provisioning ConfigMap", () => {
@@ -195,6 +229,14 @@ describe("S3 users: prod", () => {
         assert.deepStrictEqual(JSON.parse(data["lifecycle-backups.json"]).Rules[0].NoncurrentVersionExpiration, { NoncurrentDays: 14 });
     });
 
+    it("expires ClickHouse's backups, which ClickHouse never deletes, after backups.retention", () => {
+        const rules = JSON.parse(prod.one(CONFIGMAP, PROVISION).inputs.data["lifecycle-backups.json"]).Rules;
+        assert.deepStrictEqual(rules.map((r: any) => [r.ID, r.Filter?.Prefix, r.Expiration]), [
+            ["backups-retention", undefined, { ExpiredObjectDeleteMarker: true }],
+            ["backups-clickhouse-expiry", "clickhouse/", { Days: 14 }],
+        ]);
+    });
+
     it("writes backups as each database's own user", () => {
         const pgStore = prod.ofType("kubernetes:barmancloud.cnpg.io/v1:ObjectStore")[0].inputs.spec.configuration;
         assert.deepStrictEqual([pgStore.destinationPath, pgStore.s3Credentials.accessKeyId.name], ["s3://backups/postgresql/", "object-store-s3-postgres-backups"]);
@@ -206,7 +248,7 @@ describe("S3 users: prod", () => {
         const keyOf = (secret: string) => prod.one(SECRET, secret).inputs.stringData.AWS_ACCESS_KEY_ID;
         assert.deepStrictEqual(
             ["duckdb-s3-credentials", "iceberg-appender-s3-credentials", "flink-s3-credentials", "spark-jobs-s3-credentials"].map(keyOf),
-            ["duckdb", "iceberg-appender", "flink", "spark"],
+            ["duckdb", "iceberg-appender", "flink", "spark"].map((c) => `${SECRET_MARK}-object-store-s3-${c}-access-key`),
         );
         const nessie = prod.ofType("kubernetes:helm.sh/v3:Release").find((r) => r.inputs.name === "nessie");
         assert.strictEqual(nessie?.inputs.values.catalog.storage.s3.defaultOptions.accessKeySecret.name, "object-store-s3-nessie");
@@ -214,7 +256,7 @@ describe("S3 users: prod", () => {
 
     it("gives Trino its own key in its catalog credentials", () => {
         const creds = prod.one(SECRET, "trino-catalog-credentials").inputs.stringData;
-        assert.deepStrictEqual([creds.S3_ACCESS_KEY, creds.S3_SECRET_KEY], ["trino", `${SECRET_MARK}-object-store-s3-trino-secret-key`]);
+        assert.deepStrictEqual([creds.S3_ACCESS_KEY, creds.S3_SECRET_KEY], [`${SECRET_MARK}-object-store-s3-trino-access-key`, `${SECRET_MARK}-object-store-s3-trino-secret-key`]);
     });
 
     it("lists no Tenant users and runs the provisioning Job with the root login from its Secret", () => {

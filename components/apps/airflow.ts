@@ -388,7 +388,11 @@ export class Airflow extends pulumi.ComponentResource {
             sizing.logStorage === ""
                 ? { enabled: false }
                 : { enabled: true, size: sizing.logStorage, ...(args.storageClass === "" ? {} : { storageClassName: args.storageClass }) };
-        const groomer = { resources: resourceRequirements(LOG_GROOMER) };
+        // The log groomer sidecar and the wait-for-migrations init container take their own
+        // `securityContexts` (the chart falls back to its default, not the role's): stated here too.
+        const sidecarContexts = { container: securityContexts.container };
+        const groomer = { resources: resourceRequirements(LOG_GROOMER), securityContexts: sidecarContexts };
+        const waitForMigrations = { securityContexts: sidecarContexts };
         const jobResources = resourceRequirements(sizing.jobs);
 
         this.release = installChart(
@@ -459,6 +463,7 @@ export class Airflow extends pulumi.ComponentResource {
                     scheduler: {
                         replicas: sizing.scheduler.replicas,
                         securityContexts,
+                        waitForMigrations,
                         resources: resourceRequirements(sizing.scheduler),
                         startupProbe: { failureThreshold: 30, periodSeconds: 10, timeoutSeconds: 20 },
                         podDisruptionBudget: chartPdb(sizing.scheduler.replicas),
@@ -468,6 +473,7 @@ export class Airflow extends pulumi.ComponentResource {
                     apiServer: {
                         replicas: sizing.apiServer.replicas,
                         securityContexts,
+                        waitForMigrations,
                         resources: resourceRequirements(sizing.apiServer),
                         startupProbe: { failureThreshold: 30, periodSeconds: 10, timeoutSeconds: 20 },
                         podDisruptionBudget: chartPdb(sizing.apiServer.replicas),
@@ -476,6 +482,7 @@ export class Airflow extends pulumi.ComponentResource {
                     workers: {
                         replicas: sizing.workers.replicas,
                         securityContexts,
+                        waitForMigrations,
                         resources: resourceRequirements(sizing.workers),
                         persistence: logVolume,
                         topologySpreadConstraints: spread("worker", sizing.workers.replicas),
@@ -484,6 +491,7 @@ export class Airflow extends pulumi.ComponentResource {
                     triggerer: {
                         replicas: sizing.triggerer.replicas,
                         securityContexts,
+                        waitForMigrations,
                         resources: resourceRequirements(sizing.triggerer),
                         persistence: logVolume,
                         topologySpreadConstraints: spread("triggerer", sizing.triggerer.replicas),
@@ -492,6 +500,7 @@ export class Airflow extends pulumi.ComponentResource {
                     dagProcessor: {
                         enabled: true,
                         securityContexts,
+                        waitForMigrations,
                         replicas: sizing.dagProcessor.replicas,
                         resources: resourceRequirements(sizing.dagProcessor),
                         topologySpreadConstraints: spread("dag-processor", sizing.dagProcessor.replicas),

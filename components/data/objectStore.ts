@@ -72,8 +72,8 @@ const METRICS_PORT_NAME = "http-metrics";
  *
  * - Credentials: the root user and password are generated and kept only in the Secret named by
  *   `spec.configuration` (key `config.env`, `export MINIO_ROOT_USER=…` lines, as the operator reads
- *   it); it is the only login with admin rights. Each client gets its own user (access key ID = the
- *   client's name, generated secret key) in the Secret `<name>-s3-<client>`, and a policy naming only
+ *   it); it is the only login with admin rights. Each client gets its own user (generated access and
+ *   secret key) in the Secret `<name>-s3-<client>`, and a policy named after the client naming only
  *   its buckets (decision 0043). Not through the Tenant's `users`: the operator attaches
  *   `consoleAdmin` to every user listed there (operator v7.1.1, `Tenant.CreateUsers`). A Job
  *   (`<name>-s3-provision`, the server image's `mc`) creates the policies and users, removes any
@@ -288,6 +288,9 @@ export class ObjectStore extends pulumi.ComponentResource {
         const clientSecrets: k8s.core.v1.Secret[] = [];
         this.clientKeys = {};
         for (const client of clients) {
+            // The access key is random too, and kept as secret as the secret key: with MinIO's unpatched
+            // CVE-2026-41145 a known access key is enough to write with its rights (decision 0011).
+            const accessKey = new random.RandomPassword(`${name}-s3-${client.name}-access-key`, { length: 20, special: false }, { parent: this });
             const secretKey = new random.RandomPassword(`${name}-s3-${client.name}-secret-key`, { length: 40, special: false }, { parent: this });
             secretNames[client.name] = `${name}-s3-${client.name}`;
             const secret = new k8s.core.v1.Secret(
@@ -295,12 +298,12 @@ export class ObjectStore extends pulumi.ComponentResource {
                 {
                     metadata: { name: secretNames[client.name], namespace: args.namespace, labels: { ...labels, [S3_CLIENT_LABEL]: client.name } },
                     type: "Opaque",
-                    stringData: { [S3_ACCESS_KEY_ID]: client.name, [S3_SECRET_ACCESS_KEY]: secretKey.result },
+                    stringData: { [S3_ACCESS_KEY_ID]: accessKey.result, [S3_SECRET_ACCESS_KEY]: secretKey.result },
                 },
                 { parent: this },
             );
             clientSecrets.push(secret);
-            this.clientKeys[client.name] = { accessKeyId: pulumi.output(client.name), secretAccessKey: pulumi.secret(secretKey.result) };
+            this.clientKeys[client.name] = { accessKeyId: pulumi.secret(accessKey.result), secretAccessKey: pulumi.secret(secretKey.result) };
         }
         this.clientSecretNames = secretNames;
         this.provisioning = this.provision(name, args, labels, rootSecret.metadata.name, clients, versioned, clientSecrets);
@@ -321,6 +324,13 @@ export class ObjectStore extends pulumi.ComponentResource {
         const data: Record<string, string> = provisioningFiles(clients, versioned);
         const config = new k8s.core.v1.ConfigMap(`${name}-s3-provision`, { metadata: { name: `${name}-s3-provision`, namespace: args.namespace, labels }, data }, { parent: this });
         const digest = createHash("sha256").update(JSON.stringify(data)).digest("hex");
+        // A replaced key (a rotation) changes this digest too, so the Job runs again and resets the user's
+        // secret in MinIO. A digest of 40 random characters tells nothing about them.
+        const keysDigest = pulumi.unsecret(
+            pulumi
+                .all(clients.map((c) => [this.clientKeys[c.name].accessKeyId, this.clientKeys[c.name].secretAccessKey]))
+                .apply((pairs) => createHash("sha256").update(JSON.stringify(pairs)).digest("hex")),
+        );
         const jobLabels = { ...labels, "app.kubernetes.io/component": "s3-provision" };
         return new k8s.batch.v1.Job(
             `${name}-s3-provision`,
@@ -330,8 +340,8 @@ export class ObjectStore extends pulumi.ComponentResource {
                     backoffLimit: 6,
                     activeDeadlineSeconds: 900,
                     template: {
-                        // A changed policy, client or rule changes the template, which replaces the Job.
-                        metadata: { labels: jobLabels, annotations: { "analytics-platform/s3-provision-sha256": digest } },
+                        // A changed policy, client, rule or key changes the template, which replaces the Job.
+                        metadata: { labels: jobLabels, annotations: { "analytics-platform/s3-provision-sha256": digest, "analytics-platform/s3-keys-sha256": keysDigest } },
                         spec: {
                             restartPolicy: "Never",
                             automountServiceAccountToken: false,

@@ -16,9 +16,9 @@ export interface S3Grant {
     readonly prefix?: string;
 }
 
-/** A client component of the object store: its S3 user (also its access key ID) and its grants. */
+/** A client component of the object store: its S3 user and its grants. */
 export interface S3Client {
-    /** User name and access key ID, e.g. `postgres-backups`: 3-32 lower-case letters, digits and '-'. */
+    /** Client and policy name, e.g. `postgres-backups`: 3-32 lower-case letters, digits and '-'. */
     readonly name: string;
     readonly grants: readonly S3Grant[];
 }
@@ -28,6 +28,11 @@ export interface VersionedBucket {
     readonly bucket: string;
     /** Days a noncurrent version (an overwritten or deleted object) is kept (>= 1). */
     readonly noncurrentDays: number;
+    /**
+     * Key prefixes whose objects expire (become noncurrent) after `days`: for writers that never delete
+     * what they wrote, such as ClickHouse's full backups. Default none.
+     */
+    readonly expire?: readonly { readonly prefix: string; readonly days: number }[];
 }
 
 export const CLIENT_NAME = /^[a-z0-9][a-z0-9-]{1,30}[a-z0-9]$/;
@@ -44,14 +49,23 @@ const OBJECT_READ_ACTIONS = ["s3:GetObject"] as const;
  * action, so on a versioned bucket a client's delete leaves a noncurrent version it cannot remove.
  */
 const OBJECT_WRITE_ACTIONS = ["s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"] as const;
+/** Denied to writers explicitly: without the Deny, MinIO lets `s3:DeleteObject` remove a given version. */
+const DENIED_OBJECT_ACTIONS = ["s3:DeleteObjectVersion"] as const;
 
-/** The IAM policy (MinIO's policy language is AWS's) of one client: an Allow per bucket, nothing else. */
-export function clientPolicy(client: S3Client): { Version: string; Statement: { Effect: "Allow"; Action: string[]; Resource: string[] }[] } {
+/**
+ * The IAM policy (MinIO's policy language is AWS's) of one client: an Allow per bucket and, for a
+ * writer, an explicit Deny of deleting object versions. MinIO lets `s3:DeleteObject` with a
+ * `versionId` through unless `s3:DeleteObjectVersion` is denied outright (`checkRequestAuthType`
+ * asks about it with `DenyOnly`; the engine test showed a writer erasing a version without it).
+ */
+export function clientPolicy(client: S3Client): { Version: string; Statement: { Effect: "Allow" | "Deny"; Action: string[]; Resource: string[] }[] } {
     const statements = client.grants.flatMap((g) => {
         const write = g.access === "readwrite";
+        const objects = `arn:aws:s3:::${g.bucket}/${g.prefix ?? ""}*`;
         return [
             { Effect: "Allow" as const, Action: [...BUCKET_ACTIONS, ...(write ? BUCKET_WRITE_ACTIONS : [])], Resource: [`arn:aws:s3:::${g.bucket}`] },
-            { Effect: "Allow" as const, Action: [...OBJECT_READ_ACTIONS, ...(write ? OBJECT_WRITE_ACTIONS : [])], Resource: [`arn:aws:s3:::${g.bucket}/${g.prefix ?? ""}*`] },
+            { Effect: "Allow" as const, Action: [...OBJECT_READ_ACTIONS, ...(write ? OBJECT_WRITE_ACTIONS : [])], Resource: [objects] },
+            ...(write ? [{ Effect: "Deny" as const, Action: [...DENIED_OBJECT_ACTIONS], Resource: [objects] }] : []),
         ];
     });
     return { Version: "2012-10-17", Statement: statements };
@@ -73,6 +87,12 @@ export function lifecycleConfiguration(v: VersionedBucket): { Rules: object[] } 
                 Expiration: { ExpiredObjectDeleteMarker: true },
                 NoncurrentVersionExpiration: { NoncurrentDays: v.noncurrentDays },
             },
+            ...(v.expire ?? []).map((e) => ({
+                ID: `${v.bucket}-${e.prefix.replace(/[^A-Za-z0-9]+/g, "-").replace(/-+$/, "")}-expiry`,
+                Status: "Enabled",
+                Filter: { Prefix: e.prefix },
+                Expiration: { Days: e.days },
+            })),
         ],
     };
 }
@@ -119,9 +139,9 @@ export const PROVISION_SCRIPT = [
     '  { printf "%s\\n" "$access_key"; cat "$keys/AWS_SECRET_ACCESS_KEY"; printf "\\n"; } | mc admin user add store >/dev/null',
     '  mc admin policy attach store "$user" --user "$access_key" >/dev/null',
     '  declared="$declared$access_key "',
-    '  echo "user $access_key: policy $user"',
+    '  echo "user of $user: policy $user attached"',
     `done 3< "$POLICY_DIR/${PROVISION_FILES.users}"`,
-    "# Nobody but the root login keeps consoleAdmin.",
+    "# Nobody but the root login keeps consoleAdmin. (Removed keys are printed: they are dead.)",
     "mc admin user list store --json | while read -r line; do",
     '  [[ "$line" =~ \\"accessKey\\":\\"([^\\"]+)\\" ]] || continue',
     '  key="${BASH_REMATCH[1]}"',
@@ -156,5 +176,9 @@ export function validateClients(where: string, clients: readonly S3Client[], buc
     for (const v of versioned) {
         if (!buckets.includes(v.bucket)) throw new Error(`${where}: versioned bucket "${v.bucket}" is not one of the store's buckets (${buckets.join(", ")})`);
         if (!Number.isInteger(v.noncurrentDays) || v.noncurrentDays < 1) throw new Error(`${where}: noncurrentDays of bucket "${v.bucket}" must be a positive integer, got ${v.noncurrentDays}`);
+        for (const e of v.expire ?? []) {
+            if (!/^[A-Za-z0-9._-][A-Za-z0-9._/-]*\/$/.test(e.prefix)) throw new Error(`${where}: expiring prefix "${e.prefix}" of bucket "${v.bucket}" must be a key prefix ending in "/"`);
+            if (!Number.isInteger(e.days) || e.days < 1) throw new Error(`${where}: expiry of "${e.prefix}" in bucket "${v.bucket}" must be a positive number of days, got ${e.days}`);
+        }
     }
 }

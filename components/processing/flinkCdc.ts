@@ -180,8 +180,8 @@ function limitFactor(what: string, request: number, limit: number): string {
  *   there (see the seed's curl examples).
  * - **Bootstrap Job**: substitutes `${…}` placeholders in the SQL with `envsubst` from environment
  *   variables (the source Secret and the Kafka bootstrap), then runs it with
- *   `sql-client.sh gateway -f` through the gateway. It refuses to start a second copy of a running
- *   job: to change the SQL, stop the job with a savepoint (`STOP JOB '<id>' WITH SAVEPOINT` or the
+ *   `sql-client.sh gateway -f` through the gateway. It refuses to start a second copy of a job that
+ *   has not ended (running, but also restarting or starting): to change the SQL, stop the job with a savepoint (`STOP JOB '<id>' WITH SAVEPOINT` or the
  *   REST API), set `restoreFromSavepoint`, then update. The resolved SQL exists only inside that
  *   pod; the client's output is masked for the password.
  * - **Metrics**: Flink's Prometheus reporter in every JobManager and TaskManager on 9249
@@ -541,15 +541,17 @@ export class FlinkCdc extends pulumi.ComponentResource {
             const substituted = [...MSSQL_SECRET_KEYS, KAFKA_BOOTSTRAP_VAR, KAFKA_JAAS_VAR].map((v) => `\${${v}}`).join(" ");
             const script = [
                 "set -eu -o pipefail",
-                "# Never start a second copy of the job: two copies would write every change twice.",
+                "# Never start a second copy of the job: two copies would write every change twice. Every job",
+                "# that has not ended counts, not only a RUNNING one: a job restarting after a failure (RESTARTING),",
+                "# starting (CREATED, INITIALIZING), failing, cancelling or suspended is still there.",
                 'overview=$(wget -qO- "$FLINK_REST/jobs/overview")',
-                'jobs=$(printf "%s" "$overview" | tr "{" "\\n" | grep "\\"state\\":\\"RUNNING\\"" || true)',
+                'jobs=$(printf "%s" "$overview" | tr "{" "\\n" | grep "\\"state\\":\\"" | grep -Ev "\\"state\\":\\"(FINISHED|CANCELED|FAILED)\\"" || true)',
                 'if printf "%s" "$jobs" | grep -qF "\\"name\\":\\"$PIPELINE_NAME\\""; then',
-                '  echo "Job $PIPELINE_NAME (this version of the SQL) is already running; nothing to submit."',
+                '  echo "Job $PIPELINE_NAME (this version of the SQL) has not ended (running, starting or restarting); nothing to submit."',
                 "  exit 0",
                 "fi",
                 'if printf "%s" "$jobs" | grep -qF "\\"name\\":\\"$PIPELINE_PREFIX"; then',
-                '  echo "Another version of the job is running. Stop it with a savepoint and set restoreFromSavepoint to submit this version." >&2',
+                '  echo "Another version of the job has not ended (running, starting or restarting). Stop it with a savepoint and set restoreFromSavepoint to submit this version." >&2',
                 "  exit 1",
                 "fi",
                 'resolved="${TMPDIR:-/tmp}/job.sql"',

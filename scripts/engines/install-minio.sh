@@ -1,34 +1,35 @@
 #!/usr/bin/env bash
-# The S3 server of the engine suite: MinIO, the server the platform deploys, built from its Go
-# module. The platform runs MinIO RELEASE.2025-04-08T15-41-24Z (components/catalog.ts); the Go module
-# proxy refuses that release's commit (d0cada583fce) and serves the module only at its last
-# commit, v0.0.0-20260212201848-7aac2a2c5b7c, which is what is built here (docs/decisions/0012).
-# The module's content is checked against the pinned go.sum hash (h1:) besides the checksum
+# The S3 server of the engine suite and its admin client: the MinIO server and `mc`, built from the
+# very Go modules of images/minio/contents.txt, the image the platform deploys (decision 0011). Each
+# module's content is checked against the pinned go.sum hash (h1:) there, besides the checksum
 # database the go command consults.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-MINIO_MODULE=github.com/minio/minio
-MINIO_VERSION=v0.0.0-20260212201848-7aac2a2c5b7c
-MINIO_H1='h1:/qdoYujxF5MBLDMVLeiYJ/7fBa1HikX39Dvzb9Ji8pA='
-PLATFORM_RELEASE=RELEASE.2025-04-08T15-41-24Z
+CONTENTS="$PROJECT_DIR/images/minio/contents.txt"
 DEST="$ENGINES/minio"
+# The install is keyed by the content list: any change to it rebuilds.
+WANT="images/minio/contents.txt $(sha256_of "$CONTENTS")"
 
-if complete "$DEST" && [[ "$(cat "$DEST/VERSION")" == "$MINIO_VERSION (platform: $PLATFORM_RELEASE)" ]]; then
-    say "minio $MINIO_VERSION: cached in $DEST"
+if complete "$DEST" && [[ "$(cat "$DEST/VERSION")" == "$WANT" ]]; then
+    say "minio, mc: cached in $DEST"
     exit 0
 fi
-command -v go >/dev/null || die "go (1.24+) is needed to build MinIO from the Go module proxy"
+command -v go >/dev/null || die "go (1.24+) is needed to build MinIO and mc from the Go module proxy"
 export GOPATH="$ENGINES/go/path" GOMODCACHE="$ENGINES/go/modcache" GOCACHE="$ENGINES/go/build" GOFLAGS=-buildvcs=false
-export GOTOOLCHAIN=local
-say "minio $MINIO_VERSION: downloading the module"
-go mod download -json "$MINIO_MODULE@$MINIO_VERSION" > /dev/null
-ziphash="$GOMODCACHE/cache/download/$MINIO_MODULE/@v/$MINIO_VERSION.ziphash"
-[[ "$(cat "$ziphash")" == "$MINIO_H1" ]] || die "the $MINIO_MODULE@$MINIO_VERSION module hash $(cat "$ziphash") is not the pinned $MINIO_H1"
-say "minio $MINIO_VERSION: building (several minutes on a cold cache)"
+export GOTOOLCHAIN=local CGO_ENABLED=0
 rm -rf "$DEST"
 mkdir -p "$DEST/bin"
-# Low priority: the build is long and the machine is shared.
-GOBIN="$DEST/bin" nice -n 10 go install "$MINIO_MODULE@$MINIO_VERSION"
-echo "$MINIO_VERSION (platform: $PLATFORM_RELEASE)" > "$DEST/VERSION"
+while read -r name module version h1; do
+    [[ -z "$name" || "$name" == \#* ]] && continue
+    say "$name ($module@$version): downloading the module"
+    go mod download -json "$module@$version" > /dev/null
+    ziphash="$GOMODCACHE/cache/download/$module/@v/$version.ziphash"
+    [[ "$(cat "$ziphash")" == "$h1" ]] || die "the $module@$version module hash $(cat "$ziphash") is not the pinned $h1"
+    say "$name: building (several minutes on a cold cache)"
+    # Low priority: the build is long and the machine is shared.
+    GOBIN="$DEST/bin" nice -n 10 go install -trimpath "$module@$version"
+    [[ -x "$DEST/bin/$name" ]] || die "$module@$version did not build $name"
+done < "$CONTENTS"
+echo "$WANT" > "$DEST/VERSION"
 mark_complete "$DEST"
-say "minio $MINIO_VERSION: installed in $DEST"
+say "minio, mc: installed in $DEST"

@@ -314,13 +314,18 @@ async function listKeys(server: S3Server, bucket: string, prefix = ""): Promise<
     }
 }
 
-/** The MinIO release the platform deploys (components/catalog.ts `images.minio`) and the source the suite builds. */
+/** The MinIO server and `mc` of images/minio/contents.txt (what the platform's image builds), installed by install-minio.sh. */
 export const MINIO_INSTALL = "minio";
+
+/** The modules of images/minio/contents.txt by binary name, e.g. `minio` -> `github.com/minio/minio@v0.0.0-…`. */
+export function minioContents(): Record<string, string> {
+    const lines = fs.readFileSync(path.join(PROJECT_DIR, "images", "minio", "contents.txt"), "utf8").split("\n");
+    return Object.fromEntries(lines.filter((l) => l.trim() !== "" && !l.startsWith("#")).map((l) => l.trim().split(/\s+/)).map(([name, module, version]) => [name, `${module}@${version}`]));
+}
 
 /** Starts the S3 server: MinIO, single drive, in a fresh directory. */
 export async function startS3(opts: S3Options = {}): Promise<S3Server> {
     const home = engineHome(MINIO_INSTALL);
-    const version = fs.readFileSync(path.join(home, "VERSION"), "utf8").trim();
     const dir = tempDir("s3");
     const [port, consolePort] = [await freePort(), await freePort()];
     const accessKey = opts.accessKey ?? `ak${crypto.randomBytes(8).toString("hex")}`;
@@ -338,7 +343,7 @@ export async function startS3(opts: S3Options = {}): Promise<S3Server> {
         accessKey,
         secretKey,
         region: "us-east-1",
-        implementation: `minio ${version}`,
+        implementation: `minio ${minioContents().minio}`,
         createBucket: (bucket) => createBucket(server, bucket),
         listKeys: (bucket, prefix) => listKeys(server, bucket, prefix),
         stop: async () => {

@@ -21,7 +21,7 @@
  * - `portOpen(port)`, `httpOk(url)`: readiness probes for `ready`.
  * - `run(command, args, opts)`: runs a command to completion within a timeout; rejects with its
  *   output when it exits non-zero.
- * - `programCapture(stack)`: evaluates the stack (Pulumi.yaml defaults + Pulumi.<stack>.yaml) under
+ * - `programCapture(stack, overrides?)`: evaluates the stack (Pulumi.yaml defaults + Pulumi.<stack>.yaml, then `overrides`) under
  *   the mocks of scripts/lib/mockProgram.ts, once per stack, and returns the Capture; tests read
  *   the settings they need (env, Secrets, chart values, bucket names, catalog URIs) from its
  *   registered resources, never retype them. Helpers: `deploymentEnv`, `releaseValues`.
@@ -304,19 +304,22 @@ const captures = new Map<string, Promise<Capture>>();
 let captureChain: Promise<unknown> = Promise.resolve();
 
 /**
- * The stack evaluated under the mocks (once per stack; evaluations run one after another, since the
- * mocks are process-wide). Tests read generated settings from its registered resources.
+ * The stack evaluated under the mocks (once per stack and overrides; evaluations run one after
+ * another, since the mocks are process-wide). `overrides` sets top-level config keys the way a
+ * stack file would (e.g. `{ flink: {...} }`), for settings no stack file enables. Tests read
+ * generated settings from its registered resources.
  */
-export function programCapture(stack: string): Promise<Capture> {
-    let found = captures.get(stack);
+export function programCapture(stack: string, overrides: Record<string, unknown> = {}): Promise<Capture> {
+    const key = Object.keys(overrides).length === 0 ? stack : `${stack} ${JSON.stringify(overrides)}`;
+    let found = captures.get(key);
     if (!found) {
         found = captureChain.then(async () => {
-            const capture = await useMocks(stackConfig(stack));
+            const capture = await useMocks({ ...stackConfig(stack), ...overrides });
             await runProgram();
             return capture;
         });
         captureChain = found.catch(() => undefined);
-        captures.set(stack, found);
+        captures.set(key, found);
     }
     return found;
 }
