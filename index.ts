@@ -30,7 +30,8 @@ import { PlatformCa } from "./components/foundation/platformCa";
 import { Footprint, summarize, sumFootprints } from "./components/lib/footprint";
 import { ImageSource } from "./components/lib/images";
 import { pullSettingsTransformation } from "./components/lib/pullSettings";
-import { FlinkCdc } from "./components/processing/flinkCdc";
+import { FLINK_UID, FlinkCdc } from "./components/processing/flinkCdc";
+import { FlinkSavepointGuard } from "./components/processing/flinkSavepointGuard";
 import { FlinkOperator } from "./components/processing/flinkOperator";
 import { SparkJobs } from "./components/processing/sparkJobs";
 import { SparkOperator } from "./components/processing/sparkOperator";
@@ -203,7 +204,7 @@ const xtradb = pxcOperator
       )
     : undefined;
 
-const cache = on.cache ? new Cache(names.cache, { namespace: ns.names.data, sizing: cfg.sizing.cache, highAvailability: prod, ...storage }, platform) : undefined;
+const cache = on.cache ? new Cache(names.cache, { namespace: ns.names.data, sizing: cfg.sizing.cache, highAvailability: prod, metrics: on.monitoring, ...storage }, platform) : undefined;
 
 // The appender's dead-letter topic is declared with the cluster's topics, unless the config lists it already.
 const appenderDeadLetters = on.appender && strimzi ? [deadLetterTopic(cfg.lake.appenderTopic)].filter((t) => !cfg.kafka.topics.some((c) => c.name === t.name)) : [];
@@ -303,6 +304,23 @@ const flink =
               platform,
           )
         : undefined;
+
+// A savepoint of the CDC job whenever the session cluster is deleted (destroy, replacement; decision 0032).
+if (flink && cfg.flink.jobEnabled) {
+    new FlinkSavepointGuard(
+        names.flinkSavepointGuard,
+        {
+            namespace: ns.names.processing,
+            flinkDeployment: flink.flinkDeployment,
+            restUrl: flink.endpoint.internal,
+            jobNamePrefix: flink.jobNamePrefix,
+            savepointsDir: flink.savepointsDir,
+            image: flink.image,
+            runAsUser: FLINK_UID,
+        },
+        platform,
+    );
+}
 
 const warehouse = on.trino ? objectStore?.location(buckets.warehouse, s3Users.trino) : undefined;
 const analyticsDb = postgres?.databases[databases.analytics];
@@ -495,6 +513,7 @@ const scrapeTargets: ScrapeTarget[] = [
     kafka,
     nessie,
     clickhouse,
+    cache,
     flink,
     trino,
     airflow,
@@ -534,6 +553,7 @@ if (monitoring) {
                 objectStore: objectStore !== undefined,
                 appender: appender !== undefined,
                 clickhouse: clickhouse !== undefined,
+                cache: cache !== undefined,
                 ...(clickhouse?.backupCronJobName === undefined ? {} : { clickhouseBackupCronJob: clickhouse.backupCronJobName }),
             },
         },

@@ -58,6 +58,8 @@ export const images = {
     barmanCloudSidecar: { registry: "ghcr.io", repository: "cloudnative-pg/plugin-barman-cloud-sidecar", tag: "v0.13.0" },
     /** Valkey: the BSD-licensed, actively maintained Redis fork, used as cache and Celery broker. */
     valkey: { registry: "docker.io", repository: "valkey/valkey", tag: "8.1.3" },
+    /** Prometheus exporter beside each Valkey server (with monitoring on); reads Valkey's INFO. */
+    redisExporter: { registry: "docker.io", repository: "oliver006/redis_exporter", tag: "v1.75.0" },
     /** Built from images/superset: Apache Superset 6.1.0 (the chart's appVersion) with the PostgreSQL, MySQL and Trino drivers. */
     superset: { registry: PLATFORM_REGISTRY, repository: "analytics-platform/superset", tag: "6.1.0-6269de722fc8", build: "superset" },
     /** Percona XtraDB Cluster operator and operands, as pxc-operator/pxc-db 1.20.0 name them. */

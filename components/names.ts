@@ -27,6 +27,7 @@ export const names = {
     flinkOperator: "flink-operator",
     flinkS3: "flink-s3",
     flink: "cdc",
+    flinkSavepointGuard: "cdc-savepoint-guard",
     trino: "trino",
     sparkOperator: "spark-operator",
     sparkJobs: "spark-jobs",

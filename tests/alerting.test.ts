@@ -5,7 +5,7 @@ import { runProgram, stackConfig, useMocks } from "./harness";
 
 const RULE = "kubernetes:monitoring.coreos.com/v1:PrometheusRule";
 const CONFIGMAP = "kubernetes:core/v1:ConfigMap";
-const ALL: AlertScope = { certManager: true, postgres: true, postgresBackups: true, backupSchedule: "0 2 * * *", kafka: true, flink: true, objectStore: true, appender: true, clickhouse: false };
+const ALL: AlertScope = { certManager: true, postgres: true, postgresBackups: true, backupSchedule: "0 2 * * *", kafka: true, flink: true, objectStore: true, appender: true, clickhouse: false, cache: false };
 
 describe("alerting", () => {
     describe("rules", () => {
@@ -58,6 +58,7 @@ describe("alerting", () => {
             this.timeout(120000);
             const prod = await stackCapture("prod");
             assert.deepStrictEqual(prod.ofType(RULE).map((r) => r.inputs.metadata.name).sort(), [
+                "platform-cache",
                 "platform-cert-manager",
                 "platform-clickhouse",
                 "platform-flink",
@@ -68,6 +69,7 @@ describe("alerting", () => {
             ]);
             const boards = prod.ofType(CONFIGMAP).filter((c) => c.inputs.metadata.labels?.grafana_dashboard === "1");
             assert.deepStrictEqual(boards.map((b) => b.inputs.metadata.name).sort(), [
+                "platform-dashboard-cache",
                 "platform-dashboard-cert-manager",
                 "platform-dashboard-clickhouse",
                 "platform-dashboard-flink",

@@ -236,7 +236,7 @@ describe("ClickHouse replication and backups", () => {
     });
 
     describe("alert rules", () => {
-        const scope: AlertScope = { certManager: false, postgres: false, postgresBackups: false, backupSchedule: "0 2 * * *", kafka: false, flink: false, objectStore: false, appender: false, clickhouse: true, clickhouseBackupCronJob: "clickhouse-backup" };
+        const scope: AlertScope = { certManager: false, postgres: false, postgresBackups: false, backupSchedule: "0 2 * * *", kafka: false, flink: false, objectStore: false, appender: false, clickhouse: true, cache: false, clickhouseBackupCronJob: "clickhouse-backup" };
 
         it("alerts when the backup CronJob last succeeded more than a day plus six hours ago", () => {
             const rule = alertRuleGroups(scope)[0].rules.find((r) => r.alert === "ClickHouseBackupTooOld");

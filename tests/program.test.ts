@@ -357,6 +357,7 @@ describe("program", () => {
                 "PodMonitor platform-data/monitoring-kafka-entity-operator",
                 "PodMonitor platform-data/monitoring-nessie",
                 "PodMonitor platform-data/monitoring-platform-pg",
+                "PodMonitor platform-data/monitoring-valkey",
                 "PodMonitor platform-data/monitoring-xtradb-haproxy",
                 "PodMonitor platform-operators/monitoring-cnpg-operator",
                 "PodMonitor platform-operators/monitoring-flink-operator",
@@ -608,7 +609,7 @@ describe("program", () => {
             assert.deepStrictEqual(capture.ofType(RELEASE).filter((r) => r.name === "monitoring-chart"), []);
             assert.deepStrictEqual(capture.ofType("kubernetes:core/v1:Namespace").filter((n) => n.inputs.metadata.name === "platform-monitoring"), []);
             const monitors = capture.resources.filter((r) => /^kubernetes:monitoring\.coreos\.com\/v1:(Pod|Service)Monitor$/.test(r.type));
-            assert.strictEqual(monitors.length, 18);
+            assert.strictEqual(monitors.length, 19);
             assert.ok(monitors.every((m) => capture.dependencyNames(m).every((d) => !d.startsWith(RELEASE))), "monitors wait for no chart");
             const trino = capture.one(NETPOL, "network-policies-monitoring-trino-ingress").inputs;
             assert.deepStrictEqual(trino.spec.ingress[0].from, [

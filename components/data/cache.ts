@@ -7,6 +7,7 @@ import { CacheSizing, Resources } from "../config";
 import { Footprint, podsFootprint, sumFootprints } from "../lib/footprint";
 import { ImageRegistry, imageRef } from "../lib/images";
 import { platformLabels } from "../lib/labels";
+import { ScrapeTarget } from "../lib/monitoring";
 import { ServedPorts } from "../lib/network";
 import { onDifferentNodes } from "../lib/spread";
 import { CredentialRef, Endpoint, portForwardCommand } from "../lib/outputs";
@@ -34,6 +35,8 @@ export interface CacheArgs {
     readonly proxy?: Resources;
     /** HAProxy image (highAvailability only). Default {@link HAPROXY_IMAGE}, docker.io/library/haproxy:3.2.19 (3.2 LTS). */
     readonly proxyImage?: ImagePin;
+    /** A Prometheus exporter (redis_exporter) beside each server, scraped on port `metrics`. Default false. */
+    readonly metrics?: boolean;
 }
 
 /** Default Sentinel sidecar resources. */
@@ -42,6 +45,13 @@ export const SENTINEL_RESOURCES: Resources = { cpu: "25m", memory: "32Mi", cpuLi
 export const PROXY_RESOURCES: Resources = { cpu: "50m", memory: "64Mi", cpuLimit: "250m", memoryLimit: "128Mi" };
 /** The official HAProxy image, 3.2 long-term-support line. */
 export const HAPROXY_IMAGE: ImagePin = images.haproxy;
+
+/** Default resources of the exporter beside each server. */
+export const EXPORTER_RESOURCES: Resources = { cpu: "25m", memory: "32Mi", cpuLimit: "100m", memoryLimit: "64Mi" };
+/** redis_exporter's default listen port. */
+export const EXPORTER_PORT = 9121;
+/** The `nobody`-like user redis_exporter's image runs as. */
+const EXPORTER_UID = 59000;
 
 /** Valkey's user and group in the official image. */
 const VALKEY_UID = 999;
@@ -130,6 +140,8 @@ export class Cache extends pulumi.ComponentResource {
     public readonly proxy?: k8s.apps.v1.Deployment;
     /** What dependents wait for: the StatefulSet, and the HAProxy Deployment with highAvailability. */
     public readonly ready: pulumi.Resource[];
+    /** Each server's exporter on container port `metrics` (with `metrics` only). */
+    public readonly metrics: ScrapeTarget[];
 
     constructor(name: string, args: CacheArgs, opts?: pulumi.ComponentResourceOptions) {
         super("analytics:data:Cache", name, {}, opts);
@@ -157,6 +169,27 @@ export class Cache extends pulumi.ComponentResource {
                 resources: { requests: { storage: args.sizing.storage } },
             },
         };
+        // The exporter reads the server next to it, its password from the environment (REDIS_PASSWORD).
+        const exporter = args.metrics
+            ? [
+                  {
+                      name: "exporter",
+                      image: imageRef(images.redisExporter, args.imageRegistry),
+                      env: [
+                          { name: "REDIS_ADDR", value: `redis://localhost:${PORT}` },
+                          { name: "REDIS_PASSWORD", valueFrom: passwordEnv.valueFrom },
+                      ],
+                      ports: [{ name: "metrics", containerPort: EXPORTER_PORT }],
+                      resources: resourceRequirements(EXPORTER_RESOURCES),
+                      securityContext: restrictedContainerSecurityContext(EXPORTER_UID),
+                      startupProbe: { httpGet: { path: "/health", port: "metrics" }, periodSeconds: 2, failureThreshold: 30 },
+                      livenessProbe: { httpGet: { path: "/health", port: "metrics" }, periodSeconds: 10, failureThreshold: 3 },
+                      readinessProbe: { httpGet: { path: "/health", port: "metrics" }, periodSeconds: 10, failureThreshold: 3 },
+                  },
+              ]
+            : [];
+        const exporterFootprint = (servers: number) => (args.metrics ? [podsFootprint(EXPORTER_RESOURCES, servers)] : []);
+        this.metrics = args.metrics ? [{ name, namespace: args.namespace, kind: "pod", selector, port: "metrics", containerPort: EXPORTER_PORT, path: "/metrics" }] : [];
         // valkey-cli reads the password from REDISCLI_AUTH, so it is never on a command line (/proc/*/cmdline).
         const pingCommand = (port: number) => ["sh", "-c", `REDISCLI_AUTH="$VALKEY_PASSWORD" valkey-cli -p ${port} ping | grep -q PONG`];
 
@@ -205,6 +238,7 @@ export class Cache extends pulumi.ComponentResource {
                                             { name: "conf", mountPath: CONF_DIR },
                                         ],
                                     },
+                                    ...exporter,
                                 ],
                                 volumes: [{ name: "conf", emptyDir: { medium: "Memory", sizeLimit: "1Mi" } }],
                             },
@@ -215,7 +249,7 @@ export class Cache extends pulumi.ComponentResource {
                 { parent: this, protect: args.protect ?? false },
             );
             this.ready = [this.statefulSet];
-            this.footprint = podsFootprint(args.sizing, 1, args.sizing.storage);
+            this.footprint = sumFootprints([podsFootprint(args.sizing, 1, args.sizing.storage), ...exporterFootprint(1)]);
             this.serves = { namespace: args.namespace, podLabels: selector, ports: [PORT] };
         } else {
             const sentinel = args.sentinel ?? SENTINEL_RESOURCES;
@@ -314,6 +348,7 @@ export class Cache extends pulumi.ComponentResource {
                                         readinessProbe: { exec: { command: pingCommand(SENTINEL_PORT) }, periodSeconds: 5, timeoutSeconds: 3 },
                                         volumeMounts: [confMount],
                                     },
+                                    ...exporter,
                                 ],
                                 volumes: [
                                     // The generated configs hold the password: kept in memory, never on
@@ -408,6 +443,7 @@ export class Cache extends pulumi.ComponentResource {
             this.footprint = sumFootprints([
                 podsFootprint(args.sizing, HA_REPLICAS, args.sizing.storage),
                 podsFootprint(sentinel, HA_REPLICAS),
+                ...exporterFootprint(HA_REPLICAS),
                 podsFootprint(proxy, PROXY_REPLICAS),
             ]);
             this.serves = { namespace: args.namespace, podLabels: proxySelector, ports: [PORT] };

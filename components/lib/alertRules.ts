@@ -5,7 +5,8 @@
  * releases serve: CloudNativePG 1.30's exporter and the Barman Cloud plugin's backup metrics,
  * Strimzi's metrics reporter, Flink's Prometheus reporter, MinIO's v2 cluster metrics,
  * cert-manager's controller metrics, the appender's own, ClickHouse's built-in Prometheus handler
- * (`ClickHouseMetrics_*`) and kube-state-metrics' CronJob series for ClickHouse's backups.
+ * (`ClickHouseMetrics_*`), kube-state-metrics' CronJob series for ClickHouse's backups, and
+ * redis_exporter's `redis_*` series beside each Valkey server.
  */
 
 export type Severity = "warning" | "critical";
@@ -37,6 +38,8 @@ export interface AlertScope {
     readonly objectStore: boolean;
     readonly appender: boolean;
     readonly clickhouse: boolean;
+    /** Valkey with its exporter (redis_exporter's `redis_*` series). */
+    readonly cache: boolean;
     /** Name of ClickHouse's backup CronJob; undefined without ClickHouse backups. */
     readonly clickhouseBackupCronJob?: string;
 }
@@ -156,6 +159,25 @@ export function alertRuleGroups(scope: AlertScope): RuleGroup[] {
             ],
         });
     }
+    if (scope.cache) {
+        groups.push({
+            name: "cache",
+            rules: [
+                rule("ValkeyDown", "max by (namespace, pod) (redis_up) == 0", "5m", "critical", "Valkey in {{ $labels.pod }} does not answer its exporter", "The server is down or refuses the exporter's login; in prod Sentinel fails a master over, a replica stays lost."),
+                rule("ValkeySnapshotFailing", "max by (namespace, pod) (redis_rdb_last_bgsave_status) == 0", "15m", "warning", "Valkey in {{ $labels.pod }} fails to write RDB snapshots", "The last background save failed (disk full or not writable): no recent snapshot to restore from."),
+                rule("ValkeyAppendOnlyFileFailing", "max by (namespace, pod) (redis_aof_last_write_status) == 0 or max by (namespace, pod) (redis_aof_last_bgrewrite_status) == 0", "5m", "critical", "Valkey in {{ $labels.pod }} fails to write its append-only file", "Writes since the failure are not durable; Valkey refuses writes while it cannot append."),
+                rule(
+                    "ValkeySnapshotTooOld",
+                    "(time() - max by (namespace, pod) (redis_rdb_last_save_timestamp_seconds) > 7200) and max by (namespace, pod) (redis_rdb_changes_since_last_save) > 0",
+                    "10m",
+                    "warning",
+                    "Valkey in {{ $labels.pod }} has unsaved changes and no snapshot for 2 hours",
+                    "The schedule saves within an hour of a change: snapshots are not being taken.",
+                ),
+                rule("ValkeyReplicaLinkDown", "max by (namespace, pod) (redis_master_link_up) == 0", "5m", "warning", "Valkey replica {{ $labels.pod }} lost its master", "The replica does not follow the master: a failover to it would lose writes."),
+            ],
+        });
+    }
     if (scope.appender) {
         groups.push({
             name: "iceberg-appender",
@@ -242,6 +264,18 @@ export function dashboards(scope: AlertScope): DashboardSpec[] {
                 ...(scope.clickhouseBackupCronJob === undefined
                     ? []
                     : [{ title: "Age of newest backup (s)", expr: `time() - max by (namespace) (kube_cronjob_status_last_successful_time{cronjob="${scope.clickhouseBackupCronJob}"})` }]),
+            ],
+        });
+    }
+    if (scope.cache) {
+        d.push({
+            name: "cache",
+            title: "Platform / Valkey",
+            panels: [
+                { title: "Up", expr: "max by (pod) (redis_up)" },
+                { title: "Memory used (bytes)", expr: "max by (pod) (redis_memory_used_bytes)" },
+                { title: "Seconds since last snapshot", expr: "max by (pod) (time() - redis_rdb_last_save_timestamp_seconds)" },
+                { title: "Changes since last snapshot", expr: "max by (pod) (redis_rdb_changes_since_last_save)" },
             ],
         });
     }

@@ -115,7 +115,7 @@ export interface FlinkCdcArgs {
 }
 
 /** The Flink image's `flink` user and group. */
-const FLINK_UID = 9999;
+export const FLINK_UID = 9999;
 const REST_PORT = 8081;
 const GATEWAY_PORT = 8083;
 /** Flink version of the pinned image ("1.20.3" from "1.20.3-java17"). */
@@ -218,6 +218,12 @@ export class FlinkCdc extends pulumi.ComponentResource {
      * container through the pod template. The SQL gateway runs no reporter.
      */
     public readonly metrics: ScrapeTarget[];
+    /** The Flink image the cluster runs (for jobs that talk to it, e.g. the savepoint guard). */
+    public readonly image: string;
+    /** `s3://<savepoints>/<name>/savepoints` (`state.savepoints.dir`). */
+    public readonly savepointsDir: string;
+    /** Every version of the CDC job is named `<name>-<hash of its SQL>`: this prefix. */
+    public readonly jobNamePrefix: string;
 
     constructor(name: string, args: FlinkCdcArgs, opts?: pulumi.ComponentResourceOptions) {
         super("analytics:processing:FlinkCdc", name, {}, opts);
@@ -329,6 +335,9 @@ export class FlinkCdc extends pulumi.ComponentResource {
 
         const checkpointsDir = `s3://${args.checkpoints.bucket}/${name}/checkpoints`;
         const savepointsDir = `s3://${args.savepoints.bucket}/${name}/savepoints`;
+        this.image = image;
+        this.savepointsDir = savepointsDir;
+        this.jobNamePrefix = `${name}-`;
         const flinkConfiguration: Record<string, pulumi.Input<string>> = {
             "taskmanager.numberOfTaskSlots": String(tm.slots),
             "slotmanager.number-of-slots.min": String(tm.replicas * tm.slots),

@@ -1,7 +1,7 @@
 /**
- * The data stores' alerting rules (ClickHouse), as the prod stack generates them, unit-tested by
- * promtool from the pinned Prometheus release (scripts/engines/install-promtool.sh): the backup-age
- * and replica alerts fire exactly when they should on synthetic series.
+ * The data stores' alerting rules (ClickHouse, Valkey), as the prod stack generates them,
+ * unit-tested by promtool from the pinned Prometheus release (scripts/engines/install-promtool.sh):
+ * the backup-age, replica and persistence alerts fire exactly when they should on synthetic series.
  *
  * Mutation tried (fails the test): the CronJob name in the ClickHouse backup-age rule changed to
  * "clickhouse-backups" makes "ClickHouseBackupTooOld fires 31 hours after the last success" find no alert.
@@ -80,6 +80,41 @@ describe("data store alert rules (promtool)", () => {
                     { eval_time: "5m", alertname: "ClickHouseKeeperSessionLost", exp_alerts: [] },
                     { eval_time: "9m", alertname: "ClickHouseKeeperSessionLost", exp_alerts: [expect("ClickHouseKeeperSessionLost", { namespace: "platform-data", pod: "clickhouse-1" })] },
                 ],
+            },
+        ]);
+    });
+
+    it("Valkey: the down, persistence and replica-link alerts fire when, and only when, they should", async function () {
+        engines(this, "promtool");
+        const pod = { namespace: "platform-data", pod: "valkey-1" };
+        const series = (metric: string, values: string) => ({ series: `${metric}{namespace="platform-data",pod="valkey-1"}`, values });
+        await promtoolTest([
+            {
+                interval: "1m",
+                input_series: [series("redis_up", "1 1 1 0x20"), series("redis_rdb_last_bgsave_status", "1 1 1 0x30"), series("redis_aof_last_write_status", "1x5 0x20"), series("redis_aof_last_bgrewrite_status", "1x40"), series("redis_master_link_up", "1 1 1 0x20")],
+                alert_rule_test: [
+                    { eval_time: "6m", alertname: "ValkeyDown", exp_alerts: [] },
+                    { eval_time: "9m", alertname: "ValkeyDown", exp_alerts: [expect("ValkeyDown", pod)] },
+                    { eval_time: "16m", alertname: "ValkeySnapshotFailing", exp_alerts: [] },
+                    { eval_time: "19m", alertname: "ValkeySnapshotFailing", exp_alerts: [expect("ValkeySnapshotFailing", pod)] },
+                    { eval_time: "9m", alertname: "ValkeyAppendOnlyFileFailing", exp_alerts: [] },
+                    { eval_time: "11m", alertname: "ValkeyAppendOnlyFileFailing", exp_alerts: [expect("ValkeyAppendOnlyFileFailing", pod)] },
+                    { eval_time: "9m", alertname: "ValkeyReplicaLinkDown", exp_alerts: [expect("ValkeyReplicaLinkDown", pod)] },
+                ],
+            },
+            {
+                // Last snapshot at time 0: with changes pending the alert fires 2 h + 10 min later; without changes, never.
+                interval: "1m",
+                input_series: [series("redis_rdb_last_save_timestamp_seconds", "0x300"), series("redis_rdb_changes_since_last_save", "5x300")],
+                alert_rule_test: [
+                    { eval_time: "125m", alertname: "ValkeySnapshotTooOld", exp_alerts: [] },
+                    { eval_time: "135m", alertname: "ValkeySnapshotTooOld", exp_alerts: [expect("ValkeySnapshotTooOld", pod)] },
+                ],
+            },
+            {
+                interval: "1m",
+                input_series: [series("redis_rdb_last_save_timestamp_seconds", "0x300"), series("redis_rdb_changes_since_last_save", "0x300")],
+                alert_rule_test: [{ eval_time: "200m", alertname: "ValkeySnapshotTooOld", exp_alerts: [] }],
             },
         ]);
     });
