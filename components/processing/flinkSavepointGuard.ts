@@ -28,22 +28,33 @@ export const SAVEPOINT_GRACE_SECONDS = 600;
 
 /**
  * The guard's stop hook: trigger a savepoint of the running CDC job (the job keeps running) through
- * the JobManager's REST API and wait until it is written. Nothing running: nothing to do.
+ * the JobManager's REST API and wait until it is written. A savepoint refused while the job's tasks
+ * are still starting is retried (5 attempts, 5 s apart). Nothing running: nothing to do.
  */
 export const SAVEPOINT_ON_STOP = [
     "set -u",
     'overview=$(wget -qO- "$FLINK_REST/jobs/overview") || { echo "Flink REST unreachable: no savepoint" >&2; exit 0; }',
     'job=$(printf "%s" "$overview" | tr "{" "\\n" | grep "\\"state\\":\\"RUNNING\\"" | grep -F "\\"name\\":\\"$JOB_PREFIX" | sed -n "s/.*\\"jid\\":\\"\\([0-9a-f]*\\)\\".*/\\1/p" | head -n 1)',
     '[ -n "$job" ] || { echo "no running CDC job: no savepoint"; exit 0; }',
-    'request=$(wget -qO- --header "Content-Type: application/json" --post-data "{\\"target-directory\\":\\"$SAVEPOINTS_DIR\\",\\"cancel-job\\":false}" "$FLINK_REST/jobs/$job/savepoints" | sed -n "s/.*\\"request-id\\":\\"\\([0-9a-f]*\\)\\".*/\\1/p")',
-    '[ -n "$request" ] || { echo "savepoint of $job not accepted" >&2; exit 0; }',
-    "while :; do",
-    '  status=$(wget -qO- "$FLINK_REST/jobs/$job/savepoints/$request" || true)',
-    '  case "$status" in',
-    '    *\\"COMPLETED\\"*) echo "savepoint of $job: $(printf "%s" "$status" | sed -n "s/.*\\"location\\":\\"\\([^\\"]*\\)\\".*/\\1/p")"; printf "%s" "$status" | grep -q "\\"failure-cause\\"" && exit 1; exit 0 ;;',
-    "  esac",
-    "  sleep 2",
+    "attempt=0",
+    'while [ "$attempt" -lt 5 ]; do',
+    "  attempt=$((attempt + 1))",
+    '  request=$(wget -qO- --header "Content-Type: application/json" --post-data "{\\"target-directory\\":\\"$SAVEPOINTS_DIR\\",\\"cancel-job\\":false}" "$FLINK_REST/jobs/$job/savepoints" | sed -n "s/.*\\"request-id\\":\\"\\([0-9a-f]*\\)\\".*/\\1/p")',
+    '  if [ -n "$request" ]; then',
+    "    while :; do",
+    '      status=$(wget -qO- "$FLINK_REST/jobs/$job/savepoints/$request" || true)',
+    '      case "$status" in *\\"COMPLETED\\"*) break ;; esac',
+    "      sleep 2",
+    "    done",
+    '    location=$(printf "%s" "$status" | sed -n "s/.*\\"location\\":\\"\\([^\\"]*\\)\\".*/\\1/p")',
+    '    if [ -n "$location" ]; then echo "savepoint of $job: $location"; exit 0; fi',
+    '    echo "savepoint of $job failed (attempt $attempt): $(printf "%s" "$status" | head -c 400)" >&2',
+    "  else",
+    '    echo "savepoint of $job not accepted (attempt $attempt)" >&2',
+    "  fi",
+    "  sleep 5",
     "done",
+    "exit 1",
     "",
 ].join("\n");
 

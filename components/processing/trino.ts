@@ -110,7 +110,10 @@ const JMX_SERVER_PORT = 9081;
 const BITNAMI_UID = 1001;
 /**
  * The exporter's configuration: it reads Trino's MBeans over JMX on localhost and keeps the query,
- * task executor, memory and failure-detector beans plus the JVM's, with lower-case names.
+ * task executor, memory and failure-detector beans plus the JVM's, with lower-case names. The task
+ * executors' MBeans live in sub-domains (`trino.execution.executor.dedicated`, `.timesharing`), which
+ * a bare `trino.execution.executor:*` does not match (an ObjectName pattern's domain matches whole);
+ * the engine suite checks every pattern against a real Trino's MBeans.
  */
 export const JMX_EXPORTER_CONFIG = [
     `hostPort: localhost:${JMX_REGISTRY_PORT}`,
@@ -118,7 +121,7 @@ export const JMX_EXPORTER_CONFIG = [
     "lowercaseOutputLabelNames: true",
     "includeObjectNames:",
     '  - "trino.execution:*"',
-    '  - "trino.execution.executor:*"',
+    '  - "trino.execution.executor.*:*"',
     '  - "trino.memory:*"',
     '  - "trino.failuredetector:*"',
     '  - "java.lang:*"',

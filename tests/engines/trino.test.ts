@@ -22,6 +22,10 @@
  * Mutation tried (fails this file; the last test is that mutation, run): `s3.path-style-access`
  * misspelt `s3.path-style-acess` in the iceberg catalog makes Trino refuse to start, "Configuration
  * property 's3.path-style-acess' was not used".
+ *
+ * Found by this file: the JMX exporter's `trino.execution.executor:*` matched no MBean (the task
+ * executors register under `trino.execution.executor.dedicated` and `.timesharing`; JmxProbe counted
+ * 0 for the old pattern, 2 for `trino.execution.executor.*:*`), so the sidecar exported none of them.
  */
 import * as assert from "assert";
 import * as crypto from "crypto";
@@ -31,7 +35,7 @@ import { Capture, PROJECT_DIR, StopWaiting, engines, freePort, lockedEnvironment
 import { Lake, createTopic, envValue, produceEvents, readTable, startAppender, startLake } from "./lake";
 import { chartSupersetConfig } from "./supersetConfig";
 import { record } from "./timings";
-import { TRINO_VERSION, TrinoEngine, loopbackCatalog, parseProperties, startTrino, trinoHome } from "./trino";
+import { TRINO_VERSION, TrinoEngine, jmxMatches, loopbackCatalog, parseProperties, startTrino, trinoHome } from "./trino";
 
 const GENERATED = "GENERATED-SECRET";
 const EVENTS = 120;
@@ -77,7 +81,10 @@ describe(`Trino ${TRINO_VERSION}: the program's catalogs against the real backen
             this.skip();
         }
         capture = await programCapture("dev");
-        const values = releaseValues(capture, "trino");
+        // The dev stack's values, with prod's `jmx` (dev runs without monitoring, so without JMX):
+        // one server checks both the catalogs and the JMX settings the exporter sidecar reads.
+        const prodJmx = releaseValues(await programCapture("prod"), "trino").jmx;
+        const values: Record<string, any> = { ...releaseValues(capture, "trino"), jmx: prodJmx };
         const catalogs: Record<string, string> = values.catalogs;
         assert.deepStrictEqual(Object.keys(catalogs).sort(), ["clickhouse", "iceberg", "kafka", "postgresql"]);
 
@@ -89,15 +96,18 @@ describe(`Trino ${TRINO_VERSION}: the program's catalogs against the real backen
         table = envValue(lake.settings, "ICEBERG_TABLE");
         const topic = envValue(lake.settings, "KAFKA_TOPIC");
 
-        // The pods' env: each secretKeyRef read from the program's Secret; generated values are the
-        // loopback engines' credentials for what the catalog property that references them is.
+        // The pods' env: each secretKeyRef read from the program's Secret. Generated values become
+        // the loopback engines' credentials for what the catalog property referencing them is. The
+        // S3 pair is always the loopback MinIO's: the program's per-client user (`trino`, with its
+        // bucket policy) is not created on it here; which keys Trino may use is the object store's test.
         const credentials = new Map<string, string>();
-        const fill = (catalog: string, key: string, generated: () => string) => credentials.set(envRef(catalogs, catalog, key), generated());
+        const fill = (catalog: string, key: string, local: () => string) => credentials.set(envRef(catalogs, catalog, key), local());
         pgPassword = crypto.randomBytes(16).toString("hex");
         fill("iceberg", "s3.aws-access-key", () => lake.s3.accessKey);
         fill("iceberg", "s3.aws-secret-key", () => lake.s3.secretKey);
         fill("postgresql", "connection-password", () => pgPassword);
         fill("clickhouse", "connection-password", () => crypto.randomBytes(16).toString("hex"));
+        const s3Keys = new Set([envRef(catalogs, "iceberg", "s3.aws-access-key"), envRef(catalogs, "iceberg", "s3.aws-secret-key")]);
         const env: Record<string, string> = {};
         for (const e of values.env ?? []) {
             const ref = e.valueFrom?.secretKeyRef;
@@ -105,7 +115,7 @@ describe(`Trino ${TRINO_VERSION}: the program's catalogs against the real backen
             if (!ref) continue;
             const value = secretData(capture, ref.name)[ref.key];
             assert.ok(value !== undefined, `Secret ${ref.name} has ${ref.key}`);
-            env[e.name] = value.includes(GENERATED) ? (credentials.get(e.name) ?? assert.fail(`no loopback credential for ${e.name}`)) : value;
+            env[e.name] = value.includes(GENERATED) || s3Keys.has(e.name) ? (credentials.get(e.name) ?? assert.fail(`no loopback credential for ${e.name}`)) : value;
         }
 
         // PostgreSQL: the catalog's database, owned by the catalog's login.
@@ -206,6 +216,19 @@ describe(`Trino ${TRINO_VERSION}: the program's catalogs against the real backen
         // The connector's HTTP client went to the catalog's URL: the JDBC URL parsed, the driver loaded.
         assert.match(refused, new RegExp(`Connect to http://127\\.0\\.0\\.1:${closedPort} failed: Connection refused`));
         console.log("      NOT RUN: a ClickHouse query (engine \"clickhouse-server\" is missing: no Debian, PyPI or Maven package serves it)");
+    });
+
+    it("serves JMX on the chart's settings, and every MBean pattern the exporter sidecar includes matches Trino's MBeans", async function () {
+        engines(this, `trino ${TRINO_VERSION}`, "java 25 JMX client");
+        const jmx = setup.values.jmx;
+        assert.ok(jmx?.enabled && jmx.exporter?.enabled, "the server runs with prod's JMX and exporter values");
+        const config: string = jmx.exporter.configProperties;
+        // The sidecar reads the pod's own registry port.
+        assert.match(config, new RegExp(`^hostPort: localhost:${jmx.registryPort}$`, "m"));
+        const patterns = [...config.matchAll(/^ {2}- "([^"]+)"$/gm)].map((m) => m[1]);
+        assert.ok(patterns.length > 0, "the exporter's includeObjectNames");
+        const matches = await jmxMatches(trino.jmxRegistryPort as number, patterns);
+        assert.deepStrictEqual(patterns.filter((p) => !(matches[p] > 0)), [], `patterns matching no MBean (counts: ${JSON.stringify(matches)})`);
     });
 
     it("Superset registers Trino with the init script's own line, and a query through Superset's engine reads the Iceberg table", async function () {

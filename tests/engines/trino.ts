@@ -1,14 +1,19 @@
 /**
  * Trino on loopback for the engine suite (install-trino.sh): one server that is coordinator and
- * worker, configured the way the chart (1.42.2, templates/configmap-coordinator.yaml) renders the
- * program's values, reading the program's catalog files.
+ * worker, configured the way the chart (1.42.2, templates/configmap-coordinator.yaml, read in
+ * trinodb/charts at "release trino 1.42.2") renders the program's values, reading the program's
+ * catalog files.
  *
  * - `trinoChartConfig(values, local)`: node properties, config.properties and the JVM options the
  *   chart renders for the coordinator from `values`. Loopback differences, each for a reason: one
  *   node schedules work on itself (`node-scheduler.include-coordinator=true`, there is no worker
- *   pod), the port and directories are the run's own, JMX is left out (its fixed RMI ports would
- *   collide on a shared machine; the exporter sidecar is not run), and the JVM gets no
+ *   pod), the ports and directories are the run's own (JMX's RMI registry and server ports too,
+ *   with `jmx.enabled`; the exporter sidecar is not run), and the JVM gets no
  *   libjvmkill agent (the image's, not in the distribution).
+ * - Start-up on a shared 2-core machine: the JVM runs with C1 only (`-XX:TieredStopAtLevel=1`: C2's
+ *   compiler threads otherwise compete with start-up; measured here 84 s with C2, 39 s without)
+ *   and a class-data archive kept beside the install (`cds/`, made by the JVM at the first
+ *   server's exit; copied in and out so that concurrent runs never share a file being written).
  * - `loopbackCatalog(name, text, addresses)`: a catalog file with only its address properties
  *   replaced (each must be present exactly once); every other line is the program's.
  * - `startTrino(opts)`: writes etc/ and starts `io.trino.server.TrinoServer` with Java 25;
@@ -18,7 +23,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as http from "http";
 import * as path from "path";
-import { EngineProcess, engineHome, freePort, startProcess, tempDir } from "./harness";
+import { EngineProcess, engineHome, freePort, run, startProcess, tempDir } from "./harness";
 
 /** The Trino the suite runs (install-trino.sh; the chart's 480 cannot be assembled, decision 0035). */
 export const TRINO_VERSION = "476";
@@ -60,7 +65,7 @@ export interface ChartConfig {
 }
 
 /** The coordinator's node.properties, config.properties and jvm.config from the chart's templates, for `values`. */
-export function trinoChartConfig(values: Record<string, any>, local: { port: number; dataDir: string; pluginDir: string }): ChartConfig {
+export function trinoChartConfig(values: Record<string, any>, local: { port: number; dataDir: string; pluginDir: string; jmxPorts?: readonly [number, number] }): ChartConfig {
     const heap: string | undefined = values.coordinator?.jvm?.maxHeapSize;
     assert.ok(heap, "the program sets coordinator.jvm.maxHeapSize");
     const config: Record<string, string> = {
@@ -72,6 +77,13 @@ export function trinoChartConfig(values: Record<string, any>, local: { port: num
         "discovery.uri": `http://127.0.0.1:${local.port}`,
     };
     for (const [k, v] of Object.entries(config)) assert.ok(v !== undefined, `the program's values give ${k}`);
+    if (values.jmx?.enabled) {
+        // Trino's JMX settings (config.properties, docs/admin/jmx), from jmx.registryPort/serverPort.
+        assert.ok(local.jmxPorts, "loopback ports for JMX");
+        assert.ok(values.jmx.registryPort && values.jmx.serverPort, "the program sets both JMX ports");
+        config["jmx.rmiregistry.port"] = String(local.jmxPorts[0]);
+        config["jmx.rmiserver.port"] = String(local.jmxPorts[1]);
+    }
     const headroom = values.coordinator?.config?.memory?.heapHeadroomPerNode;
     if (headroom) config["memory.heap-headroom-per-node"] = headroom;
     for (const line of values.additionalConfigProperties ?? []) {
@@ -92,7 +104,10 @@ export function trinoChartConfig(values: Record<string, any>, local: { port: num
             "-XX:ReservedCodeCacheSize=512M",
             "-Djdk.attach.allowAttachSelf=true",
             "-Djdk.nio.maxCachedBufferSize=2000000",
+            "-XX:+EnableDynamicAgentLoading",
             ...(values.coordinator?.additionalJVMConfig ?? []),
+            // With JMX, airlift's agent refuses to start unless this equals jmx.rmiserver.port.
+            ...(local.jmxPorts ? [`-Dcom.sun.management.jmxremote.rmi.port=${local.jmxPorts[1]}`] : []),
         ],
     };
 }
@@ -118,6 +133,8 @@ export interface QueryResult {
 export interface TrinoEngine {
     readonly url: string;
     readonly port: number;
+    /** The JMX RMI registry's port, with `jmx.enabled`. */
+    readonly jmxRegistryPort: number | undefined;
     readonly version: string;
     readonly process: EngineProcess;
     /** Runs `sql` as `user` (default "engine-suite") to completion; rejects with Trino's error message. */
@@ -161,6 +178,12 @@ export async function trinoQuery(url: string, sql: string, user = "engine-suite"
     }
 }
 
+/** How many MBeans each ObjectName pattern matches on a JMX RMI registry at 127.0.0.1:`port` (tests/engines/JmxProbe.java). */
+export async function jmxMatches(port: number, patterns: readonly string[]): Promise<Record<string, number>> {
+    const out = await run(path.join(JAVA25_HOME, "bin", "java"), [path.join(__dirname, "JmxProbe.java"), String(port), ...patterns], { timeoutMs: 120000 });
+    return JSON.parse(out.stdout.trim().split("\n").pop() as string);
+}
+
 function propertiesText(map: Record<string, string>): string {
     return Object.entries(map).map(([k, v]) => `${k}=${v}`).join("\n") + "\n";
 }
@@ -177,13 +200,15 @@ export async function startTrino(opts: TrinoOptions): Promise<TrinoEngine> {
         fs.mkdirSync(pluginDir);
         for (const p of opts.plugins) fs.symlinkSync(path.join(home, "plugin", p), path.join(pluginDir, p));
     }
-    const chart = trinoChartConfig(opts.values, { port, dataDir: path.join(dir, "data"), pluginDir });
+    const jmxPorts = opts.values.jmx?.enabled ? ([await freePort(), await freePort()] as const) : undefined;
+    const chart = trinoChartConfig(opts.values, { port, dataDir: path.join(dir, "data"), pluginDir, jmxPorts });
     fs.writeFileSync(path.join(etc, "node.properties"), propertiesText(chart.node));
     fs.writeFileSync(path.join(etc, "config.properties"), propertiesText(chart.config));
     fs.writeFileSync(path.join(etc, "jvm.config"), chart.jvm.join("\n") + "\n");
     fs.writeFileSync(path.join(etc, "log.properties"), `io.trino=${opts.values.server?.log?.trino?.level ?? "INFO"}\n`);
     for (const [name, text] of Object.entries(opts.catalogs)) fs.writeFileSync(path.join(etc, "catalog", `${name}.properties`), text);
     const url = `http://127.0.0.1:${port}`;
+    const archive = classDataArchive(home, dir);
     // What Trino's launcher does with etc/: jvm.config as JVM options, node.properties as system
     // properties, config.properties and log.properties by path, the data directory as working directory.
     fs.mkdirSync(chart.node["node.data-dir"], { recursive: true });
@@ -192,6 +217,12 @@ export async function startTrino(opts: TrinoOptions): Promise<TrinoEngine> {
         command: path.join(JAVA25_HOME, "bin", "java"),
         args: [
             ...chart.jvm,
+            "-XX:TieredStopAtLevel=1",
+            "-XX:+AutoCreateSharedArchive",
+            // The archive's own notes (classes it skips) would drown Trino's log.
+            "-Xlog:cds=off",
+            "-Xlog:cds+dynamic=off",
+            `-XX:SharedArchiveFile=${archive.file}`,
             ...Object.entries(chart.node).map(([k, v]) => `-D${k}=${v}`),
             `-Dconfig=${path.join(etc, "config.properties")}`,
             `-Dlog.levels-file=${path.join(etc, "log.properties")}`,
@@ -213,11 +244,34 @@ export async function startTrino(opts: TrinoOptions): Promise<TrinoEngine> {
     return {
         url,
         port,
+        jmxRegistryPort: jmxPorts?.[0],
         version: String(info.json.nodeVersion?.version ?? "unreported"),
         process: proc,
         query: (sql, user) => trinoQuery(url, sql, user),
         stop: async () => {
             await proc.stop();
+            archive.keep();
+        },
+    };
+}
+
+/**
+ * The JVM's class-data archive for this run: a copy of the one kept in the install's `cds/`
+ * (if any), and `keep()` to put the run's archive back there (atomically) once the JVM has exited.
+ */
+function classDataArchive(home: string, dir: string): { file: string; keep(): void } {
+    const kept = path.join(home, "cds", "trino.jsa");
+    const file = path.join(dir, "trino.jsa");
+    if (fs.existsSync(kept)) fs.copyFileSync(kept, file);
+    const before = fs.existsSync(file) ? fs.statSync(file).mtimeMs : 0;
+    return {
+        file,
+        keep: () => {
+            if (!fs.existsSync(file) || fs.statSync(file).mtimeMs === before || fs.statSync(file).size === 0) return;
+            fs.mkdirSync(path.dirname(kept), { recursive: true });
+            const partial = `${kept}.${process.pid}`;
+            fs.copyFileSync(file, partial);
+            fs.renameSync(partial, kept);
         },
     };
 }
