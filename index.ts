@@ -604,7 +604,7 @@ const manage = (client: string, operator: { pods: ClientPods } | undefined, mana
 const flows: Flow[] = [
     // Operators reconcile the pods they manage through their management ports (each operator's docs).
     ...manage("cnpg", cnpg, { postgres: postgres?.managed }),
-    ...manage("pxc", pxcOperator, { xtradb: xtradb?.managed }),
+    ...manage("pxc", pxcOperator, xtradb?.managed ?? {}),
     // The MinIO operator administers its tenant through the S3 API port (users, buckets, policies).
     ...manage("minio-operator", minioOperator, { "object-store": objectStore?.serves }),
     ...manage("strimzi", strimzi, kafka?.managed ?? {}),

@@ -181,7 +181,7 @@ describe("program", () => {
                 const policies = capture.ofType("kubernetes:networking.k8s.io/v1:NetworkPolicy");
                 const ingress = policies.find((p) => p.inputs.metadata.name === "allow-from-superset-postgres");
                 assert.deepStrictEqual(ingress?.inputs.metadata.namespace, "platform-data");
-                const supersetPods = { matchLabels: { "app.kubernetes.io/name": "superset", "app.kubernetes.io/instance": "superset" } };
+                const supersetPods = { matchLabels: { "analytics-platform/app": "superset" } };
                 assert.deepStrictEqual(ingress?.inputs.spec, {
                     podSelector: { matchLabels: { "cnpg.io/cluster": "platform-pg" } },
                     policyTypes: ["Ingress"],

@@ -99,6 +99,8 @@ describe("Operators reach only the pods they manage, on their management ports",
         await runProgram();
         const fromOperators = reachabilityReport(capture).filter((l) => l.startsWith("platform-operators{") && !l.startsWith("platform-operators{}"));
         assert.deepStrictEqual(fromOperators, [
+            // Percona: HAProxy on 3306 (the SmartUpdate asks it for the primary: pkg/pxc/pxc.go GetProxyConnection, 1.20.0).
+            "platform-operators{app.kubernetes.io/component=operator,app.kubernetes.io/instance=pxc-operator,app.kubernetes.io/name=pxc-operator} -> platform-data{app.kubernetes.io/component=haproxy,app.kubernetes.io/instance=xtradb} : TCP/3306",
             // Percona: user management over MySQL on the PXC nodes (3306, or the admin port 33062).
             "platform-operators{app.kubernetes.io/component=operator,app.kubernetes.io/instance=pxc-operator,app.kubernetes.io/name=pxc-operator} -> platform-data{app.kubernetes.io/component=pxc,app.kubernetes.io/instance=xtradb} : TCP/3306 TCP/33062",
             // CloudNativePG: every instance on the status port and PostgreSQL's.
@@ -107,8 +109,9 @@ describe("Operators reach only the pods they manage, on their management ports",
             "platform-operators{app.kubernetes.io/instance=minio-operator,app.kubernetes.io/name=operator} -> platform-data{v1.min.io/tenant=object-store} : TCP/9000",
             // Flink operator: the JobManager's REST API.
             "platform-operators{app.kubernetes.io/name=flink-kubernetes-operator} -> platform-processing{app=cdc,component=jobmanager,type=flink-native-kubernetes} : TCP/8081",
-            // Strimzi: the replication listener and the Kafka agent on every node, Connect's REST API.
-            "platform-operators{name=strimzi-cluster-operator,strimzi.io/kind=cluster-operator} -> platform-data{strimzi.io/cluster=kafka,strimzi.io/kind=Kafka} : TCP/8443 TCP/9091",
+            // Strimzi: the KRaft control plane (the roller's quorum check: KafkaRoller, 1.2.0), the replication
+            // listener and the Kafka agent on every node, Connect's REST API.
+            "platform-operators{name=strimzi-cluster-operator,strimzi.io/kind=cluster-operator} -> platform-data{strimzi.io/cluster=kafka,strimzi.io/kind=Kafka} : TCP/8443 TCP/9090 TCP/9091",
             "platform-operators{name=strimzi-cluster-operator,strimzi.io/kind=cluster-operator} -> platform-data{strimzi.io/cluster=kafka-connect,strimzi.io/kind=KafkaConnect} : TCP/8083",
         ]);
     });
@@ -154,6 +157,6 @@ describe("npm run plan prints the reachability report", () => {
         const json = JSON.parse(await planCommand(["--stack", "dev", "--json"]));
         assert.deepStrictEqual(lines, json.reachability);
         assert.ok(lines.includes("platform-apps{} -> platform-apps{} : all"), lines.join("\n"));
-        assert.ok(lines.some((l) => l.startsWith("platform-apps{app.kubernetes.io/instance=superset,app.kubernetes.io/name=superset} -> platform-data{cnpg.io/cluster=")), lines.join("\n"));
+        assert.ok(lines.some((l) => l.startsWith("platform-apps{analytics-platform/app=superset} -> platform-data{cnpg.io/cluster=")), lines.join("\n"));
     });
 });

@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { SUPERSET_POD_LABELS, supersetRoleLabels } from "../components/apps/superset";
+import { supersetRoleLabels } from "../components/apps/superset";
 import { Capture, runProgram, stackConfig, useMocks } from "./harness";
 
 const NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
@@ -10,7 +10,7 @@ function selectors(spec: any): Record<string, string>[] {
     return [spec.podSelector?.matchLabels ?? {}, ...peers.map((p: any) => p.podSelector?.matchLabels ?? {})];
 }
 
-describe("Superset is selected by the labels chart 0.22.8 sets on its pods", () => {
+describe("Superset is selected by pod labels the platform sets through the chart", () => {
     let capture: Capture;
     before(async function () {
         this.timeout(120000);
@@ -18,9 +18,17 @@ describe("Superset is selected by the labels chart 0.22.8 sets on its pods", () 
         await runProgram();
     });
 
-    it("the chart's labels: name and instance on every pod, component web or worker per role", () => {
-        assert.deepStrictEqual(SUPERSET_POD_LABELS, { "app.kubernetes.io/name": "superset", "app.kubernetes.io/instance": "superset" });
-        assert.deepStrictEqual(supersetRoleLabels("web"), { ...SUPERSET_POD_LABELS, "app.kubernetes.io/component": "web" });
+    it("labels the web, worker and init pods through the chart's podLabels, one platform label and the role", () => {
+        const values = capture.one("kubernetes:helm.sh/v3:Release", "superset-chart").inputs.values;
+        assert.deepStrictEqual(
+            [values.supersetNode.podLabels, values.supersetWorker.podLabels, values.init.podLabels],
+            ["web", "worker", "init"].map((role) => ({ "analytics-platform/app": "superset", "analytics-platform/superset-role": role })),
+        );
+    });
+
+    it("the clients of PostgreSQL and the cache are every Superset pod, the init Job's included", () => {
+        const egress = (server: string) => capture.ofType(NETWORK_POLICY).find((p) => p.inputs.metadata.name === `allow-to-superset-${server}`)?.inputs.spec.podSelector;
+        assert.deepStrictEqual([egress("postgres"), egress("cache")], [{ matchLabels: { "analytics-platform/app": "superset" } }, { matchLabels: { "analytics-platform/app": "superset" } }]);
     });
 
     it("spreads web and worker pods by their component labels", () => {

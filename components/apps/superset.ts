@@ -56,13 +56,15 @@ const ADMIN_USER = "admin";
 const WAIT_RESOURCES = { cpu: "50m", memory: "32Mi", cpuLimit: "200m", memoryLimit: "64Mi" };
 
 /**
- * Labels chart 0.22.8 puts on every pod it renders (`superset.selectorLabels`: the chart name, as no
- * `nameOverride` is set, and the release). Since the chart moved to the Kubernetes recommended
- * labels (apache/superset#39350), pods no longer carry `app`/`release`.
+ * Labels the platform sets on every pod the chart renders (`podLabels` of the web, worker and init
+ * pods, which every chart version renders beside its own labels). The chart's own pod labels moved
+ * from `app`/`release` to the Kubernetes recommended labels (apache/superset#39350), and its init
+ * Job's pods carried only `app`, `release` and `job` before that; the policies and spread
+ * constraints select these instead, whatever the chart version sets.
  */
-export const SUPERSET_POD_LABELS: Readonly<Record<string, string>> = { "app.kubernetes.io/name": "superset", "app.kubernetes.io/instance": RELEASE };
-/** A role's pods (`superset.componentSelectorLabels`): "web" serves the UI, "worker" runs Celery. */
-export const supersetRoleLabels = (component: "web" | "worker"): Record<string, string> => ({ ...SUPERSET_POD_LABELS, "app.kubernetes.io/component": component });
+export const SUPERSET_POD_LABELS: Readonly<Record<string, string>> = { "analytics-platform/app": "superset" };
+/** A role's pods: "web" serves the UI, "worker" runs Celery, "init" migrates and creates the admin. */
+export const supersetRoleLabels = (role: "web" | "worker" | "init"): Record<string, string> => ({ ...SUPERSET_POD_LABELS, "analytics-platform/superset-role": role });
 
 /**
  * Appended to the chart's superset_config.py (`configOverrides.platform`). The chart's own results
@@ -196,6 +198,7 @@ export class Superset extends pulumi.ComponentResource {
                         podSecurityContext,
                         containerSecurityContext,
                         initContainers: waitContainers(env.metadata.name, false),
+                        podLabels: supersetRoleLabels("web"),
                         podDisruptionBudget: { enabled: ha && args.sizing.replicas > 1, minAvailable: 1 },
                         topologySpreadConstraints: spread("web"),
                     },
@@ -205,6 +208,7 @@ export class Superset extends pulumi.ComponentResource {
                         podSecurityContext,
                         containerSecurityContext,
                         initContainers: waitContainers(env.metadata.name, true),
+                        podLabels: supersetRoleLabels("worker"),
                         podDisruptionBudget: { enabled: ha && args.sizing.workerReplicas > 1, minAvailable: 1 },
                         topologySpreadConstraints: spread("worker"),
                     },
@@ -217,6 +221,7 @@ export class Superset extends pulumi.ComponentResource {
                         podSecurityContext,
                         containerSecurityContext,
                         initContainers: waitContainers(env.metadata.name, false),
+                        podLabels: supersetRoleLabels("init"),
                     },
                     // Published by the platform's Exposure component (ingress, gateway or route), not the chart.
                     ingress: { enabled: false },

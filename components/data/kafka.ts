@@ -99,6 +99,11 @@ const API_VERSION = "kafka.strimzi.io/v1";
 /** The one client listener: TLS with the platform CA's certificate, SCRAM-SHA-512 authentication. */
 const TLS_PORT = 9093;
 const CONNECT_PORT = 8083;
+/**
+ * Strimzi's KRaft control-plane listener: the cluster operator's admin client reaches the controllers
+ * there for the quorum check before it rolls one (Strimzi's own generated policy admits it).
+ */
+const CONTROLPLANE_PORT = 9090;
 /** Strimzi's internal replication listener (also its operators' admin connection) and the Kafka agent's port on every node. */
 const REPLICATION_PORT = 9091;
 const KAFKA_AGENT_PORT = 8443;
@@ -527,7 +532,7 @@ export class Kafka extends pulumi.ComponentResource {
         ]);
         this.serves = { namespace: args.namespace, podLabels: { "strimzi.io/cluster": name, "strimzi.io/kind": "Kafka" }, ports: [TLS_PORT] };
         this.managed = {
-            kafka: { namespace: args.namespace, podLabels: this.serves.podLabels, ports: [REPLICATION_PORT, KAFKA_AGENT_PORT] },
+            kafka: { namespace: args.namespace, podLabels: this.serves.podLabels, ports: [CONTROLPLANE_PORT, REPLICATION_PORT, KAFKA_AGENT_PORT] },
             ...(args.connect ? { "kafka-connect": { namespace: args.namespace, podLabels: { "strimzi.io/cluster": `${name}-connect`, "strimzi.io/kind": "KafkaConnect" }, ports: [CONNECT_PORT] } } : {}),
         };
         this.metrics = [

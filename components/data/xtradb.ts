@@ -125,7 +125,7 @@ export class XtraDbCluster extends pulumi.ComponentResource {
     /** The pods and ports clients connect to (for NetworkPolicies). */
     public readonly serves: ServedPorts;
     /** The pods and ports the operator manages them through (for its NetworkPolicy flow). */
-    public readonly managed: ServedPorts;
+    public readonly managed: Readonly<Record<string, ServedPorts>>;
     public readonly endpoint: Endpoint;
     /** The root login: maintenance only, applications use their database's user. */
     public readonly credential: CredentialRef;
@@ -298,8 +298,13 @@ export class XtraDbCluster extends pulumi.ComponentResource {
                 path: "/metrics",
             },
         ];
-        // The PXC operator manages users over MySQL on the PXC pods, on the admin port (33062) or 3306.
-        this.managed = { namespace: args.namespace, podLabels: { "app.kubernetes.io/instance": name, "app.kubernetes.io/component": "pxc" }, ports: [PORT, PXC_ADMIN_PORT] };
+        // The PXC operator manages users over MySQL on the PXC pods, on the admin port (33062) or 3306. A
+        // SmartUpdate (any change to the cluster's pods) first asks HAProxy, on 3306, which node is the
+        // primary, so the operator reaches the HAProxy pods too.
+        this.managed = {
+            xtradb: { namespace: args.namespace, podLabels: { "app.kubernetes.io/instance": name, "app.kubernetes.io/component": "pxc" }, ports: [PORT, PXC_ADMIN_PORT] },
+            "xtradb-haproxy": { namespace: args.namespace, podLabels: haproxyLabels, ports: [PORT] },
+        };
         this.registerOutputs({ clusterName: this.clusterName, host: this.host, endpoint: this.endpoint, usersSecretName: this.usersSecretName });
     }
 }

@@ -120,6 +120,11 @@ export class SparkJobs extends pulumi.ComponentResource {
         const labels = platformLabels("spark", name);
         const prefix = (args.eventLogPrefix ?? "spark-events").replace(/^\/+|\/+$/g, "");
         this.eventLogDir = prefix === "" ? `s3a://${args.eventLog.bucket}/` : `s3a://${args.eventLog.bucket}/${prefix}`;
+        // Spark strips one trailing "/" from spark.eventLog.dir, and the bare bucket it leaves
+        // (`s3a://<bucket>`) fails in Hadoop 3.3.4's S3A with "path must be absolute" when the
+        // driver starts (seen on the real engines, tests/engines/spark.test.ts): the bucket root is
+        // given with a second slash, which leaves `s3a://<bucket>/`.
+        const sparkEventLogDir = prefix === "" ? `${this.eventLogDir}/` : this.eventLogDir;
 
         const s3Secret = args.s3Keys
             ? new k8s.core.v1.Secret(
@@ -138,7 +143,7 @@ export class SparkJobs extends pulumi.ComponentResource {
         const pullSecrets = pullSecretNames(args.imageRegistry);
         const sparkConf = pulumi.output(args.eventLog.endpoint).apply((endpoint): Record<string, string> => ({
             "spark.eventLog.enabled": "true",
-            "spark.eventLog.dir": this.eventLogDir,
+            "spark.eventLog.dir": sparkEventLogDir,
             // Executors pull the image as the driver did (the operator sets the driver's from the spec).
             ...(pullPolicy === undefined ? {} : { "spark.kubernetes.container.image.pullPolicy": pullPolicy }),
             ...(pullSecrets.length === 0 ? {} : { "spark.kubernetes.container.image.pullSecrets": pullSecrets.join(",") }),

@@ -52,10 +52,11 @@ mark_complete() { date -u +%FT%TZ > "$1/.complete"; }
 pom_dependency() { printf '    <dependency><groupId>%s</groupId><artifactId>%s</artifactId><version>%s</version>%s</dependency>\n' "$1" "$2" "$3" "${4:-}"; }
 NO_TRANSITIVE='<exclusions><exclusion><groupId>*</groupId><artifactId>*</artifactId></exclusion></exclusions>'
 
-# maven_copy DIR DEPENDENCIES: resolves the <dependency> elements (runtime scope, with what they
-# bring unless excluded) into DIR through a generated pom.
+# maven_copy DIR DEPENDENCIES [MANAGED]: resolves the <dependency> elements (runtime scope, with what
+# they bring unless excluded) into DIR through a generated pom; MANAGED, <dependency> elements of its
+# dependencyManagement (e.g. a project's parent POM imported, so versions resolve as its build does).
 maven_copy() {
-    local out="$1" deps="$2" work
+    local out="$1" deps="$2" managed="${3:-}" work
     command -v mvn >/dev/null || die "mvn is needed to resolve jars from Maven Central: apt-get install maven"
     work="$(mktemp -d)"
     cat > "$work/pom.xml" <<POM
@@ -65,6 +66,11 @@ maven_copy() {
   <artifactId>engine</artifactId>
   <version>1</version>
   <packaging>pom</packaging>
+  <dependencyManagement>
+    <dependencies>
+$managed
+    </dependencies>
+  </dependencyManagement>
   <dependencies>
 $deps
   </dependencies>
