@@ -91,7 +91,7 @@ export const images = {
     /** Flink runtime for the CDC pipeline and the SQL gateway. */
     flink: { registry: "docker.io", repository: "flink", tag: "1.20.3-java17" },
     /** Built from images/flink: Flink with the CDC job's connectors; what `flink.connectorsImage` names when the job runs. */
-    flinkConnectors: { registry: PLATFORM_REGISTRY, repository: "analytics-platform/flink", tag: "1.20.3-9ef10a67b1c6", build: "flink" },
+    flinkConnectors: { registry: PLATFORM_REGISTRY, repository: "analytics-platform/flink", tag: "1.20.3-193d4bd08734", build: "flink" },
     sparkOperator: { registry: "ghcr.io", repository: "kubeflow/spark-operator/controller", tag: "2.5.2" },
     /** Built from images/spark: apache/spark with S3A (see the platform images block below). */
     spark: { registry: PLATFORM_REGISTRY, repository: "analytics-platform/spark", tag: "3.5.7-a26806f89ff6", build: "spark" },
