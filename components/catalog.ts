@@ -83,7 +83,7 @@ export const images = {
      * which MinIO publishes as source only (decision 0011); the server of the tenant and the client of
      * its provisioning Job.
      */
-    minio: { registry: PLATFORM_REGISTRY, repository: "analytics-platform/minio", tag: "2026-02-12-d634a9bd17e2", build: "minio" },
+    minio: { registry: PLATFORM_REGISTRY, repository: "analytics-platform/minio", tag: "2026-02-12-59f40871f395", build: "minio" },
     nessie: { registry: "ghcr.io", repository: "projectnessie/nessie", tag: "0.108.4" },
     /** Official ClickHouse server image (the Bitnami images are no longer updated publicly). */
     clickhouse: { registry: "docker.io", repository: "clickhouse/clickhouse-server", tag: "25.8.3.66" },
