@@ -211,8 +211,14 @@ describe("S3 users: the provisioning script", () => {
         assert.deepStrictEqual(PROVISION_SCRIPT.split("\n").filter((l) => /^\s*mc /.test(l) && /SECRET|PASSWORD/.test(l)), []);
     });
 
-    it("removes every undeclared user holding consoleAdmin", () => {
-        assert.match(PROVISION_SCRIPT, /\*,consoleAdmin,\*\) mc admin user remove store "\$key"/);
+    it("removes every undeclared user holding consoleAdmin or a client policy (a rotated-away key, a client switched off)", () => {
+        assert.match(PROVISION_SCRIPT, /case ",\$held," in \*,consoleAdmin,\* \| \*,platform-s3-\*\) mc admin user remove store "\$key"/);
+    });
+
+    it("names every client policy with the prefix the removal looks for", () => {
+        assert.match(PROVISION_SCRIPT, /^ {2}policy="platform-s3-\$user"$/m);
+        assert.match(PROVISION_SCRIPT, /^ {2}mc admin policy create store "\$policy" /m);
+        assert.match(PROVISION_SCRIPT, /^ {2}mc admin policy attach store "\$policy" /m);
     });
 });
 
