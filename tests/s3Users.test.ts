@@ -260,6 +260,11 @@ describe("S3 users: prod", () => {
         assert.strictEqual(nessie?.inputs.values.catalog.storage.s3.defaultOptions.accessKeySecret.name, "object-store-s3-nessie");
     });
 
+    it("turns Nessie's remote S3 signing off: it would sign any client's request with Nessie's own write grant", () => {
+        const nessie = prod.ofType("kubernetes:helm.sh/v3:Release").find((r) => r.inputs.name === "nessie");
+        assert.strictEqual(nessie?.inputs.values.catalog.storage.s3.defaultOptions.requestSigningEnabled, false);
+    });
+
     it("gives Trino its own key in its catalog credentials", () => {
         const creds = prod.one(SECRET, "trino-catalog-credentials").inputs.stringData;
         assert.deepStrictEqual([creds.S3_ACCESS_KEY, creds.S3_SECRET_KEY], [`${SECRET_MARK}-object-store-s3-trino-access-key`, `${SECRET_MARK}-object-store-s3-trino-secret-key`]);
