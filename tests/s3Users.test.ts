@@ -211,6 +211,13 @@ describe("S3 users: the provisioning script", () => {
         assert.deepStrictEqual(PROVISION_SCRIPT.split("\n").filter((l) => /^\s*mc /.test(l) && /SECRET|PASSWORD/.test(l)), []);
     });
 
+    it("puts an access key on one command line only, policy attach's --user (mc has no other form)", () => {
+        assert.deepStrictEqual(
+            PROVISION_SCRIPT.split("\n").filter((l) => /\$access_key/.test(l) && !/^\s*(access_key=|declared=)/.test(l) && !/printf "%s\\n" "\$access_key"; cat .*\| mc admin user add store >\/dev\/null$/.test(l)),
+            ['  mc admin policy attach store "$policy" --user "$access_key" >/dev/null'],
+        );
+    });
+
     it("removes every undeclared user holding consoleAdmin or a client policy (a rotated-away key, a client switched off)", () => {
         assert.match(PROVISION_SCRIPT, /case ",\$held," in \*,consoleAdmin,\* \| \*,platform-s3-\*\) mc admin user remove store "\$key"/);
     });

@@ -124,9 +124,12 @@ export const clientPolicyName = (client: string): string => `${CLIENT_POLICY_PRE
  * The provisioning script (bash and MinIO's `mc`, nothing else), idempotent. Environment: `S3_ENDPOINT`
  * (`http://host[:port]`), `MINIO_ROOT_USER`/`MINIO_ROOT_PASSWORD` (from the root Secret),
  * `POLICY_DIR` (the files of {@link PROVISION_FILES}) and `KEYS_DIR` (`<client>/AWS_ACCESS_KEY_ID`
- * and `AWS_SECRET_ACCESS_KEY`, each client's Secret mounted as files). No key is ever an argument:
- * the admin login reaches `mc` as the `MC_HOST_store` variable and each user's keys on its standard
- * input.
+ * and `AWS_SECRET_ACCESS_KEY`, each client's Secret mounted as files). No secret key is ever an
+ * argument: the admin login reaches `mc` as the `MC_HOST_store` variable and each user's keys on its
+ * standard input. One exception for the access key alone: `mc admin policy attach` takes the user only
+ * as `--user` (mc at the pinned commit has no stdin or file form), so each client's access key is an
+ * argument of that one short `mc` process inside the Job's pod (decision 0043); and `mc admin user
+ * remove` takes the access key of the user it removes.
  *
  * 1. Each client: its policy `platform-s3-<client>` created (or replaced), its user added (or its
  *    secret key reset) and the policy attached.
