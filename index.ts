@@ -605,6 +605,9 @@ const flows: Flow[] = [
     // Operators reconcile the pods they manage through their management ports (each operator's docs).
     ...manage("cnpg", cnpg, { postgres: postgres?.managed }),
     ...manage("pxc", pxcOperator, xtradb?.managed ?? {}),
+    // The PXC operator deletes a backup's objects from S3 itself when its PerconaXtraDBClusterBackup goes
+    // (`deleteFromStorage`; percona-xtradb-cluster-operator pkg/controller/pxcbackup, runS3BackupFinalizer).
+    ...manage("pxc", pxcOperator, { "object-store": xtradb && inClusterBackups ? objectStore?.serves : undefined }),
     // The MinIO operator administers its tenant through the S3 API port (users, buckets, policies).
     ...manage("minio-operator", minioOperator, { "object-store": objectStore?.serves }),
     ...manage("strimzi", strimzi, kafka?.managed ?? {}),

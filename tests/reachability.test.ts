@@ -103,6 +103,9 @@ describe("Operators reach only the pods they manage, on their management ports",
             "platform-operators{app.kubernetes.io/component=operator,app.kubernetes.io/instance=pxc-operator,app.kubernetes.io/name=pxc-operator} -> platform-data{app.kubernetes.io/component=haproxy,app.kubernetes.io/instance=xtradb} : TCP/3306",
             // Percona: user management over MySQL on the PXC nodes (3306, or the admin port 33062).
             "platform-operators{app.kubernetes.io/component=operator,app.kubernetes.io/instance=pxc-operator,app.kubernetes.io/name=pxc-operator} -> platform-data{app.kubernetes.io/component=pxc,app.kubernetes.io/instance=xtradb} : TCP/3306 TCP/33062",
+            // Percona: the operator deletes a removed backup's objects from S3 in its own pod (deleteFromStorage;
+            // percona-xtradb-cluster-operator pkg/controller/pxcbackup, runS3BackupFinalizer).
+            "platform-operators{app.kubernetes.io/component=operator,app.kubernetes.io/instance=pxc-operator,app.kubernetes.io/name=pxc-operator} -> platform-data{v1.min.io/tenant=object-store} : TCP/9000",
             // CloudNativePG: every instance on the status port and PostgreSQL's.
             "platform-operators{app.kubernetes.io/instance=cnpg,app.kubernetes.io/name=cloudnative-pg} -> platform-data{cnpg.io/cluster=platform-pg} : TCP/5432 TCP/8000",
             // MinIO operator: the tenant's S3 API (admin calls), no TLS inside the cluster.

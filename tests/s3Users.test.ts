@@ -211,8 +211,21 @@ describe("S3 users: the provisioning script", () => {
         assert.deepStrictEqual(PROVISION_SCRIPT.split("\n").filter((l) => /^\s*mc /.test(l) && /SECRET|PASSWORD/.test(l)), []);
     });
 
-    it("removes every undeclared user holding consoleAdmin", () => {
-        assert.match(PROVISION_SCRIPT, /\*,consoleAdmin,\*\) mc admin user remove store "\$key"/);
+    it("puts an access key on one command line only, policy attach's --user (mc has no other form)", () => {
+        assert.deepStrictEqual(
+            PROVISION_SCRIPT.split("\n").filter((l) => /\$access_key/.test(l) && !/^\s*(access_key=|declared=)/.test(l) && !/printf "%s\\n" "\$access_key"; cat .*\| mc admin user add store >\/dev\/null$/.test(l)),
+            ['  mc admin policy attach store "$policy" --user "$access_key" >/dev/null'],
+        );
+    });
+
+    it("removes every undeclared user holding consoleAdmin or a client policy (a rotated-away key, a client switched off)", () => {
+        assert.match(PROVISION_SCRIPT, /case ",\$held," in \*,consoleAdmin,\* \| \*,platform-s3-\*\) mc admin user remove store "\$key"/);
+    });
+
+    it("names every client policy with the prefix the removal looks for", () => {
+        assert.match(PROVISION_SCRIPT, /^ {2}policy="platform-s3-\$user"$/m);
+        assert.match(PROVISION_SCRIPT, /^ {2}mc admin policy create store "\$policy" /m);
+        assert.match(PROVISION_SCRIPT, /^ {2}mc admin policy attach store "\$policy" /m);
     });
 });
 
@@ -252,6 +265,11 @@ describe("S3 users: prod", () => {
         );
         const nessie = prod.ofType("kubernetes:helm.sh/v3:Release").find((r) => r.inputs.name === "nessie");
         assert.strictEqual(nessie?.inputs.values.catalog.storage.s3.defaultOptions.accessKeySecret.name, "object-store-s3-nessie");
+    });
+
+    it("turns Nessie's remote S3 signing off: it would sign any client's request with Nessie's own write grant", () => {
+        const nessie = prod.ofType("kubernetes:helm.sh/v3:Release").find((r) => r.inputs.name === "nessie");
+        assert.strictEqual(nessie?.inputs.values.catalog.storage.s3.defaultOptions.requestSigningEnabled, false);
     });
 
     it("gives Trino its own key in its catalog credentials", () => {

@@ -87,6 +87,10 @@ export class Nessie extends pulumi.ComponentResource {
                                     pathStyleAccess: true,
                                     region: "us-east-1",
                                     authType: "STATIC",
+                                    // No remote signing: Nessie's default (true) signs S3 requests for any client
+                                    // that reaches it, with Nessie's own write grant, which would undo a reader's
+                                    // read-only key (DuckDB). Every client uses its own S3 user (decision 0043).
+                                    requestSigningEnabled: false,
                                     accessKeySecret: { name: args.warehouse.secretName, awsAccessKeyId: S3_ACCESS_KEY_ID, awsSecretAccessKey: S3_SECRET_ACCESS_KEY },
                                 },
                             },

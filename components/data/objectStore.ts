@@ -73,11 +73,11 @@ const METRICS_PORT_NAME = "http-metrics";
  * - Credentials: the root user and password are generated and kept only in the Secret named by
  *   `spec.configuration` (key `config.env`, `export MINIO_ROOT_USER=…` lines, as the operator reads
  *   it); it is the only login with admin rights. Each client gets its own user (generated access and
- *   secret key) in the Secret `<name>-s3-<client>`, and a policy named after the client naming only
+ *   secret key) in the Secret `<name>-s3-<client>`, and a policy `platform-s3-<client>` naming only
  *   its buckets (decision 0043). Not through the Tenant's `users`: the operator attaches
  *   `consoleAdmin` to every user listed there (operator v7.1.1, `Tenant.CreateUsers`). A Job
  *   (`<name>-s3-provision`, the server image's `mc`) creates the policies and users, removes any
- *   other user holding `consoleAdmin`, and turns on versioning and the lifecycle rule of
+ *   other user holding `consoleAdmin` or a `platform-s3-` policy, and turns on versioning and the lifecycle rule of
  *   `versionedBuckets`. Buckets are created by the operator at first initialization.
  * - TLS is off (`requestAutoCert: false`): in-cluster clients use plain HTTP on the `minio`
  *   Service, port 80, and need no extra CA. The operator's automatic certificates would be signed

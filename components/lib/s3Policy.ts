@@ -112,17 +112,30 @@ export const PROVISION_FILES = {
 export const CONSOLE_ADMIN_POLICY = "consoleAdmin";
 
 /**
+ * Prefix of every client policy's name (`platform-s3-<client>`): a user not declared (a rotated-away
+ * access key, a client switched off) is recognised by it and removed.
+ */
+export const CLIENT_POLICY_PREFIX = "platform-s3-";
+
+/** The MinIO policy name of a client. */
+export const clientPolicyName = (client: string): string => `${CLIENT_POLICY_PREFIX}${client}`;
+
+/**
  * The provisioning script (bash and MinIO's `mc`, nothing else), idempotent. Environment: `S3_ENDPOINT`
  * (`http://host[:port]`), `MINIO_ROOT_USER`/`MINIO_ROOT_PASSWORD` (from the root Secret),
  * `POLICY_DIR` (the files of {@link PROVISION_FILES}) and `KEYS_DIR` (`<client>/AWS_ACCESS_KEY_ID`
- * and `AWS_SECRET_ACCESS_KEY`, each client's Secret mounted as files). No key is ever an argument:
- * the admin login reaches `mc` as the `MC_HOST_store` variable and each user's keys on its standard
- * input.
+ * and `AWS_SECRET_ACCESS_KEY`, each client's Secret mounted as files). No secret key is ever an
+ * argument: the admin login reaches `mc` as the `MC_HOST_store` variable and each user's keys on its
+ * standard input. One exception for the access key alone: `mc admin policy attach` takes the user only
+ * as `--user` (mc at the pinned commit has no stdin or file form), so each client's access key is an
+ * argument of that one short `mc` process inside the Job's pod (decision 0043); and `mc admin user
+ * remove` takes the access key of the user it removes.
  *
- * 1. Each client: its policy created (or replaced), its user added (or its secret key reset) and the
- *    policy attached.
- * 2. Every other user holding `consoleAdmin` is removed: such a user is what the operator made of a
- *    Tenant `users` entry (the single application key earlier versions of the platform used).
+ * 1. Each client: its policy `platform-s3-<client>` created (or replaced), its user added (or its
+ *    secret key reset) and the policy attached.
+ * 2. Every other user holding `consoleAdmin` or a `platform-s3-` policy is removed: the first is what
+ *    the operator made of a Tenant `users` entry (the single application key earlier versions of the
+ *    platform used), the second an access key rotated away or the user of a client switched off.
  * 3. Each versioned bucket: versioning on and its lifecycle configuration imported (replacing any).
  */
 export const PROVISION_SCRIPT = [
@@ -135,19 +148,21 @@ export const PROVISION_SCRIPT = [
     '  [ -n "$user" ] || continue',
     '  keys="$KEYS_DIR/$user"',
     '  access_key="$(cat "$keys/AWS_ACCESS_KEY_ID")"',
-    `  mc admin policy create store "$user" "$POLICY_DIR/policy-$user.json" >/dev/null`,
+    `  policy="${CLIENT_POLICY_PREFIX}$user"`,
+    `  mc admin policy create store "$policy" "$POLICY_DIR/policy-$user.json" >/dev/null`,
     '  { printf "%s\\n" "$access_key"; cat "$keys/AWS_SECRET_ACCESS_KEY"; printf "\\n"; } | mc admin user add store >/dev/null',
-    '  mc admin policy attach store "$user" --user "$access_key" >/dev/null',
+    '  mc admin policy attach store "$policy" --user "$access_key" >/dev/null',
     '  declared="$declared$access_key "',
-    '  echo "user of $user: policy $user attached"',
+    '  echo "user of $user: policy $policy attached"',
     `done 3< "$POLICY_DIR/${PROVISION_FILES.users}"`,
-    "# Nobody but the root login keeps consoleAdmin. (Removed keys are printed: they are dead.)",
+    "# Nobody but the root login keeps consoleAdmin; no undeclared key keeps a client policy. (Removed keys are printed: they are dead.)",
     "mc admin user list store --json | while read -r line; do",
     '  [[ "$line" =~ \\"accessKey\\":\\"([^\\"]+)\\" ]] || continue',
     '  key="${BASH_REMATCH[1]}"',
     '  case "$declared" in *" $key "*) continue ;; esac',
     '  [[ "$line" =~ \\"policyName\\":\\"([^\\"]*)\\" ]] || continue',
-    `  case ",\${BASH_REMATCH[1]}," in *,${CONSOLE_ADMIN_POLICY},*) mc admin user remove store "$key" >/dev/null; echo "user $key: removed (held ${CONSOLE_ADMIN_POLICY})" ;; esac`,
+    '  held="${BASH_REMATCH[1]}"',
+    `  case ",$held," in *,${CONSOLE_ADMIN_POLICY},* | *,${CLIENT_POLICY_PREFIX}*) mc admin user remove store "$key" >/dev/null; echo "user $key: removed (held $held)" ;; esac`,
     "done",
     "while read -r bucket <&3; do",
     '  [ -n "$bucket" ] || continue',
