@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { SAVEPOINT_GRACE_SECONDS, SAVEPOINT_ON_STOP } from "../components/processing/flinkSavepointGuard";
+import { GUARD_COMMAND, GUARD_DELETE_TIMEOUT, SAVEPOINT_GRACE_SECONDS, SAVEPOINT_ON_STOP } from "../components/processing/flinkSavepointGuard";
 import { Capture, runProgram, stackConfig, useMocks } from "./harness";
 
 const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
@@ -19,6 +19,25 @@ describe("Flink savepoint guard", () => {
             const guard = capture.one(DEPLOYMENT, "cdc-savepoint-guard");
             assert.ok(capture.dependencyNames(guard).includes(`${FLINK_DEPLOYMENT}::cdc-cluster`), capture.dependencyNames(guard).join(", "));
             assert.strictEqual(capture.one(FLINK_DEPLOYMENT, "cdc-cluster").name, "cdc-cluster");
+        });
+
+        it("is replaced whenever the FlinkDeployment is (replaceWith), so a replacement deletes it first too", () => {
+            const guard = capture.one(DEPLOYMENT, "cdc-savepoint-guard");
+            const cluster = capture.one(FLINK_DEPLOYMENT, "cdc-cluster");
+            assert.deepStrictEqual(guard.replaceWith, [cluster.urn]);
+        });
+
+        it("gives Pulumi longer than the grace period to delete it", () => {
+            const guard = capture.one(DEPLOYMENT, "cdc-savepoint-guard");
+            assert.strictEqual(GUARD_DELETE_TIMEOUT, "15m");
+            assert.strictEqual(guard.customTimeouts?.delete, GUARD_DELETE_TIMEOUT);
+            assert.ok(15 * 60 > SAVEPOINT_GRACE_SECONDS + 60);
+        });
+
+        it("runs a main process that exits on SIGTERM, so the pod ends when the hook has ended", () => {
+            const c = capture.one(DEPLOYMENT, "cdc-savepoint-guard").inputs.spec.template.spec.containers[0];
+            assert.deepStrictEqual(c.command, ["sh", "-c", "trap 'exit 0' TERM; sleep infinity & wait"]);
+            assert.deepStrictEqual(c.command, GUARD_COMMAND);
         });
 
         it("takes the savepoint in its stop hook, with time to finish, against the cluster's REST API and savepoint folder", () => {

@@ -81,6 +81,7 @@ export const BACKUP_COLLECTION = "platform_backups";
 /** ClickHouse's built-in Prometheus endpoint, enabled by {@link PROMETHEUS_CONFIG}. */
 export const CLICKHOUSE_METRICS_PORT = 9363;
 const CONFIG_DIR = "/etc/clickhouse-server/config.d";
+const USERS_DIR = "/etc/clickhouse-server/users.d";
 const KEEPER_CONFIG_DIR = "/etc/clickhouse-keeper";
 const KEEPER_DATA = "/var/lib/clickhouse-keeper";
 const PROMETHEUS_CONFIG_FILE = "prometheus.xml";
@@ -218,6 +219,19 @@ export function backupConfig(url: string): string {
     ].join("\n");
 }
 
+/** Its file in `users.d`, next to the entrypoint's definition of the user. */
+export const BACKUP_GRANTS_FILE = "backup-grants.xml";
+
+/**
+ * `users.d/backup-grants.xml`: lets `user` (the one the entrypoint defines, which the backup Job
+ * logs in as) use named collections. From 25.8.16.4 (ClickHouse PR #94605) `BACKUP ... TO
+ * S3(<collection>, ...)` checks the NAMED COLLECTION privilege, which a user defined in XML gets
+ * only through `named_collection_control`. Merged into the entrypoint's definition of that user.
+ */
+export function backupGrants(user: string): string {
+    return ["<clickhouse>", "    <users>", `        <${user}>`, "            <named_collection_control>1</named_collection_control>", `        </${user}>`, "    </users>", "</clickhouse>", ""].join("\n");
+}
+
 /**
  * The backup Job's script: one full backup of every database but the system ones, on the whole
  * cluster (each replicated table once), named by its UTC start time. The login comes from
@@ -344,6 +358,7 @@ export class ClickHouse extends pulumi.ComponentResource {
             "cluster.xml": clusterConfig({ replicas: Array.from({ length: replicas }, (_, i) => fqdn(`${name}-${i}`, headlessName, ns)), keepers: keeperHosts(ns) }),
             ...(ha ? {} : { "keeper.xml": EMBEDDED_KEEPER_CONFIG }),
             ...(args.backup ? { "backups.xml": backupConfig(`${endpoint.replace(/\/+$/, "")}/${args.backup.bucket}/${backupPrefixes.clickhouse}`) } : {}),
+            ...(args.backup ? { [BACKUP_GRANTS_FILE]: backupGrants(ADMIN_USER) } : {}),
         }));
         const config = new k8s.core.v1.ConfigMap(`${name}-config`, { metadata: { name: `${name}-config`, namespace: args.namespace, labels }, data: files }, { parent: this });
 
@@ -359,7 +374,7 @@ export class ClickHouse extends pulumi.ComponentResource {
         });
         // The entrypoint writes the user definition into users.d and logs to its log folder: both are
         // scratch volumes so the root filesystem stays read-only.
-        const writable = [scratch("users-d", "/etc/clickhouse-server/users.d"), scratch("logs", "/var/log/clickhouse-server"), scratch("tmp", "/tmp")];
+        const writable = [scratch("users-d", USERS_DIR), scratch("logs", "/var/log/clickhouse-server"), scratch("tmp", "/tmp")];
         const image = imageRef(images.clickhouse, args.imageRegistry);
         const configFiles = Object.keys({ [PROMETHEUS_CONFIG_FILE]: 1, "cluster.xml": 1, ...(ha ? {} : { "keeper.xml": 1 }), ...(args.backup ? { "backups.xml": 1 } : {}) });
         this.statefulSet = new k8s.apps.v1.StatefulSet(
@@ -418,6 +433,8 @@ export class ClickHouse extends pulumi.ComponentResource {
                                         ...writable.map((w) => w.mount),
                                         // One file each next to the image's own config.d files, which stay visible.
                                         ...configFiles.map((f) => ({ name: "config", mountPath: `${CONFIG_DIR}/${f}`, subPath: f, readOnly: true })),
+                                        // Inside the users.d scratch volume, beside the file the entrypoint writes there.
+                                        ...(args.backup ? [{ name: "config", mountPath: `${USERS_DIR}/${BACKUP_GRANTS_FILE}`, subPath: BACKUP_GRANTS_FILE, readOnly: true }] : []),
                                     ],
                                 },
                             ],
@@ -527,10 +544,13 @@ export class ClickHouse extends pulumi.ComponentResource {
 
         if (args.backup) {
             this.backupCronJobName = `${name}-backup`;
+            // A name of their own: no server selector (Services, PodDisruptionBudget, anti-affinity,
+            // metrics) may take the backup pods for servers.
+            const backupLabels = { ...platformLabels("clickhouse-backup", name), "app.kubernetes.io/component": "backup" };
             this.backupJob = new k8s.batch.v1.CronJob(
                 `${name}-backup`,
                 {
-                    metadata: { name: this.backupCronJobName, namespace: args.namespace, labels },
+                    metadata: { name: this.backupCronJobName, namespace: args.namespace, labels: backupLabels },
                     spec: {
                         schedule: args.backup.schedule,
                         timeZone: "Etc/UTC",
@@ -539,11 +559,11 @@ export class ClickHouse extends pulumi.ComponentResource {
                         successfulJobsHistoryLimit: 3,
                         failedJobsHistoryLimit: 3,
                         jobTemplate: {
-                            metadata: { labels },
+                            metadata: { labels: backupLabels },
                             spec: {
                                 backoffLimit: 2,
                                 template: {
-                                    metadata: { labels: { ...labels, "app.kubernetes.io/component": "backup" } },
+                                    metadata: { labels: backupLabels },
                                     spec: {
                                         restartPolicy: "Never",
                                         automountServiceAccountToken: false,

@@ -69,11 +69,16 @@ const rule = (alert: string, expr: string, forDuration: string, severity: Severi
 
 /**
  * A critical alert when the newest backup (the timestamp series `newest`, aggregated per namespace)
- * is older than the schedule's longest gap plus {@link BACKUP_SLACK_HOURS}.
+ * is older than the schedule's longest gap plus {@link BACKUP_SLACK_HOURS}. With `createdAt` (the
+ * backed-up object's creation timestamp), also when that object is older than the limit and
+ * `newest` does not exist at all: a series that appears only after a first success would otherwise
+ * leave a backup that never succeeded silent.
  */
-function backupAgeRule(alert: string, newest: string, schedule: string, summary: string, description: string): AlertRule {
+function backupAgeRule(alert: string, newest: string, schedule: string, summary: string, description: string, createdAt?: string): AlertRule {
     const limit = (scheduleIntervalHours(schedule) + BACKUP_SLACK_HOURS) * 3600;
-    return rule(alert, `time() - max by (namespace) (${newest}) > ${limit}`, "10m", "critical", summary, `${description} within the schedule's interval plus ${BACKUP_SLACK_HOURS}h (${limit}s).`);
+    const tooOld = `time() - max by (namespace) (${newest}) > ${limit}`;
+    const expr = createdAt === undefined ? tooOld : `(${tooOld}) or ((time() - max by (namespace) (${createdAt}) > ${limit}) unless on (namespace) max by (namespace) (${newest}))`;
+    return rule(alert, expr, "10m", "critical", summary, `${description} within the schedule's interval plus ${BACKUP_SLACK_HOURS}h (${limit}s).`);
 }
 
 /** The rule groups for the parts of the platform in `scope`, one group per component. */
@@ -154,6 +159,8 @@ export function alertRuleGroups(scope: AlertScope): RuleGroup[] {
                               scope.backupSchedule,
                               "The newest ClickHouse backup in {{ $labels.namespace }} is older than its schedule allows",
                               "The backup CronJob has not succeeded",
+                              // kube-state-metrics emits the last-success series only after a first success.
+                              `kube_cronjob_created{cronjob="${scope.clickhouseBackupCronJob}"}`,
                           ),
                       ]),
             ],

@@ -25,6 +25,18 @@ export interface FlinkSavepointGuardArgs {
 const GUARD_RESOURCES: Resources = { cpu: "10m", memory: "32Mi", cpuLimit: "200m", memoryLimit: "64Mi" };
 /** Longest a savepoint may take before the pod (and so the deletion) goes on without it. */
 export const SAVEPOINT_GRACE_SECONDS = 600;
+/**
+ * How long Pulumi waits for the guard's deletion: the grace period plus five minutes for the
+ * eviction, the hook's start and the foreground cascade (the provider's default is 10 minutes,
+ * shorter than the grace period).
+ */
+export const GUARD_DELETE_TIMEOUT = `${Math.ceil(SAVEPOINT_GRACE_SECONDS / 60) + 5}m`;
+/**
+ * The guard's main process: sleeps, and exits as soon as it receives SIGTERM, which the kubelet
+ * sends once the stop hook has ended. (`sleep` as PID 1 ignores SIGTERM, so the pod would wait out
+ * the whole grace period.) `sh` is the image's; the probes use it too.
+ */
+export const GUARD_COMMAND = ["sh", "-c", "trap 'exit 0' TERM; sleep infinity & wait"];
 
 /**
  * The guard's stop hook: trigger a savepoint of the running CDC job (the job keeps running) through
@@ -93,7 +105,7 @@ export class FlinkSavepointGuard extends pulumi.ComponentResource {
                                 {
                                     name: "guard",
                                     image: args.image,
-                                    command: ["sleep", "infinity"],
+                                    command: GUARD_COMMAND,
                                     env: [
                                         { name: "FLINK_REST", value: args.restUrl },
                                         { name: "JOB_PREFIX", value: args.jobNamePrefix },
@@ -111,8 +123,15 @@ export class FlinkSavepointGuard extends pulumi.ComponentResource {
                     },
                 },
             },
-            // Created after the session cluster, hence deleted before it: the savepoint is taken while the job still runs.
-            { parent: this, dependsOn: [args.flinkDeployment] },
+            {
+                parent: this,
+                // Created after the session cluster, hence deleted before it: the savepoint is taken while the job still runs.
+                dependsOn: [args.flinkDeployment],
+                // A replacement of the session cluster (fixed name: delete before create) replaces the
+                // guard too; `dependsOn` alone never makes Pulumi delete a dependent first (decision 0032).
+                replaceWith: [args.flinkDeployment],
+                customTimeouts: { delete: GUARD_DELETE_TIMEOUT },
+            },
         );
         this.registerOutputs({});
     }

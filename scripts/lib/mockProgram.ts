@@ -24,6 +24,10 @@ export interface Registered {
     readonly inputs: Record<string, any>;
     readonly dependencies: string[];
     readonly protect: boolean;
+    /** URNs of the `replaceWith` option. */
+    readonly replaceWith?: string[];
+    /** The `customTimeouts` option; empty strings where unset. */
+    readonly customTimeouts?: { create: string; update: string; delete: string };
 }
 
 const SIG = "4dabf18193072939515e22adb298388d";
@@ -153,6 +157,12 @@ export async function useMocks(config: Record<string, unknown>, secretKeys: stri
             inputs: plain(req.getObject()?.toJavaScript() ?? {}),
             dependencies: req.getDependenciesList(),
             protect: req.getProtect(),
+            replaceWith: req.getReplaceWithList(),
+            customTimeouts: {
+                create: req.getCustomtimeouts()?.getCreate() ?? "",
+                update: req.getCustomtimeouts()?.getUpdate() ?? "",
+                delete: req.getCustomtimeouts()?.getDelete() ?? "",
+            },
         });
         return original(req, (err: any, res: any) => {
             inflight--;

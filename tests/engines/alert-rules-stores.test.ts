@@ -4,7 +4,8 @@
  * the backup-age, replica and persistence alerts fire exactly when they should on synthetic series.
  *
  * Mutation tried (fails the test): the CronJob name in the ClickHouse backup-age rule changed to
- * "clickhouse-backups" makes "ClickHouseBackupTooOld fires 31 hours after the last success" find no alert.
+ * "clickhouse-backups" makes "ClickHouseBackupTooOld fires 31 hours after the last success" find no alert;
+ * dropping the creation-time branch of that rule makes the never-succeeded case find no alert.
  */
 import * as assert from "assert";
 import * as fs from "fs";
@@ -61,6 +62,25 @@ describe("data store alert rules (promtool)", () => {
                     { eval_time: "29h", alertname: "ClickHouseBackupTooOld", exp_alerts: [] },
                     { eval_time: "31h", alertname: "ClickHouseBackupTooOld", exp_alerts: [expect("ClickHouseBackupTooOld", { namespace: "platform-data" })] },
                 ],
+            },
+            {
+                // Never succeeded: no last-success series (kube-state-metrics emits it only after a first
+                // success); the CronJob was created at time 0, so the alert fires once it is 30 h old.
+                interval: "1m",
+                input_series: [{ series: 'kube_cronjob_created{namespace="platform-data",cronjob="clickhouse-backup"}', values: "0x2000" }],
+                alert_rule_test: [
+                    { eval_time: "29h", alertname: "ClickHouseBackupTooOld", exp_alerts: [] },
+                    { eval_time: "31h", alertname: "ClickHouseBackupTooOld", exp_alerts: [expect("ClickHouseBackupTooOld", { namespace: "platform-data" })] },
+                ],
+            },
+            {
+                // An old CronJob that succeeded recently: its creation time does not count.
+                interval: "1m",
+                input_series: [
+                    { series: 'kube_cronjob_created{namespace="platform-data",cronjob="clickhouse-backup"}', values: "0x2000" },
+                    { series: 'kube_cronjob_status_last_successful_time{namespace="platform-data",cronjob="clickhouse-backup"}', values: "100000x2000" },
+                ],
+                alert_rule_test: [{ eval_time: "31h", alertname: "ClickHouseBackupTooOld", exp_alerts: [] }],
             },
             {
                 // Another CronJob's age does not count.
