@@ -134,7 +134,8 @@ describe(`Trino ${TRINO_VERSION}: the program's catalogs against the real backen
         const hostPort = (url: string, to: string) => url.replace(/\/\/[^/]+/, `//${to}`);
         closedPort = await freePort();
         const local: Record<string, string> = {
-            iceberg: loopbackCatalog("iceberg", catalogs.iceberg, { "iceberg.rest-catalog.uri": () => lake.nessie.icebergRestUri, "s3.endpoint": () => lake.s3.endpoint }),
+            // Only the address moves to loopback; the path is the program's (Nessie's Iceberg REST path).
+            iceberg: loopbackCatalog("iceberg", catalogs.iceberg, { "iceberg.rest-catalog.uri": (v) => hostPort(v, new URL(lake.nessie.icebergRestUri).host), "s3.endpoint": () => lake.s3.endpoint }),
             postgresql: loopbackCatalog("postgresql", catalogs.postgresql, { "connection-url": (v) => hostPort(v, `127.0.0.1:${lake.postgres.port}`) }),
             // Nothing listens there: no ClickHouse server runs here (see the file comment).
             clickhouse: loopbackCatalog("clickhouse", catalogs.clickhouse, { "connection-url": (v) => hostPort(v, `127.0.0.1:${closedPort}`) }),
@@ -188,6 +189,10 @@ describe(`Trino ${TRINO_VERSION}: the program's catalogs against the real backen
         const [namespace, name] = table.split(".");
         const res = await trino.query(`SELECT count(*), count(DISTINCT message), min(source) FROM iceberg."${namespace}"."${name}"`);
         assert.deepStrictEqual(res.rows, [[EVENTS, EVENTS, "engine-suite"]]);
+        // The catalog reached Nessie at the program's path: only host:port was replaced.
+        const uri = (text: string) => new URL(parseProperties(text).find(([k]) => k === "iceberg.rest-catalog.uri")![1]);
+        assert.strictEqual(uri(setup.catalogs.iceberg).pathname, "/iceberg");
+        assert.strictEqual(uri(setup.catalogs.iceberg).pathname, uri(releaseValues(capture, "trino").catalogs.iceberg).pathname);
     });
 
     it("reads the platform PostgreSQL database as the catalog's login", async function () {

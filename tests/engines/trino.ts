@@ -9,8 +9,10 @@
  *   node schedules work on itself (`node-scheduler.include-coordinator=true`, there is no worker
  *   pod), the ports and directories are the run's own (JMX's RMI registry and server ports too,
  *   with `jmx.enabled`; the exporter sidecar is not run), and the JVM gets no
- *   libjvmkill agent (the image's, not in the distribution).
- * - Start-up on a shared 2-core machine: the JVM runs with C1 only (`-XX:TieredStopAtLevel=1`: C2's
+ *   libjvmkill agent (the image's, not in the distribution). Every other line of the chart's
+ *   jvm.config is passed as the chart writes it, followed by `coordinator.additionalJVMConfig`.
+ * - Start-up on a shared 2-core machine: `startTrino` appends to those options (they are not in
+ *   the chart's jvm.config) C1 only (`-XX:TieredStopAtLevel=1`: C2's
  *   compiler threads otherwise compete with start-up; measured here 84 s with C2, 39 s without)
  *   and a class-data archive kept beside the install (`cds/`, made by the JVM at the first
  *   server's exit; copied in and out so that concurrent runs never share a file being written).
@@ -99,9 +101,12 @@ export function trinoChartConfig(values: Record<string, any>, local: { port: num
             "-XX:+UseG1GC",
             "-XX:G1HeapRegionSize=32M",
             "-XX:+ExplicitGCInvokesConcurrent",
+            "-XX:+HeapDumpOnOutOfMemoryError",
             "-XX:+ExitOnOutOfMemoryError",
             "-XX:-OmitStackTraceInFastThrow",
             "-XX:ReservedCodeCacheSize=512M",
+            "-XX:PerMethodRecompilationCutoff=10000",
+            "-XX:PerBytecodeRecompilationCutoff=10000",
             "-Djdk.attach.allowAttachSelf=true",
             "-Djdk.nio.maxCachedBufferSize=2000000",
             "-XX:+EnableDynamicAgentLoading",
