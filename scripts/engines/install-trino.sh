@@ -26,7 +26,13 @@ if complete "$DEST"; then
     say "trino $TRINO_VERSION: cached in $DEST"
     exit 0
 fi
-[[ -x "$JAVA25/bin/java" ]] || die "Trino $TRINO_VERSION needs Java 24+: install Temurin 25 at $JAVA25 or set TRINO_JAVA_HOME"
+# Without Java 25 the server cannot run here: skip the download rather than stop setup.sh (set -e)
+# before the later engines; the Trino tests then report NOT RUN naming Java 25 (trinoHome()).
+# Download and checksum failures below stay fatal.
+if [[ ! -x "$JAVA25/bin/java" ]]; then
+    say "trino $TRINO_VERSION: SKIPPED, it needs Java 24+ and $JAVA25/bin/java is missing (install Temurin 25 there or set TRINO_JAVA_HOME)"
+    exit 0
+fi
 command -v curl >/dev/null || die "curl is needed to fetch Trino from Maven Central"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT

@@ -34,9 +34,9 @@ export const JAVA25_HOME = process.env.TRINO_JAVA_HOME ?? "/usr/lib/jvm/temurin-
 
 /** The install directory; throws (naming the engine and setup.sh) when it or Java 25 is missing. */
 export function trinoHome(): string {
-    const home = engineHome(`trino-${TRINO_VERSION}`);
+    // Java first: install-trino.sh skips the install without it, so that is the reason to name.
     if (!fs.existsSync(path.join(JAVA25_HOME, "bin", "java"))) throw new Error(`Java 25 (for trino-${TRINO_VERSION}) is missing at ${JAVA25_HOME}`);
-    return home;
+    return engineHome(`trino-${TRINO_VERSION}`);
 }
 
 /** A properties file as ordered [key, value] pairs (Trino's catalog files: `key=value` lines). */
