@@ -7,8 +7,9 @@
  *   gateway's command line, the bootstrap Job's script and environment, the SQL ConfigMap and
  *   Flink's Kafka client Secret, as the program registers them.
  * - `startFlink(settings, s3)`: a session cluster (JobManager, then one TaskManager) with the
- *   program's flinkConfiguration, changed only where {@link clusterConfig} says, and the S3 key pair
- *   in the environment the way the pods get it from the bucket's Secret.
+ *   program's flinkConfiguration, changed only where {@link clusterConfig} says, and the main
+ *   container's Secret-backed env under the program's variable names (the bucket Secret's two S3
+ *   keys holding the loopback S3 server's key pair).
  * - `startGateway(settings, cluster)`: the SQL gateway with the program's `-D` arguments, the
  *   in-cluster addresses replaced by loopback ones ({@link gatewayArgs}).
  * - `runBootstrap(...)`: the program's bootstrap script itself (bash), with the image's
@@ -18,6 +19,7 @@ import * as assert from "assert";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
+import { S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY } from "../../components/lib/storage";
 import { S3Server } from "./engines";
 import { Capture, EngineProcess, PROJECT_DIR, RunResult, engineHome, freePort, httpOk, run, startProcess, tempDir } from "./harness";
 
@@ -48,6 +50,8 @@ export interface FlinkSettings {
     readonly taskManagerMemory: string;
     /** The S3 plugin the pods enable (`ENABLE_BUILT_IN_PLUGINS`). */
     readonly s3Plugin: string;
+    /** The main container's env entries read from a Secret: the variable, the Secret's key, and its value there. */
+    readonly secretEnv: Array<{ name: string; secretName: string; key: string; value: string }>;
     /** The SQL gateway container's command. */
     readonly gatewayCommand: string[];
     /** The bootstrap Job's script (`bash -c <script>`) and its env entries. */
@@ -68,6 +72,16 @@ export function flinkSettings(capture: Capture): FlinkSettings {
     const name: string = fd.inputs.metadata.name;
     const main = spec.podTemplate.spec.containers.find((c: any) => c.name === "flink-main-container");
     const plugin = main.env.find((e: any) => e.name === "ENABLE_BUILT_IN_PLUGINS")?.value;
+    const secretEnv = main.env
+        .filter((e: any) => e.valueFrom?.secretKeyRef)
+        .map((e: any) => {
+            const ref = e.valueFrom.secretKeyRef;
+            const found = capture.ofType("kubernetes:core/v1:Secret").filter((s) => s.inputs.metadata?.name === ref.name);
+            assert.strictEqual(found.length, 1, `the program declares the Secret ${ref.name} (env ${e.name})`);
+            const value = found[0].inputs.stringData?.[ref.key];
+            assert.ok(value !== undefined, `Secret ${ref.name} has ${ref.key} (env ${e.name})`);
+            return { name: e.name, secretName: ref.name, key: ref.key, value };
+        });
     const gateway = capture.ofType("kubernetes:apps/v1:Deployment").find((d) => d.inputs.metadata?.name === `${name}-sql-gateway`);
     assert.ok(gateway, `the program declares the SQL gateway Deployment ${name}-sql-gateway`);
     const job = capture.ofType("kubernetes:batch/v1:Job").find((j) => j.inputs.metadata?.name === `${name}-bootstrap`);
@@ -86,6 +100,7 @@ export function flinkSettings(capture: Capture): FlinkSettings {
         jobManagerMemory: spec.jobManager.resource.memory,
         taskManagerMemory: spec.taskManager.resource.memory,
         s3Plugin: plugin,
+        secretEnv,
         gatewayCommand: gateway.inputs.spec.template.spec.containers[0].command,
         bootstrapScript: submit.command[2],
         bootstrapEnv: submit.env,
@@ -212,12 +227,17 @@ export async function startFlink(settings: FlinkSettings, s3: S3Server): Promise
     // The pods' plugins: the S3 plugin the entrypoint enables from ENABLE_BUILT_IN_PLUGINS, and the
     // image's Prometheus reporter.
     assert.ok(/^flink-s3-fs-hadoop-[\d.]+\.jar$/.test(settings.s3Plugin), `the pods enable the Hadoop S3 plugin, got ${settings.s3Plugin}`);
-    const env = {
-        FLINK_PLUGINS_DIR: install.plugins,
-        // The bucket Secret's keys, as the pods' env has them (its content is the S3 server's key pair).
-        AWS_ACCESS_KEY_ID: s3.accessKey,
-        AWS_SECRET_ACCESS_KEY: s3.secretKey,
-    };
+    // The pods' env entries from Secrets, under the program's variable names. The bucket Secret's
+    // two keys hold the loopback S3 server's key pair (the program's per-client user is not created
+    // on it here); any other referenced key keeps its value in the program's Secret.
+    const loopbackKeys: Record<string, string> = { [S3_ACCESS_KEY_ID]: s3.accessKey, [S3_SECRET_ACCESS_KEY]: s3.secretKey };
+    assert.deepStrictEqual(
+        settings.secretEnv.map((e) => e.key).filter((k) => k in loopbackKeys).sort(),
+        Object.keys(loopbackKeys).sort(),
+        "the main container reads both S3 keys from the bucket Secret",
+    );
+    const env: Record<string, string> = { FLINK_PLUGINS_DIR: install.plugins };
+    for (const e of settings.secretEnv) env[e.name] = loopbackKeys[e.key] ?? e.value;
     const jm = confDir(path.join(dir, "jobmanager"), config, "jobmanager");
     const jmParams = await resourceParams("GET_JM_RESOURCE_PARAMS", jm.conf);
     const base = `http://127.0.0.1:${ports.rest}`;
@@ -300,11 +320,19 @@ export async function startGateway(settings: FlinkSettings, cluster: FlinkCluste
     // The gateway container reads no cluster configuration (it bypasses the image's entrypoint and
     // mounts no flink-config ConfigMap): everything it gets is on its command line.
     const { conf, log } = confDir(dir, {}, "sql-gateway");
+    // The gateway pod sets neither ENABLE_BUILT_IN_PLUGINS nor AWS_* env: its plugins/ is the
+    // image's, the Prometheus reporter only, without the Hadoop S3 plugin the entrypoint links for
+    // the cluster's pods. So here, and the gateway's environment carries no S3 keys.
+    const plugins = path.join(dir, "plugins");
+    fs.mkdirSync(plugins);
+    fs.symlinkSync(path.join(flinkInstall().plugins, "metrics-prometheus"), path.join(plugins, "metrics-prometheus"));
     const proc = await startProcess({
         name: "flink-sql-gateway",
         command: "java",
+        // -Xmx512m is the loopback run's own bound on a shared 2-core machine, not the program's:
+        // the program passes no heap option to the gateway; its pod is bounded by the sqlGateway sizing.
         args: ["-Xmx512m", `-Dlog4j.configurationFile=${path.join(conf, "log4j.properties")}`, "-cp", classpath(), "org.apache.flink.table.gateway.SqlGateway", ...args],
-        env: { FLINK_CONF_DIR: conf, FLINK_PLUGINS_DIR: flinkInstall().plugins },
+        env: { FLINK_CONF_DIR: conf, FLINK_PLUGINS_DIR: plugins },
         logFile: log,
         readyTimeoutMs: 180000,
         ready: () => httpOk(`http://127.0.0.1:${port}/v1/info`),
