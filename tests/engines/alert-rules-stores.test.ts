@@ -7,48 +7,18 @@
  * "clickhouse-backups" makes "ClickHouseBackupTooOld fires 31 hours after the last success" find no alert;
  * dropping the creation-time branch of that rule makes the never-succeeded case find no alert.
  */
-import * as assert from "assert";
-import * as fs from "fs";
-import * as path from "path";
-import { stringify } from "yaml";
-import { engineHome, engines, programCapture, run, tempDir } from "./harness";
-import { Rule, rendered } from "./promRules";
+import { engines } from "./harness";
+import { PromRules } from "./promRules";
 
 describe("data store alert rules (promtool)", () => {
-    let promtool: string;
-    let dir: string;
-    let rules: Map<string, Rule>;
-
-    before(async () => {
-        promtool = path.join(engineHome("promtool"), "bin", "promtool");
-        const capture = await programCapture("prod");
-        const groups = capture
-            .ofType("kubernetes:monitoring.coreos.com/v1:PrometheusRule")
-            .flatMap((r) => r.inputs.spec.groups)
-            .filter((g: { name: string }) => ["platform-clickhouse", "platform-cache"].includes(g.name));
-        rules = new Map(groups.flatMap((g: { rules: Rule[] }) => g.rules.map((r) => [r.alert, r] as [string, Rule])));
-        dir = tempDir("store-alert-rules");
-        fs.writeFileSync(path.join(dir, "rules.yaml"), stringify({ groups }));
-    });
-
-    const expect = (alert: string, labels: Record<string, string>) => {
-        const rule = rules.get(alert);
-        assert.ok(rule, `no rule ${alert}`);
-        const all = { ...labels, severity: rule.labels.severity };
-        return { exp_labels: all, exp_annotations: rendered(rule, all) };
-    };
-
-    async function promtoolTest(tests: unknown[]): Promise<void> {
-        fs.writeFileSync(path.join(dir, "tests.yaml"), stringify({ rule_files: ["rules.yaml"], evaluation_interval: "1m", tests }));
-        const r = await run(promtool, ["test", "rules", "tests.yaml"], { cwd: dir, allowFailure: true });
-        assert.strictEqual(r.code, 0, `${r.stdout}\n${r.stderr}`);
-        assert.match(r.stdout, /SUCCESS/);
-    }
+    const rules = new PromRules("store-alert-rules", ["platform-clickhouse", "platform-cache"]);
+    before(async () => rules.load());
+    const expect = (alert: string, labels: Record<string, string>) => rules.expect(alert, labels);
+    const promtoolTest = (tests: unknown[]) => rules.test(tests);
 
     it("the store rule groups pass promtool check rules", async function () {
         engines(this, "promtool");
-        const r = await run(promtool, ["check", "rules", path.join(dir, "rules.yaml")]);
-        assert.match(r.stdout, /SUCCESS: \d+ rules found/);
+        await rules.check();
     });
 
     it("ClickHouse: the backup-age, read-only-replica and Keeper-session alerts fire when, and only when, they should", async function () {
