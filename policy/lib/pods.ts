@@ -8,8 +8,8 @@ import { podSpecOf, workloadTemplateOf } from "./workloads";
  * program authors. A custom resource carries only parts of its pods (a pod security context, one
  * container security context per container kind, a pod template to merge); the view holds those
  * parts where a pod spec would, with one entry per container the operator runs from them, so
- * what the resource leaves unset counts as unset. Field paths follow the CRDs in
- * ../shared/reference/crds at the pinned operator versions.
+ * what the resource leaves unset counts as unset. Field paths follow the operators' CRDs at the
+ * versions components/catalog.ts pins.
  */
 
 export interface PodView {
