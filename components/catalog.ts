@@ -1,7 +1,7 @@
 /**
  * The one place where chart versions, chart repositories and default images are pinned.
  *
- * Versions follow `../shared/reference/VERSIONS.md`; a chart upgrade is a one-line change here
+ * Versions are the newest stable releases of each chart when pinned; a chart upgrade is a one-line change here
  * (see docs/operations.md). Every chart can be redirected to an OCI mirror or a local folder of
  * `.tgz` files through the `chartSource` config key, and every image registry through
  * `imageRegistry`, so the same program runs air-gapped.

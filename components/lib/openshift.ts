@@ -54,7 +54,7 @@ function securityContext(ctx: unknown, asNull: boolean): unknown {
  * or fsGroup. The program's values alone do not remove a chart default: Helm merges them over the
  * chart's, so each of these is set to null, which deletes it from the chart's effective values.
  * Nulling a path under a part the program disables is harmless, so every such path is listed.
- * `tests/reference/openshiftValues.test.ts` (`npm run test:reference`, run by .ci/run where ../shared/reference exists) proves the list
+ * `tests/reference/openshiftValues.test.ts` (`npm run test:reference`, given the charts' reference values through PLATFORM_REFERENCE) proves the list
  * covers every path of the reference values; for Superset, Airflow and the Barman Cloud plugin no values.yaml is stored there,
  * their lists come from the charts' sources (Airflow's `uid`/`gid` render only where no
  * `securityContexts` is given, and the program gives one chart-wide).

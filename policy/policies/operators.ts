@@ -6,7 +6,7 @@ import { Finding, Obj, PolicyResource, at, describe, isObj, isUnknown, num, obje
 /**
  * Prod sizing and HA of the custom resources the operators reconcile: the pack cannot see the
  * StatefulSets an operator renders, but it can see what the program asks for. Field paths follow
- * the CRDs in ../shared/reference/crds and the components that create the resources.
+ * the operators' CRDs at the pinned versions and the components that create the resources.
  */
 
 export { CR };
