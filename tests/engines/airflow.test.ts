@@ -14,10 +14,9 @@ import * as assert from "assert";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { Capture, EngineProcess, PROJECT_DIR, engineHome, engines, freePort, lockedEnvironment, programCapture, releaseValues, run, startProcess, tempDir } from "./harness";
-import { PostgresEngine, startPostgres } from "./engines";
+import { Capture, EngineProcess, PROJECT_DIR, engineHome, engines, lockedEnvironment, programCapture, releaseValues, run, tempDir } from "./harness";
+import { PostgresEngine, startCache, startPostgres } from "./engines";
 import { allCommandLines } from "./pods";
-import { RespClient } from "./resp";
 import { record } from "./timings";
 
 const LOCK = path.join(PROJECT_DIR, "images", "airflow", "requirements.txt");
@@ -54,10 +53,9 @@ describe("Airflow: the chart's configuration from the program, on the image's lo
     const leaks = new Set<string>();
 
     before(async function () {
-        let valkeyHome: string;
         try {
             python = lockedEnvironment("airflow", LOCK).python;
-            valkeyHome = engineHome("valkey");
+            engineHome("valkey");
             engineHome("postgresql");
         } catch (e) {
             console.log(`      SKIPPED: ${(e as Error).message}`);
@@ -87,12 +85,10 @@ describe("Airflow: the chart's configuration from the program, on the image's lo
         metadata.port = String(postgres.port);
         // Broker: the URL from the program's Secret, on a real server with that password.
         const broker = new URL(real(secret(values.data.brokerUrlSecretName).connection));
-        const cacheDir = tempDir("airflow-cache");
-        const cachePort = await freePort();
-        fs.writeFileSync(path.join(cacheDir, "cache.conf"), `port ${cachePort}\nbind 127.0.0.1\ndir ${cacheDir}\nrequirepass "${decodeURIComponent(broker.password)}"\n`);
-        cache = await startProcess({ name: "broker", command: path.join(valkeyHome, "bin", "valkey-server"), args: [path.join(cacheDir, "cache.conf")], readyTimeoutMs: 20000, ready: () => RespClient.connect("127.0.0.1", cachePort, decodeURIComponent(broker.password)).then((c) => (c.close(), true)).catch(() => false) });
+        const brokerServer = await startCache("broker", decodeURIComponent(broker.password));
+        cache = brokerServer.process;
         broker.hostname = "127.0.0.1";
-        broker.port = String(cachePort);
+        broker.port = String(brokerServer.port);
 
         const keys = Object.fromEntries(Object.entries(secret(values.fernetKeySecretName)).map(([k, v]) => [k, real(v)]));
         const admin = Object.fromEntries(Object.entries(secret(values.createUserJob.env[1].valueFrom.secretKeyRef.name)).map(([k, v]) => [k, real(v)]));

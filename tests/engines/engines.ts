@@ -20,6 +20,7 @@ import * as fs from "fs";
 import * as http from "http";
 import * as path from "path";
 import { EngineProcess, PROJECT_DIR, engineHome, freePort, httpOk, lockedEnvironment, portOpen, run, startProcess, tempDir } from "./harness";
+import { RespClient } from "./resp";
 
 // ---------------------------------------------------------------------------------------------
 // Kafka
@@ -187,6 +188,21 @@ export interface PostgresEngine {
 function pgIdentifier(name: string): string {
     if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`not a plain PostgreSQL identifier: ${name}`);
     return name;
+}
+
+/** A password-protected Redis-protocol server (Debian's, as valkey-server) on a free loopback port, the password in its config file. */
+export async function startCache(name: string, password: string): Promise<{ process: EngineProcess; port: number }> {
+    const dir = tempDir(`${name}-cache`);
+    const port = await freePort();
+    fs.writeFileSync(path.join(dir, "cache.conf"), `port ${port}\nbind 127.0.0.1\ndir ${dir}\nrequirepass "${password}"\n`);
+    const process = await startProcess({
+        name,
+        command: path.join(engineHome("valkey"), "bin", "valkey-server"),
+        args: [path.join(dir, "cache.conf")],
+        readyTimeoutMs: 20000,
+        ready: () => RespClient.connect("127.0.0.1", port, password).then((c) => (c.close(), true)).catch(() => false),
+    });
+    return { process, port };
 }
 
 export async function startPostgres(): Promise<PostgresEngine> {

@@ -22,7 +22,7 @@ import * as fs from "fs";
 import * as http from "http";
 import * as path from "path";
 import { Capture, PROJECT_DIR, engineHome, engines, freePort, lockedEnvironment, programCapture, releaseValues, run, startProcess, tempDir, EngineProcess } from "./harness";
-import { PostgresEngine, startPostgres } from "./engines";
+import { PostgresEngine, startCache, startPostgres } from "./engines";
 import { allCommandLines } from "./pods";
 import { RespClient } from "./resp";
 import { chartSupersetConfig } from "./supersetConfig";
@@ -68,10 +68,9 @@ describe("Superset: the chart's configuration from the program, on the image's l
     const leaks = new Set<string>();
 
     before(async function () {
-        let valkeyHome: string;
         try {
             python = lockedEnvironment("superset", LOCK).python;
-            valkeyHome = engineHome("valkey");
+            engineHome("valkey");
             engineHome("postgresql");
         } catch (e) {
             console.log(`      SKIPPED: ${(e as Error).message}`);
@@ -98,10 +97,9 @@ describe("Superset: the chart's configuration from the program, on the image's l
         postgres = await startPostgres();
         await postgres.createDatabase(env.DB_NAME, env.DB_USER, env.DB_PASS);
         // The cache: a password-protected Redis-protocol server (the password in its config file).
-        const cacheDir = tempDir("superset-cache");
-        const cachePort = await freePort();
-        fs.writeFileSync(path.join(cacheDir, "cache.conf"), `port ${cachePort}\nbind 127.0.0.1\ndir ${cacheDir}\nrequirepass "${env.REDIS_PASSWORD}"\n`);
-        cache = await startProcess({ name: "cache", command: path.join(valkeyHome, "bin", "valkey-server"), args: [path.join(cacheDir, "cache.conf")], readyTimeoutMs: 20000, ready: async () => (await RespClient.connect("127.0.0.1", cachePort, env.REDIS_PASSWORD).then((c) => (c.close(), true)).catch(() => false)) });
+        const cacheServer = await startCache("cache", env.REDIS_PASSWORD);
+        cache = cacheServer.process;
+        const cachePort = cacheServer.port;
         // Only addresses change: the Services' names stand for loopback here.
         env = { ...env, DB_HOST: "127.0.0.1", DB_PORT: String(postgres.port), REDIS_HOST: "127.0.0.1", REDIS_PORT: String(cachePort), SUPERSET_TRINO_URI: env.SUPERSET_TRINO_URI };
 
