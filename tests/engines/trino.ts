@@ -242,7 +242,13 @@ export async function startTrino(opts: TrinoOptions): Promise<TrinoEngine> {
         stopTimeoutMs: 30000,
         ready: async () => {
             const info = await request("GET", `${url}/v1/info`, {}).catch(() => undefined);
-            return info?.status === 200 && info.json.starting === false;
+            if (info?.status !== 200 || info.json.starting !== false) return false;
+            // Started is not yet schedulable: the node announces itself to discovery a moment later,
+            // and a query before that fails with NO_NODES_AVAILABLE.
+            return trinoQuery(url, "SELECT 1").then(
+                () => true,
+                () => false,
+            );
         },
     });
     const info = await request("GET", `${url}/v1/info`, {});
